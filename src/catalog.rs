@@ -1,0 +1,377 @@
+//! The model catalog: which models a prompt may name, what they cost and what they accept.
+//!
+//! A built-in catalog (real prices, source and date in `src/builtin_models.yaml`) is compiled
+//! in. A project's `models.yaml` extends it (same id: the project's entry wins) or, with
+//! `mode: replace`, stands in for it.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::yaml;
+
+const BUILTIN: &str = include_str!("builtin_models.yaml");
+
+/// Price and capability band, as the story groups its dropdown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tier {
+    CostEffective,
+    MidRange,
+    Premium,
+}
+
+impl Tier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::CostEffective => "cost-effective",
+            Tier::MidRange => "mid-range",
+            Tier::Premium => "premium",
+        }
+    }
+}
+
+/// One model a prompt may run on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Model {
+    /// `provider/model`, e.g. `openai/gpt-5`: the value of a prompt's `ai_model`.
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._:-]*$"))]
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Provider, e.g. `openai`, `anthropic`.
+    pub provider: String,
+    /// USD per 1M input tokens.
+    #[schemars(range(min = 0.0))]
+    pub input_cost_per_1m: f64,
+    /// USD per 1M output tokens.
+    #[schemars(range(min = 0.0))]
+    pub output_cost_per_1m: f64,
+    /// Maximum input tokens.
+    pub context_window: u64,
+    /// Maximum output tokens; a prompt's `max_tokens` may not exceed it.
+    pub max_output_tokens: u64,
+    /// Whether the model accepts a `temperature` other than its default.
+    pub supports_temperature: bool,
+    /// Shown as recommended in listings and editor completions.
+    #[serde(default)]
+    pub recommended: bool,
+    pub tier: Tier,
+    /// Date (YYYY-MM-DD) the provider deprecated the model: prompts on it get a warning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^\d{4}-\d{2}-\d{2}$"))]
+    pub deprecated_on: Option<String>,
+    /// Date (YYYY-MM-DD) the provider retires the model: from then on prompts on it are errors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^\d{4}-\d{2}-\d{2}$"))]
+    pub retired_on: Option<String>,
+    /// The catalog id to move to (`set-model --successors`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub successor: Option<String>,
+}
+
+/// Where a model stands in its life, on a given day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lifecycle {
+    Active,
+    Deprecated,
+    Retired,
+}
+
+impl Model {
+    pub fn lifecycle(&self, today: &str) -> Lifecycle {
+        let reached = |date: &Option<String>| date.as_deref().is_some_and(|d| d <= today);
+        if reached(&self.retired_on) {
+            Lifecycle::Retired
+        } else if reached(&self.deprecated_on) || self.retired_on.is_some() {
+            Lifecycle::Deprecated
+        } else {
+            Lifecycle::Active
+        }
+    }
+
+    /// USD for one request of `input` and `output` tokens.
+    pub fn cost_usd(&self, input_tokens: f64, output_tokens: f64) -> f64 {
+        (input_tokens * self.input_cost_per_1m + output_tokens * self.output_cost_per_1m)
+            / 1_000_000.0
+    }
+
+    /// A one-line summary for editor completions and listings.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} ({}) — ${}/1M in, ${}/1M out, {} tokens context, {}{}",
+            self.name,
+            self.provider,
+            self.input_cost_per_1m,
+            self.output_cost_per_1m,
+            self.context_window,
+            self.tier.as_str(),
+            if self.recommended { ", recommended" } else { "" }
+        )
+    }
+}
+
+/// How a project's `models.yaml` combines with the built-in catalog.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Add models and override built-in ones with the same id.
+    #[default]
+    Extend,
+    /// Use only the models listed here.
+    Replace,
+}
+
+/// The file format of `models.yaml` (and of the built-in catalog).
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "promptctl model catalog (models.yaml)")]
+pub struct CatalogFile {
+    /// Where the prices were taken from.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// When the prices were taken (YYYY-MM-DD).
+    #[serde(default)]
+    pub retrieved_on: Option<String>,
+    #[serde(default)]
+    pub mode: Mode,
+    pub models: Vec<Model>,
+}
+
+/// The effective catalog, in display order.
+#[derive(Clone, Debug)]
+pub struct Catalog {
+    models: Vec<Model>,
+}
+
+/// Why a catalog could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("{path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}:{error}")]
+    Parse { path: String, error: yaml::YamlError },
+    #[error("{path}: model `{id}`: {problem}")]
+    Invalid {
+        path: String,
+        id: String,
+        problem: String,
+    },
+}
+
+impl Catalog {
+    /// The catalog compiled into promptctl.
+    pub fn builtin() -> Catalog {
+        match Self::from_file_text(BUILTIN, "<built-in catalog>") {
+            Ok(file) => Catalog { models: file.models },
+            // The built-in catalog is checked by a unit test; reaching this is a build defect.
+            Err(error) => unreachable!("built-in catalog is invalid: {error}"),
+        }
+    }
+
+    /// The built-in catalog combined with a project's `models.yaml`.
+    pub fn load(path: &Path) -> Result<Catalog, CatalogError> {
+        let display = path.display().to_string();
+        let text = fs_err::read_to_string(path).map_err(|source| CatalogError::Read {
+            path: display.clone(),
+            source,
+        })?;
+        let file = Self::from_file_text(&text, &display)?;
+        let mut models = match file.mode {
+            Mode::Replace => Vec::new(),
+            Mode::Extend => Self::builtin().models,
+        };
+        for model in file.models {
+            match models.iter_mut().find(|m| m.id == model.id) {
+                Some(existing) => *existing = model,
+                None => models.push(model),
+            }
+        }
+        let catalog = Catalog { models };
+        catalog.check(&display)?;
+        Ok(catalog)
+    }
+
+    fn from_file_text(text: &str, path: &str) -> Result<CatalogFile, CatalogError> {
+        let file: CatalogFile = yaml::from_str(text).map_err(|error| CatalogError::Parse {
+            path: path.to_owned(),
+            error,
+        })?;
+        Catalog {
+            models: file.models.clone(),
+        }
+        .check(path)?;
+        Ok(file)
+    }
+
+    fn check(&self, path: &str) -> Result<(), CatalogError> {
+        let invalid = |id: &str, problem: String| CatalogError::Invalid {
+            path: path.to_owned(),
+            id: id.to_owned(),
+            problem,
+        };
+        let mut seen = HashSet::new();
+        for model in &self.models {
+            if !seen.insert(model.id.as_str()) {
+                return Err(invalid(&model.id, "listed twice".to_owned()));
+            }
+            if !model.id.contains('/') {
+                return Err(invalid(&model.id, "id must be `provider/model`".to_owned()));
+            }
+            let costs = [model.input_cost_per_1m, model.output_cost_per_1m];
+            if costs.iter().any(|c| !c.is_finite() || *c < 0.0) {
+                return Err(invalid(
+                    &model.id,
+                    "costs must be zero or more".to_owned(),
+                ));
+            }
+            for date in [&model.deprecated_on, &model.retired_on].into_iter().flatten() {
+                if !is_iso_date(date) {
+                    return Err(invalid(
+                        &model.id,
+                        format!("`{date}` is not a date (YYYY-MM-DD)"),
+                    ));
+                }
+            }
+        }
+        for model in &self.models {
+            if let Some(successor) = &model.successor
+                && self.get(successor).is_none()
+            {
+                return Err(invalid(
+                    &model.id,
+                    format!("successor `{successor}` is not in the catalog"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn models(&self) -> &[Model] {
+        &self.models
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Model> {
+        self.models.iter().find(|m| m.id == id)
+    }
+
+    /// Up to three catalog ids closest to `id`, best first, for "did you mean".
+    pub fn nearest(&self, id: &str) -> Vec<&str> {
+        crate::suggest::nearest(id, self.models.iter().map(|m| m.id.as_str()), 3)
+    }
+}
+
+fn is_iso_date(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() == 10
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit())
+}
+
+/// Today's date in UTC as YYYY-MM-DD, to compare with deprecation dates.
+pub fn today() -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400);
+    civil_date(i64::try_from(days).unwrap_or(0))
+}
+
+/// Howard Hinnant's days-to-civil algorithm.
+fn civil_date(days_since_epoch: i64) -> String {
+    let z = days_since_epoch + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_catalog_has_the_story_models_and_current_claude() {
+        let catalog = Catalog::builtin();
+        for id in [
+            "openai/gpt-5-nano",
+            "openai/gpt-4o-mini",
+            "anthropic/claude-3-haiku",
+            "openai/gpt-5-mini",
+            "anthropic/claude-3-sonnet",
+            "openai/gpt-4o",
+            "openai/gpt-5-chat",
+            "openai/gpt-5",
+            "anthropic/claude-haiku-4-5",
+            "anthropic/claude-sonnet-4-5",
+        ] {
+            assert!(catalog.get(id).is_some(), "{id} missing");
+        }
+        let gpt5 = catalog.get("openai/gpt-5").unwrap();
+        assert_eq!((gpt5.input_cost_per_1m, gpt5.output_cost_per_1m), (1.25, 10.0));
+        assert_eq!((gpt5.context_window, gpt5.max_output_tokens), (272_000, 128_000));
+        assert!(!gpt5.supports_temperature);
+        let sonnet3 = catalog.get("anthropic/claude-3-sonnet").unwrap();
+        assert_eq!(sonnet3.lifecycle("2026-01-01"), Lifecycle::Retired);
+        assert_eq!(sonnet3.successor.as_deref(), Some("anthropic/claude-sonnet-4-5"));
+    }
+
+    #[test]
+    fn nearest_ids_suggest_typos_and_short_forms() {
+        let catalog = Catalog::builtin();
+        assert_eq!(catalog.nearest("openai/gpt5")[0], "openai/gpt-5");
+        assert_eq!(catalog.nearest("gpt-4o-mini")[0], "openai/gpt-4o-mini");
+        assert!(catalog.nearest("zzzzzz").is_empty());
+    }
+
+    #[test]
+    fn lifecycle_follows_the_dates() {
+        let mut model = Catalog::builtin().get("openai/gpt-4o").unwrap().clone();
+        assert_eq!(model.lifecycle("2026-01-01"), Lifecycle::Active);
+        model.deprecated_on = Some("2026-02-01".to_owned());
+        assert_eq!(model.lifecycle("2026-01-01"), Lifecycle::Active);
+        assert_eq!(model.lifecycle("2026-02-01"), Lifecycle::Deprecated);
+        model.retired_on = Some("2026-06-01".to_owned());
+        assert_eq!(model.lifecycle("2026-03-01"), Lifecycle::Deprecated);
+        assert_eq!(model.lifecycle("2026-06-02"), Lifecycle::Retired);
+    }
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_date(0), "1970-01-01");
+        assert_eq!(civil_date(20_412), "2025-11-21");
+        assert_eq!(civil_date(11_016), "2000-02-29");
+    }
+
+    #[test]
+    fn models_yaml_extends_and_overrides() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("models.yaml");
+        fs_err::write(
+            &path,
+            "models:\n  - id: acme/small\n    name: Small\n    provider: acme\n    input_cost_per_1m: 0.1\n    output_cost_per_1m: 0.2\n    context_window: 1000\n    max_output_tokens: 100\n    supports_temperature: true\n    tier: cost-effective\n",
+        )
+        .unwrap();
+        let catalog = Catalog::load(&path).unwrap();
+        assert!(catalog.get("acme/small").is_some());
+        assert!(catalog.get("openai/gpt-5").is_some());
+
+        fs_err::write(&path, "mode: replace\nmodels:\n  - id: acme/small\n    name: S\n    provider: acme\n    input_cost_per_1m: 0.1\n    output_cost_per_1m: 0.2\n    context_window: 1000\n    max_output_tokens: 100\n    supports_temperature: true\n    tier: premium\n    successor: openai/gpt-5\n").unwrap();
+        let error = Catalog::load(&path).unwrap_err().to_string();
+        assert!(error.contains("successor `openai/gpt-5` is not in the catalog"), "{error}");
+    }
+}

@@ -1,0 +1,208 @@
+//! Diagnostics as text for people (rustc style), JSON for tools and GitHub annotations for CI.
+
+use std::path::Path;
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use serde::Serialize;
+
+use super::{Diagnostic, Severity, display_path};
+
+/// Finds the text of a file, so a diagnostic can show its line.
+pub trait SourceText {
+    fn text(&self, path: &Path) -> Option<&str>;
+}
+
+impl SourceText for std::collections::HashMap<std::sync::Arc<Path>, std::sync::Arc<str>> {
+    fn text(&self, path: &Path) -> Option<&str> {
+        self.get(path).map(|text| &**text)
+    }
+}
+
+/// rustc-style reports, each with the source line under it when the text is known.
+pub fn human(diagnostics: &[Diagnostic], sources: &dyn SourceText, styled: bool) -> String {
+    let renderer = if styled {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        out.push_str(&renderer.render(&report(diagnostic, sources)));
+        out.push_str("\n\n");
+    }
+    out
+}
+
+fn report<'a>(diagnostic: &'a Diagnostic, sources: &'a dyn SourceText) -> Vec<Group<'a>> {
+    let level = match diagnostic.severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+    };
+    let path = display_path(&diagnostic.file).display().to_string();
+    let title = level
+        .primary_title(diagnostic.message.as_str())
+        .id(diagnostic.code.as_str());
+    let span = diagnostic.span;
+    let group = match sources.text(&diagnostic.file) {
+        Some(text) if !text.is_empty() && span.start <= text.len() => {
+            let (start, end) = visible_range(text, span.start, span.len);
+            title.element(
+                Snippet::source(text)
+                    .path(path)
+                    .annotation(AnnotationKind::Primary.span(start..end)),
+            )
+        }
+        _ => title.element(annotate_snippets::Origin::path(path).line(line_of(span.line))),
+    };
+    let mut groups = vec![group];
+    if let Some(help) = &diagnostic.help {
+        groups.push(Group::with_title(Level::HELP.secondary_title(help.as_str())));
+    }
+    groups
+}
+
+fn line_of(line: u32) -> usize {
+    usize::try_from(line).unwrap_or(usize::MAX).max(1)
+}
+
+/// A byte range of at least one character on the node's first line, so the caret shows.
+fn visible_range(text: &str, start: usize, len: usize) -> (usize, usize) {
+    let mut start = start.min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let mut end = (start + len.max(1)).min(line_end);
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    if end <= start {
+        end = text[start..]
+            .chars()
+            .next()
+            .map_or(start, |c| start + c.len_utf8());
+    }
+    (start, end)
+}
+
+/// The frozen JSON form of one diagnostic (`validate --format json`, version 1).
+#[derive(Serialize)]
+struct JsonDiagnosticV1<'a> {
+    code: &'static str,
+    severity: Severity,
+    file: String,
+    line: u32,
+    column: u32,
+    message: &'a str,
+    help: Option<&'a str>,
+}
+
+/// A JSON array of diagnostics.
+pub fn json(diagnostics: &[Diagnostic]) -> String {
+    let items: Vec<JsonDiagnosticV1<'_>> = diagnostics
+        .iter()
+        .map(|d| JsonDiagnosticV1 {
+            code: d.code.as_str(),
+            severity: d.severity,
+            file: display_path(&d.file).display().to_string(),
+            line: d.span.line,
+            column: d.span.column,
+            message: &d.message,
+            help: d.help.as_deref(),
+        })
+        .collect();
+    // Serialising strings and numbers into a String cannot fail.
+    serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// GitHub Actions workflow commands: one `::error …::message` line per diagnostic.
+pub fn github(diagnostics: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for d in diagnostics {
+        let command = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut message = d.message.clone();
+        if let Some(help) = &d.help {
+            message.push_str("\nhelp: ");
+            message.push_str(help);
+        }
+        out.push_str(&format!(
+            "::{command} file={},line={},col={},title={}::{}\n",
+            escape_property(&display_path(&d.file).display().to_string()),
+            d.span.line,
+            d.span.column,
+            escape_property(d.code.as_str()),
+            escape_data(&message),
+        ));
+    }
+    out
+}
+
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::diag::Code;
+    use crate::yaml::Span;
+
+    fn sample() -> Diagnostic {
+        let file: Arc<Path> = Arc::from(Path::new("/nonexistent/p.yaml"));
+        Diagnostic::error(
+            Code::UnknownField,
+            &file,
+            Span::at("a: 1\nai_modle: x\n", 5, 8),
+            "unknown field `ai_modle`",
+        )
+        .with_help("did you mean `ai_model`?")
+    }
+
+    #[test]
+    fn human_shows_code_location_line_and_help() {
+        let diagnostic = sample();
+        let sources = std::collections::HashMap::from([(
+            Arc::clone(&diagnostic.file),
+            Arc::<str>::from("a: 1\nai_modle: x\n"),
+        )]);
+        let out = human(&[diagnostic], &sources, false);
+        assert!(out.contains("error[unknown-field]: unknown field `ai_modle`"), "{out}");
+        assert!(out.contains("/nonexistent/p.yaml:2:1"), "{out}");
+        assert!(out.contains("2 | ai_modle: x"), "{out}");
+        assert!(out.contains("help: did you mean `ai_model`?"), "{out}");
+    }
+
+    #[test]
+    fn json_has_the_frozen_fields() {
+        let value: serde_json::Value = serde_json::from_str(&json(&[sample()])).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!([{
+                "code": "unknown-field", "severity": "error", "file": "/nonexistent/p.yaml",
+                "line": 2, "column": 1, "message": "unknown field `ai_modle`",
+                "help": "did you mean `ai_model`?"
+            }])
+        );
+    }
+
+    #[test]
+    fn github_escapes_newlines_and_separators() {
+        let out = github(&[sample()]);
+        assert_eq!(
+            out,
+            "::error file=/nonexistent/p.yaml,line=2,col=1,title=unknown-field::unknown field `ai_modle`%0Ahelp%3A did you mean `ai_model`?\n"
+                .replace("help%3A", "help:")
+        );
+    }
+}

@@ -1,0 +1,47 @@
+//! promptctl keeps LLM prompts, and the model each one runs on, as validated YAML files in git,
+//! and reconciles them against a live prompt store the way Terraform reconciles
+//! infrastructure.
+//!
+//! Data flows one way: files → prompts → plan → store.
+//!
+//! - [`cli`]: clap types; [`settings`]: flags + env + `promptctl.yaml` → [`settings::Settings`];
+//!   [`printer`]: stdout is data, stderr the rest; [`error`]: exit statuses.
+//! - [`commands`]: one file per subcommand, thin: settings in, library call, render.
+//! - [`yaml`]: YAML parsed once into a tree with spans; [`fsutil`]: atomic writes.
+//! - [`catalog`]: the model catalog (built-in or `models.yaml`); [`suggest`]: "did you mean".
+//! - [`prompt`]: the desired state — discovery, `RawPrompt`, validated `Prompt`, templates.
+//! - [`diag`]: diagnostics as values and their renderers; [`validate`]: the validation pipeline.
+//! - [`schemas`]: the JSON Schemas in `schemas/`, generated from the types.
+
+pub mod catalog;
+pub mod cli;
+pub mod commands;
+pub mod diag;
+pub mod error;
+pub mod fsutil;
+pub mod printer;
+pub mod prompt;
+pub mod schemas;
+pub mod settings;
+pub mod suggest;
+pub mod table;
+pub mod validate;
+pub mod yaml;
+
+use error::ExitStatus;
+
+/// Run a parsed command line to its exit status. Errors are printed here, once.
+pub fn run(cli: cli::Cli) -> ExitStatus {
+    let printer = printer::Printer::new(cli.global.color, cli.global.quiet);
+    match commands::dispatch(&cli, &printer) {
+        Ok(status) => status,
+        Err(error) => {
+            printer.error(&format!(
+                "{}error:{} {error:#}",
+                printer::RED.bold().render(),
+                printer::RED.bold().render_reset()
+            ));
+            ExitStatus::Failure
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! Where output goes: stdout is data, stderr is diagnostics, progress and hints.
+//!
+//! Everything printed goes through here (the `print_stdout`/`print_stderr` lints keep it so).
+//! Colour is decided once, from `--color`, `NO_COLOR` and whether the stream is a terminal;
+//! anstream strips styles where they are not wanted, so callers always render styled.
+
+use std::io::Write;
+
+use crate::cli::ColorChoice;
+
+/// Writes command output to the right stream.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Printer {
+    quiet: bool,
+}
+
+impl Printer {
+    pub fn new(color: ColorChoice, quiet: bool) -> Printer {
+        let choice = match color {
+            ColorChoice::Auto => anstream::ColorChoice::Auto,
+            ColorChoice::Always => anstream::ColorChoice::Always,
+            ColorChoice::Never => anstream::ColorChoice::Never,
+        };
+        choice.write_global();
+        Printer { quiet }
+    }
+
+    /// Data for stdout: tables, JSON, plans. Printed even with `--quiet`.
+    pub fn data(&self, text: &str) {
+        let mut out = anstream::stdout().lock();
+        // A closed pipe (`| head`) is not an error worth reporting.
+        let _ = out.write_all(text.as_bytes());
+        if !text.ends_with('\n') {
+            let _ = out.write_all(b"\n");
+        }
+        let _ = out.flush();
+    }
+
+    /// Diagnostics and errors for stderr; printed even with `--quiet`.
+    pub fn error(&self, text: &str) {
+        let mut err = anstream::stderr().lock();
+        let _ = err.write_all(text.as_bytes());
+        if !text.ends_with('\n') {
+            let _ = err.write_all(b"\n");
+        }
+    }
+
+    /// Progress and summaries for stderr; silenced by `--quiet`.
+    pub fn status(&self, text: &str) {
+        if !self.quiet {
+            self.error(text);
+        }
+    }
+
+    /// A `hint:` line on stderr; silenced by `--quiet`.
+    pub fn hint(&self, text: &str) {
+        self.status(&format!("{}hint:{} {text}", HINT.render(), HINT.render_reset()));
+    }
+}
+
+const HINT: anstyle::Style = anstyle::Style::new().bold().fg_color(Some(anstyle::Color::Ansi(anstyle::AnsiColor::Cyan)));
+
+/// Bold style for headings and emphasis on stderr or stdout.
+pub const BOLD: anstyle::Style = anstyle::Style::new().bold();
+/// Red, for errors and removals.
+pub const RED: anstyle::Style = anstyle::Style::new().fg_color(Some(anstyle::Color::Ansi(anstyle::AnsiColor::Red)));
+/// Green, for success and additions.
+pub const GREEN: anstyle::Style = anstyle::Style::new().fg_color(Some(anstyle::Color::Ansi(anstyle::AnsiColor::Green)));
+/// Yellow, for warnings and changes.
+pub const YELLOW: anstyle::Style = anstyle::Style::new().fg_color(Some(anstyle::Color::Ansi(anstyle::AnsiColor::Yellow)));
+
+/// `text` in `style`; stripped later where colour is off.
+pub fn paint(style: anstyle::Style, text: &str) -> String {
+    format!("{}{text}{}", style.render(), style.render_reset())
+}

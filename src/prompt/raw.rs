@@ -1,0 +1,63 @@
+//! `RawPrompt`: a prompt file as written, before validation.
+//!
+//! Its serde shape is the file format and its schemars shape is `schemas/prompt.schema.json`,
+//! so the editor's schema, the schema check and the typed reader cannot disagree. Every field
+//! is optional here so that one bad field does not hide the others' problems; which fields are
+//! required is said once, in [`REQUIRED`], and enforced by the schema check.
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Deserialize, Serialize};
+
+/// Fields every prompt file must have.
+pub const REQUIRED: [&str; 4] = ["prompt_name", "prompt_version", "ai_model", "prompt_template"];
+
+/// `prompt_name`: what the store and applications call the prompt.
+pub const NAME_PATTERN: &str = r"^[a-z0-9_.-]{1,128}$";
+
+/// Text fields that must hold more than white space.
+pub const NOT_BLANK: &str = r"\S";
+
+/// One prompt as written in `prompts/**/*.yaml`. Field names are the store's column names.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "promptctl prompt file")]
+pub struct RawPrompt {
+    /// Unique name of the prompt: lowercase letters, digits, `_`, `.` and `-`, at most 128.
+    #[schemars(regex(pattern = NAME_PATTERN))]
+    pub prompt_name: Option<String>,
+    /// Version of the template, e.g. `v1.2.0`. Change it whenever the template or schemas change.
+    #[schemars(regex(pattern = NOT_BLANK))]
+    pub prompt_version: Option<String>,
+    /// The model the prompt runs on, `provider/model`, from the model catalog.
+    pub ai_model: Option<String>,
+    /// What the prompt is for.
+    pub description: Option<String>,
+    /// The workflow step that uses the prompt, e.g. `clarification_questions`.
+    pub workflow_step: Option<String>,
+    /// The subsystem that owns the prompt, e.g. `incidents`.
+    pub subsystem: Option<String>,
+    /// Maximum output tokens; at most the model's maximum output.
+    #[schemars(range(min = 1))]
+    pub max_tokens: Option<u64>,
+    /// Sampling temperature, 0 to 2; only for models that support it.
+    #[schemars(range(min = 0.0, max = 2.0))]
+    pub temperature: Option<f64>,
+    /// `false` deactivates the prompt in the store. Default `true`.
+    pub is_active: Option<bool>,
+    /// JSON Schema (as YAML) of the template's variables; every `{{variable}}` must be declared.
+    #[schemars(schema_with = "json_schema_document")]
+    pub input_schema: Option<serde_json::Value>,
+    /// JSON Schema (as YAML) of the output the prompt asks for.
+    #[schemars(schema_with = "json_schema_document")]
+    pub output_schema: Option<serde_json::Value>,
+    /// The template; variables are `{{name}}` (mustache style).
+    #[schemars(regex(pattern = NOT_BLANK))]
+    pub prompt_template: Option<String>,
+}
+
+fn json_schema_document(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": "object",
+        "description": "A JSON Schema, written as YAML."
+    })
+}

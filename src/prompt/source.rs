@@ -1,0 +1,186 @@
+//! Finding prompt files and reading them safely: size limit, UTF-8, no following of loops.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::diag::{Code, Diagnostic};
+use crate::yaml::Span;
+
+/// Files above this are refused unread: no prompt needs a mebibyte, and a hostile one should
+/// not cost memory.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// A prompt file's path and its text.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    pub path: Arc<Path>,
+    pub text: Arc<str>,
+}
+
+/// Whether a path names a prompt file by its extension.
+pub fn is_prompt_file_name(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml")
+    )
+}
+
+/// Every prompt file under `roots`, sorted and without repeats. A root that is a file is taken
+/// whatever its extension (the user named it); directories are walked for `*.yaml`/`*.yml`,
+/// following symlinks but never around a loop. Problems met on the way are diagnostics.
+pub fn discover(roots: &[PathBuf]) -> (Vec<Arc<Path>>, Vec<Diagnostic>) {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for root in roots {
+        let walker = walkdir::WalkDir::new(root)
+            .follow_links(true)
+            .sort_by_file_name();
+        for entry in walker {
+            match entry {
+                Ok(entry) => {
+                    let path = entry.path();
+                    let named_by_user = entry.depth() == 0;
+                    if entry.file_type().is_dir() {
+                        if !named_by_user && is_prompt_file_name(path) {
+                            problems.push(not_a_file(path, "a directory"));
+                        }
+                        continue;
+                    }
+                    if !(named_by_user || is_prompt_file_name(path)) {
+                        continue;
+                    }
+                    if entry.file_type().is_file() {
+                        files.push(Arc::from(path));
+                    } else {
+                        problems.push(not_a_file(path, "not a regular file"));
+                    }
+                }
+                Err(error) => {
+                    let path = error.path().unwrap_or(root).to_path_buf();
+                    if error.loop_ancestor().is_some() || is_prompt_file_name(&path) || path == *root {
+                        let file: Arc<Path> = Arc::from(path.as_path());
+                        problems.push(
+                            Diagnostic::error(
+                                Code::UnreadableFile,
+                                &file,
+                                Span::FILE,
+                                format!("cannot read {}: {}", path.display(), walk_error_text(&error)),
+                            )
+                            .with_help("fix or remove the path (a symlink loop, a broken link or missing permissions)"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    (files, problems)
+}
+
+fn walk_error_text(error: &walkdir::Error) -> String {
+    if error.loop_ancestor().is_some() {
+        return "symbolic links form a loop".to_owned();
+    }
+    error
+        .io_error()
+        .map_or_else(|| error.to_string(), std::string::ToString::to_string)
+}
+
+fn not_a_file(path: &Path, what: &str) -> Diagnostic {
+    let file: Arc<Path> = Arc::from(path);
+    Diagnostic::error(
+        Code::NotAFile,
+        &file,
+        Span::FILE,
+        format!("{} is named like a prompt file but is {what}", path.display()),
+    )
+    .with_help("prompt files are regular YAML files; rename or remove this path")
+}
+
+/// Read one file: refuse it when too large or not UTF-8, never read more than the limit.
+pub fn read(path: &Arc<Path>) -> Result<SourceFile, Diagnostic> {
+    let unreadable = |error: std::io::Error| {
+        Diagnostic::error(
+            Code::UnreadableFile,
+            path,
+            Span::FILE,
+            format!("cannot read {}: {error}", path.display()),
+        )
+    };
+    let file = fs_err::File::open(&**path).map_err(unreadable)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(Diagnostic::error(
+            Code::FileTooLarge,
+            path,
+            Span::FILE,
+            format!(
+                "{} is larger than {} KiB and was not read",
+                path.display(),
+                MAX_FILE_BYTES / 1024
+            ),
+        )
+        .with_help("a prompt file should hold one prompt; move large reference text out of the template"));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(SourceFile {
+            path: Arc::clone(path),
+            text: Arc::from(text.strip_prefix('\u{feff}').unwrap_or(&text)),
+        }),
+        Err(error) => {
+            let valid = error.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(&error.as_bytes()[..valid]).into_owned();
+            let span = Span::at(&text, valid, 0);
+            Err(Diagnostic::error(
+                Code::InvalidUtf8,
+                path,
+                span,
+                format!("byte {valid} is not valid UTF-8"),
+            )
+            .with_help("save the file as UTF-8"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discovers_yaml_files_sorted_and_flags_odd_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs_err::create_dir_all(root.join("b")).unwrap();
+        fs_err::create_dir_all(root.join("dir.yaml")).unwrap();
+        fs_err::write(root.join("b/z.yaml"), "").unwrap();
+        fs_err::write(root.join("a.yml"), "").unwrap();
+        fs_err::write(root.join("notes.txt"), "").unwrap();
+        std::os::unix::fs::symlink("loop.yaml", root.join("loop.yaml")).unwrap();
+        let (files, problems) = discover(&[root.to_path_buf()]);
+        let names: Vec<_> = files
+            .iter()
+            .map(|p| p.strip_prefix(root).unwrap().display().to_string())
+            .collect();
+        assert_eq!(names, ["a.yml", "b/z.yaml"]);
+        let codes: Vec<_> = problems.iter().map(|d| d.code).collect();
+        assert!(codes.contains(&Code::NotAFile), "{problems:?}");
+        assert!(codes.contains(&Code::UnreadableFile), "{problems:?}");
+    }
+
+    #[test]
+    fn refuses_large_and_non_utf8_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let big: Arc<Path> = Arc::from(dir.path().join("big.yaml"));
+        fs_err::write(&big, vec![b'a'; 2 * 1024 * 1024]).unwrap();
+        assert_eq!(read(&big).unwrap_err().code, Code::FileTooLarge);
+        let bad: Arc<Path> = Arc::from(dir.path().join("bad.yaml"));
+        fs_err::write(&bad, b"a: 1\nb: \xff\n").unwrap();
+        let error = read(&bad).unwrap_err();
+        assert_eq!((error.code, error.span.line, error.span.column), (Code::InvalidUtf8, 2, 4));
+    }
+}

@@ -1,0 +1,273 @@
+//! Resolved settings: command-line flags, environment variables, `promptctl.yaml` and built-in
+//! defaults, in that order of precedence, with every path made absolute.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{Catalog, CatalogError};
+use crate::suggest::did_you_mean;
+use crate::yaml;
+
+/// The config file's name, looked for in the working directory and its parents.
+pub const CONFIG_FILE_NAME: &str = "promptctl.yaml";
+/// The built-in default model (the story's upgrade target).
+pub const BUILTIN_DEFAULT_MODEL: &str = "openai/gpt-5";
+/// The built-in fallback model.
+pub const BUILTIN_FALLBACK_MODEL: &str = "openai/gpt-4o-mini";
+
+/// `promptctl.yaml`, as written.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "promptctl project config (promptctl.yaml)")]
+pub struct ConfigFile {
+    /// Folder of prompt files, relative to this file. Default `prompts`.
+    pub prompts_dir: Option<String>,
+    /// A models.yaml extending or replacing the built-in catalog, relative to this file.
+    pub catalog: Option<String>,
+    /// Model for prompts without one (backfill). Env `LLM_MODEL` overrides.
+    pub default_model: Option<String>,
+    /// Model applications fall back to. Env `LLM_FALLBACK_MODEL` overrides.
+    pub fallback_model: Option<String>,
+    /// usage.yaml (requests per month and tokens per prompt) for cost estimates.
+    pub usage: Option<String>,
+    /// Named stores, chosen with `--env NAME`.
+    #[serde(default)]
+    pub environments: BTreeMap<String, EnvironmentConfig>,
+}
+
+/// One named store.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnvironmentConfig {
+    /// `sqlite:PATH`, `postgres://…` or `http(s)://…`.
+    pub store: String,
+    /// The environment variable holding the bearer token for an HTTP store.
+    pub token_env: Option<String>,
+}
+
+/// What the user said on the command line that settings depend on.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub config: Option<PathBuf>,
+    pub default_model: Option<String>,
+    pub fallback_model: Option<String>,
+}
+
+/// Settings every command starts from.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The project root: the folder of `promptctl.yaml`, or the working directory.
+    pub root: PathBuf,
+    /// The config file read, if any.
+    pub config_path: Option<PathBuf>,
+    /// The config as written (empty without a file).
+    pub config: ConfigFile,
+    /// Where prompt files live.
+    pub prompts_dir: PathBuf,
+    /// The effective model catalog.
+    pub catalog: Catalog,
+    /// Model for prompts that have none; always in the catalog.
+    pub default_model: String,
+    /// Fallback model; always in the catalog.
+    pub fallback_model: String,
+    /// usage.yaml for cost estimates, if configured.
+    pub usage_path: Option<PathBuf>,
+}
+
+/// Why settings could not be resolved.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}:{error}")]
+    Parse { path: String, error: yaml::YamlError },
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error("{role} `{id}` (from {origin}) is not in the model catalog{}", .help.as_ref().map(|h| format!("; {h}")).unwrap_or_default())]
+    UnknownModel {
+        role: &'static str,
+        id: String,
+        origin: String,
+        help: Option<String>,
+    },
+}
+
+impl Settings {
+    /// Resolve settings from the flags, the environment (`env` looks a variable up) and the
+    /// config file found from `cwd`.
+    pub fn resolve(
+        overrides: &Overrides,
+        env: &dyn Fn(&str) -> Option<String>,
+        cwd: &Path,
+    ) -> Result<Settings, SettingsError> {
+        let config_path = match &overrides.config {
+            Some(path) => Some(cwd.join(path)),
+            None => find_config(cwd),
+        };
+        let config = match &config_path {
+            Some(path) => read_config(path)?,
+            None => ConfigFile::default(),
+        };
+        let root = config_path
+            .as_deref()
+            .and_then(Path::parent)
+            .map_or_else(|| cwd.to_path_buf(), Path::to_path_buf);
+        let catalog = match &config.catalog {
+            Some(path) => Catalog::load(&root.join(path))?,
+            None => {
+                let conventional = root.join("models.yaml");
+                if conventional.is_file() {
+                    Catalog::load(&conventional)?
+                } else {
+                    Catalog::builtin()
+                }
+            }
+        };
+        let config_name = config_path
+            .as_deref()
+            .map_or_else(|| CONFIG_FILE_NAME.to_owned(), |p| p.display().to_string());
+        let default_model = pick_model(
+            "default model",
+            [
+                (overrides.default_model.clone(), "--default-model".to_owned()),
+                (env("LLM_MODEL"), "LLM_MODEL".to_owned()),
+                (config.default_model.clone(), config_name.clone()),
+                (Some(BUILTIN_DEFAULT_MODEL.to_owned()), "the built-in default".to_owned()),
+            ],
+            &catalog,
+        )?;
+        let fallback_model = pick_model(
+            "fallback model",
+            [
+                (overrides.fallback_model.clone(), "--fallback-model".to_owned()),
+                (env("LLM_FALLBACK_MODEL"), "LLM_FALLBACK_MODEL".to_owned()),
+                (config.fallback_model.clone(), config_name),
+                (Some(BUILTIN_FALLBACK_MODEL.to_owned()), "the built-in fallback".to_owned()),
+            ],
+            &catalog,
+        )?;
+        Ok(Settings {
+            prompts_dir: root.join(config.prompts_dir.as_deref().unwrap_or("prompts")),
+            usage_path: config.usage.as_deref().map(|p| root.join(p)),
+            root,
+            config_path,
+            config,
+            catalog,
+            default_model,
+            fallback_model,
+        })
+    }
+}
+
+/// The first value given, in precedence order; it must be in the catalog. An empty
+/// environment variable counts as unset, as shells make them easily.
+fn pick_model(
+    role: &'static str,
+    candidates: [(Option<String>, String); 4],
+    catalog: &Catalog,
+) -> Result<String, SettingsError> {
+    let (id, origin) = candidates
+        .into_iter()
+        .find_map(|(value, origin)| {
+            value
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+                .map(|v| (v, origin))
+        })
+        .unwrap_or_default();
+    if catalog.get(&id).is_some() {
+        return Ok(id);
+    }
+    Err(SettingsError::UnknownModel {
+        role,
+        help: did_you_mean(&catalog.nearest(&id)),
+        id,
+        origin,
+    })
+}
+
+fn find_config(cwd: &Path) -> Option<PathBuf> {
+    cwd.ancestors()
+        .map(|dir| dir.join(CONFIG_FILE_NAME))
+        .find(|path| path.is_file())
+}
+
+fn read_config(path: &Path) -> Result<ConfigFile, SettingsError> {
+    let display = path.display().to_string();
+    let text = fs_err::read_to_string(path).map_err(|source| SettingsError::Read {
+        path: display.clone(),
+        source,
+    })?;
+    if text.trim().is_empty() {
+        return Ok(ConfigFile::default());
+    }
+    yaml::from_str(&text).map_err(|error| SettingsError::Parse {
+        path: display,
+        error,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(dir: &Path, flag: Option<&str>, env_model: Option<&str>) -> Result<Settings, SettingsError> {
+        let overrides = Overrides {
+            default_model: flag.map(str::to_owned),
+            ..Overrides::default()
+        };
+        let env_model = env_model.map(str::to_owned);
+        Settings::resolve(
+            &overrides,
+            &move |name| (name == "LLM_MODEL").then(|| env_model.clone()).flatten(),
+            dir,
+        )
+    }
+
+    #[test]
+    fn precedence_is_flag_env_file_builtin() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = resolve(dir.path(), None, None).unwrap();
+        assert_eq!(settings.default_model, "openai/gpt-5");
+        assert_eq!(settings.fallback_model, "openai/gpt-4o-mini");
+        assert_eq!(settings.prompts_dir, dir.path().join("prompts"));
+
+        fs_err::write(dir.path().join(CONFIG_FILE_NAME), "default_model: openai/gpt-5-mini\n").unwrap();
+        assert_eq!(resolve(dir.path(), None, None).unwrap().default_model, "openai/gpt-5-mini");
+        assert_eq!(
+            resolve(dir.path(), None, Some("openai/gpt-4o")).unwrap().default_model,
+            "openai/gpt-4o"
+        );
+        assert_eq!(
+            resolve(dir.path(), Some("openai/gpt-5-nano"), Some("openai/gpt-4o"))
+                .unwrap()
+                .default_model,
+            "openai/gpt-5-nano"
+        );
+    }
+
+    #[test]
+    fn unknown_default_model_is_an_error_naming_its_origin() {
+        let dir = tempfile::tempdir().unwrap();
+        let error = resolve(dir.path(), None, Some("openai/gpt5")).unwrap_err().to_string();
+        assert!(error.contains("`openai/gpt5` (from LLM_MODEL)"), "{error}");
+        assert!(error.contains("did you mean `openai/gpt-5`"), "{error}");
+    }
+
+    #[test]
+    fn config_is_found_in_a_parent_and_bad_fields_name_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        fs_err::write(dir.path().join(CONFIG_FILE_NAME), "prompts_dir: p\nprompt_dir: q\n").unwrap();
+        let nested = dir.path().join("a/b");
+        fs_err::create_dir_all(&nested).unwrap();
+        let error = resolve(&nested, None, None).unwrap_err().to_string();
+        assert!(error.contains("promptctl.yaml:2:1"), "{error}");
+        assert!(error.contains("prompt_dir"), "{error}");
+    }
+}

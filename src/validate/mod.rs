@@ -1,0 +1,263 @@
+//! Validation: prompt files in, [`Prompt`]s and [`Diagnostic`]s out.
+//!
+//! Per file, in parallel: read (size, UTF-8) → YAML syntax (spans) → the prompt schema
+//! (types, unknown and required fields, the model enum) → typed reading → rules. Then across
+//! files: duplicate names. Each file is parsed once; every problem is collected, none stops
+//! the run.
+
+mod rules;
+mod schema;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde_json::Value as Json;
+
+use crate::catalog::Catalog;
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::prompt::raw::RawPrompt;
+use crate::prompt::source::{self, SourceFile};
+use crate::prompt::{Origin, Prompt};
+use crate::yaml::{self, Node, Span, Value, YamlErrorKind};
+
+pub use schema::PromptSchema;
+
+/// What validation needs to know besides the files.
+pub struct Validator<'a> {
+    pub catalog: &'a Catalog,
+    /// Named in the help of a missing `ai_model`.
+    pub default_model: &'a str,
+    /// YYYY-MM-DD, for deprecation and retirement dates.
+    pub today: String,
+    schema: PromptSchema,
+}
+
+/// The outcome of validating a set of files.
+pub struct Validation {
+    /// The prompts of files without errors, sorted by name.
+    pub prompts: Vec<Prompt>,
+    pub diagnostics: Diagnostics,
+    /// The text of every file read, for rendering diagnostics with their lines.
+    pub sources: HashMap<Arc<Path>, Arc<str>>,
+    /// How many files were checked.
+    pub files: usize,
+}
+
+impl Validation {
+    pub fn source(&self, path: &Path) -> Option<&str> {
+        self.sources.get(path).map(|text| &**text)
+    }
+}
+
+impl<'a> Validator<'a> {
+    pub fn new(catalog: &'a Catalog, default_model: &'a str) -> Self {
+        Validator {
+            catalog,
+            default_model,
+            today: crate::catalog::today(),
+            schema: PromptSchema::new(catalog),
+        }
+    }
+
+    /// Validate every prompt file under `roots` (files or directories).
+    pub fn validate_paths(&self, roots: &[PathBuf]) -> Validation {
+        let (paths, problems) = source::discover(roots);
+        let mut validation = self.validate_files(&paths);
+        validation.files += problems.len();
+        validation.diagnostics.extend(problems);
+        validation
+    }
+
+    /// Validate the given files.
+    pub fn validate_files(&self, paths: &[Arc<Path>]) -> Validation {
+        let checked: Vec<FileOutcome> = paths.par_iter().map(|path| self.check_file(path)).collect();
+        let mut diagnostics = Diagnostics::default();
+        let mut sources = HashMap::with_capacity(checked.len());
+        let mut prompts = Vec::with_capacity(checked.len());
+        let mut names: BTreeMap<String, Vec<(Arc<Path>, Span)>> = BTreeMap::new();
+        for outcome in checked {
+            diagnostics.extend(outcome.diagnostics);
+            if let Some(source) = outcome.source {
+                sources.insert(source.path, source.text);
+            }
+            if let Some((name, file, span)) = outcome.name {
+                names.entry(name).or_default().push((file, span));
+            }
+            prompts.extend(outcome.prompt);
+        }
+        let duplicated = duplicate_names(&names);
+        diagnostics.extend(duplicated.iter().cloned());
+        let duplicate_files: Vec<&Arc<Path>> = duplicated.iter().map(|d| &d.file).collect();
+        prompts.retain(|p| !duplicate_files.contains(&&p.origin.file));
+        prompts.sort_by(|a, b| a.prompt_name.cmp(&b.prompt_name));
+        Validation {
+            prompts,
+            diagnostics,
+            sources,
+            files: paths.len(),
+        }
+    }
+
+    fn check_file(&self, path: &Arc<Path>) -> FileOutcome {
+        let mut outcome = FileOutcome::default();
+        let source = match source::read(path) {
+            Ok(source) => source,
+            Err(diagnostic) => {
+                outcome.diagnostics.push(diagnostic);
+                return outcome;
+            }
+        };
+        self.check_source(&source, &mut outcome);
+        outcome.source = Some(source);
+        outcome
+    }
+
+    fn check_source(&self, source: &SourceFile, outcome: &mut FileOutcome) {
+        let file = &source.path;
+        let root = match yaml::parse(&source.text) {
+            Ok(root) => root,
+            Err(error) => {
+                outcome.diagnostics.push(yaml_diagnostic(file, error));
+                return;
+            }
+        };
+        match &root.value {
+            Value::Mapping(_) => {}
+            Value::Null => {
+                outcome.diagnostics.push(
+                    Diagnostic::error(Code::EmptyFile, file, Span::FILE, "the file holds no prompt")
+                        .with_help("write a prompt (see `prompts/` for examples) or remove the file"),
+                );
+                return;
+            }
+            _ => {
+                outcome.diagnostics.push(
+                    Diagnostic::error(
+                        Code::NotAMapping,
+                        file,
+                        root.span,
+                        format!("a prompt file holds a mapping of fields, found {}", root.type_name()),
+                    )
+                    .with_help("start with `prompt_name: …` at the left margin; one prompt per file"),
+                );
+                return;
+            }
+        }
+        let json = root.to_json();
+        let (schema_problems, bad_fields) =
+            self.schema
+                .check(&json, &root, file, self.catalog, self.default_model);
+        outcome.diagnostics.extend(schema_problems);
+        let Json::Object(mut fields) = json else {
+            return;
+        };
+        fields.retain(|key, _| !bad_fields.contains(key));
+        let raw: RawPrompt = match serde_json::from_value(Json::Object(fields)) {
+            Ok(raw) => raw,
+            Err(error) => {
+                // The schema admits only what RawPrompt reads; a gap between them is our bug,
+                // reported rather than panicked on.
+                outcome.diagnostics.push(Diagnostic::error(
+                    Code::WrongType,
+                    file,
+                    root.span,
+                    format!("cannot read the prompt: {error}"),
+                ));
+                return;
+            }
+        };
+        if let Some(name) = &raw.prompt_name {
+            let span = root.get("prompt_name").map_or(root.span, |n| n.span);
+            outcome.name = Some((name.clone(), Arc::clone(file), span));
+        }
+        let cx = rules::FileContext {
+            file,
+            text: &source.text,
+            root: &root,
+            catalog: self.catalog,
+            today: &self.today,
+        };
+        for rule in rules::RULES {
+            rule(&raw, &cx, &mut outcome.diagnostics);
+        }
+        if outcome
+            .diagnostics
+            .iter()
+            .all(|d| d.severity != crate::diag::Severity::Error)
+        {
+            outcome.prompt = into_prompt(raw, file, &root);
+        }
+    }
+}
+
+/// What one file yields.
+#[derive(Default)]
+struct FileOutcome {
+    diagnostics: Vec<Diagnostic>,
+    source: Option<SourceFile>,
+    prompt: Option<Prompt>,
+    name: Option<(String, Arc<Path>, Span)>,
+}
+
+fn yaml_diagnostic(file: &Arc<Path>, error: yaml::YamlError) -> Diagnostic {
+    let (code, help) = match error.kind {
+        YamlErrorKind::Syntax => (Code::YamlSyntax, "fix the YAML syntax (indent with spaces, not tabs; close every bracket and quote)"),
+        YamlErrorKind::DuplicateKey => (Code::DuplicateKey, "keep one of the two keys"),
+        YamlErrorKind::Budget => (Code::YamlTooComplex, "a prompt file needs no deep nesting or chains of aliases; write the values out"),
+        YamlErrorKind::MultipleDocuments => (Code::MultipleDocuments, "put each prompt in a file of its own"),
+    };
+    Diagnostic::error(code, file, error.span, error.message).with_help(help)
+}
+
+/// Files that share a `prompt_name`: each gets an error naming the others.
+fn duplicate_names(names: &BTreeMap<String, Vec<(Arc<Path>, Span)>>) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (name, places) in names {
+        if places.len() < 2 {
+            continue;
+        }
+        for (file, span) in places {
+            let others: Vec<String> = places
+                .iter()
+                .filter(|(other, _)| other != file)
+                .map(|(other, other_span)| {
+                    format!("{}:{}", crate::diag::display_path(other).display(), other_span.line)
+                })
+                .collect();
+            out.push(
+                Diagnostic::error(
+                    Code::DuplicatePromptName,
+                    file,
+                    *span,
+                    format!("prompt_name `{name}` is also declared in {}", others.join(", ")),
+                )
+                .with_help("prompt names are unique across files; rename one of them"),
+            );
+        }
+    }
+    out
+}
+
+fn into_prompt(raw: RawPrompt, file: &Arc<Path>, root: &Node) -> Option<Prompt> {
+    let version_line = root.get("prompt_version").map_or(1, |n| n.span.line);
+    Some(Prompt {
+        prompt_name: raw.prompt_name?,
+        prompt_version: raw.prompt_version?,
+        ai_model: raw.ai_model?,
+        prompt_template: raw.prompt_template?,
+        description: raw.description,
+        workflow_step: raw.workflow_step,
+        subsystem: raw.subsystem,
+        max_tokens: raw.max_tokens,
+        temperature: raw.temperature,
+        is_active: raw.is_active.unwrap_or(true),
+        input_schema: raw.input_schema,
+        output_schema: raw.output_schema,
+        origin: Origin {
+            file: Arc::clone(file),
+            version_line,
+        },
+    })
+}
