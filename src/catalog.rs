@@ -99,18 +99,30 @@ impl Model {
             / 1_000_000.0
     }
 
-    /// A one-line summary for editor completions and listings.
+    /// A one-line summary for editor completions: provider, cost, context window, standing.
     pub fn summary(&self) -> String {
-        format!(
-            "{} ({}) — ${}/1M in, ${}/1M out, {} tokens context, {}{}",
+        let mut text = format!(
+            "{} ({}): ${:.2}/1M input, ${:.2}/1M output tokens; {}-token context, {} max output; {}",
             self.name,
             self.provider,
             self.input_cost_per_1m,
             self.output_cost_per_1m,
-            self.context_window,
+            crate::table::thousands(self.context_window),
+            crate::table::thousands(self.max_output_tokens),
             self.tier.as_str(),
-            if self.recommended { ", recommended" } else { "" }
-        )
+        );
+        if self.recommended {
+            text.push_str(", recommended");
+        }
+        if let Some(date) = &self.retired_on {
+            text.push_str(&format!("; retired {date}"));
+        } else if let Some(date) = &self.deprecated_on {
+            text.push_str(&format!("; deprecated {date}"));
+        }
+        if let Some(successor) = &self.successor {
+            text.push_str(&format!(", use {successor}"));
+        }
+        text
     }
 }
 
@@ -156,7 +168,10 @@ pub enum CatalogError {
         source: std::io::Error,
     },
     #[error("{path}:{error}")]
-    Parse { path: String, error: yaml::YamlError },
+    Parse {
+        path: String,
+        error: yaml::YamlError,
+    },
     #[error("{path}: model `{id}`: {problem}")]
     Invalid {
         path: String,
@@ -169,7 +184,9 @@ impl Catalog {
     /// The catalog compiled into promptctl.
     pub fn builtin() -> Catalog {
         match Self::from_file_text(BUILTIN, "<built-in catalog>") {
-            Ok(file) => Catalog { models: file.models },
+            Ok(file) => Catalog {
+                models: file.models,
+            },
             // The built-in catalog is checked by a unit test; reaching this is a build defect.
             Err(error) => unreachable!("built-in catalog is invalid: {error}"),
         }
@@ -226,12 +243,12 @@ impl Catalog {
             }
             let costs = [model.input_cost_per_1m, model.output_cost_per_1m];
             if costs.iter().any(|c| !c.is_finite() || *c < 0.0) {
-                return Err(invalid(
-                    &model.id,
-                    "costs must be zero or more".to_owned(),
-                ));
+                return Err(invalid(&model.id, "costs must be zero or more".to_owned()));
             }
-            for date in [&model.deprecated_on, &model.retired_on].into_iter().flatten() {
+            for date in [&model.deprecated_on, &model.retired_on]
+                .into_iter()
+                .flatten()
+            {
                 if !is_iso_date(date) {
                     return Err(invalid(
                         &model.id,
@@ -322,12 +339,21 @@ mod tests {
             assert!(catalog.get(id).is_some(), "{id} missing");
         }
         let gpt5 = catalog.get("openai/gpt-5").unwrap();
-        assert_eq!((gpt5.input_cost_per_1m, gpt5.output_cost_per_1m), (1.25, 10.0));
-        assert_eq!((gpt5.context_window, gpt5.max_output_tokens), (272_000, 128_000));
+        assert_eq!(
+            (gpt5.input_cost_per_1m, gpt5.output_cost_per_1m),
+            (1.25, 10.0)
+        );
+        assert_eq!(
+            (gpt5.context_window, gpt5.max_output_tokens),
+            (272_000, 128_000)
+        );
         assert!(!gpt5.supports_temperature);
         let sonnet3 = catalog.get("anthropic/claude-3-sonnet").unwrap();
         assert_eq!(sonnet3.lifecycle("2026-01-01"), Lifecycle::Retired);
-        assert_eq!(sonnet3.successor.as_deref(), Some("anthropic/claude-sonnet-4-5"));
+        assert_eq!(
+            sonnet3.successor.as_deref(),
+            Some("anthropic/claude-sonnet-4-5")
+        );
     }
 
     #[test]
@@ -372,6 +398,9 @@ mod tests {
 
         fs_err::write(&path, "mode: replace\nmodels:\n  - id: acme/small\n    name: S\n    provider: acme\n    input_cost_per_1m: 0.1\n    output_cost_per_1m: 0.2\n    context_window: 1000\n    max_output_tokens: 100\n    supports_temperature: true\n    tier: premium\n    successor: openai/gpt-5\n").unwrap();
         let error = Catalog::load(&path).unwrap_err().to_string();
-        assert!(error.contains("successor `openai/gpt-5` is not in the catalog"), "{error}");
+        assert!(
+            error.contains("successor `openai/gpt-5` is not in the catalog"),
+            "{error}"
+        );
     }
 }

@@ -6,7 +6,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Prompts and their models as validated YAML in git, reconciled against a live prompt store.
 #[derive(Debug, Parser)]
-#[command(name = "promptctl", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "promptctl",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,

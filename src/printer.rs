@@ -54,20 +54,29 @@ impl Printer {
 
     /// A `hint:` line on stderr; silenced by `--quiet`.
     pub fn hint(&self, text: &str) {
-        self.status(&format!("{}hint:{} {text}", HINT.render(), HINT.render_reset()));
+        self.status(&format!(
+            "{}hint:{} {text}",
+            HINT.render(),
+            HINT.render_reset()
+        ));
     }
 }
 
-const HINT: anstyle::Style = anstyle::Style::new().bold().fg_color(Some(anstyle::Color::Ansi(anstyle::AnsiColor::Cyan)));
+const HINT: anstyle::Style = anstyle::Style::new()
+    .bold()
+    .fg_color(Some(anstyle::Color::Ansi(anstyle::AnsiColor::Cyan)));
 
 /// Bold style for headings and emphasis on stderr or stdout.
 pub const BOLD: anstyle::Style = anstyle::Style::new().bold();
 /// Red, for errors and removals.
-pub const RED: anstyle::Style = anstyle::Style::new().fg_color(Some(anstyle::Color::Ansi(anstyle::AnsiColor::Red)));
+pub const RED: anstyle::Style =
+    anstyle::Style::new().fg_color(Some(anstyle::Color::Ansi(anstyle::AnsiColor::Red)));
 /// Green, for success and additions.
-pub const GREEN: anstyle::Style = anstyle::Style::new().fg_color(Some(anstyle::Color::Ansi(anstyle::AnsiColor::Green)));
+pub const GREEN: anstyle::Style =
+    anstyle::Style::new().fg_color(Some(anstyle::Color::Ansi(anstyle::AnsiColor::Green)));
 /// Yellow, for warnings and changes.
-pub const YELLOW: anstyle::Style = anstyle::Style::new().fg_color(Some(anstyle::Color::Ansi(anstyle::AnsiColor::Yellow)));
+pub const YELLOW: anstyle::Style =
+    anstyle::Style::new().fg_color(Some(anstyle::Color::Ansi(anstyle::AnsiColor::Yellow)));
 
 /// `text` in `style`; stripped later where colour is off.
 pub fn paint(style: anstyle::Style, text: &str) -> String {

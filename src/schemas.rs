@@ -5,8 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use schemars::generate::SchemaSettings;
 use schemars::JsonSchema;
+use schemars::generate::SchemaSettings;
 use serde_json::{Value, json};
 
 use crate::catalog::{Catalog, CatalogFile};

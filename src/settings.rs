@@ -86,7 +86,10 @@ pub enum SettingsError {
         source: std::io::Error,
     },
     #[error("{path}:{error}")]
-    Parse { path: String, error: yaml::YamlError },
+    Parse {
+        path: String,
+        error: yaml::YamlError,
+    },
     #[error(transparent)]
     Catalog(#[from] CatalogError),
     #[error("{role} `{id}` (from {origin}) is not in the model catalog{}", .help.as_ref().map(|h| format!("; {h}")).unwrap_or_default())]
@@ -135,20 +138,32 @@ impl Settings {
         let default_model = pick_model(
             "default model",
             [
-                (overrides.default_model.clone(), "--default-model".to_owned()),
+                (
+                    overrides.default_model.clone(),
+                    "--default-model".to_owned(),
+                ),
                 (env("LLM_MODEL"), "LLM_MODEL".to_owned()),
                 (config.default_model.clone(), config_name.clone()),
-                (Some(BUILTIN_DEFAULT_MODEL.to_owned()), "the built-in default".to_owned()),
+                (
+                    Some(BUILTIN_DEFAULT_MODEL.to_owned()),
+                    "the built-in default".to_owned(),
+                ),
             ],
             &catalog,
         )?;
         let fallback_model = pick_model(
             "fallback model",
             [
-                (overrides.fallback_model.clone(), "--fallback-model".to_owned()),
+                (
+                    overrides.fallback_model.clone(),
+                    "--fallback-model".to_owned(),
+                ),
                 (env("LLM_FALLBACK_MODEL"), "LLM_FALLBACK_MODEL".to_owned()),
                 (config.fallback_model.clone(), config_name),
-                (Some(BUILTIN_FALLBACK_MODEL.to_owned()), "the built-in fallback".to_owned()),
+                (
+                    Some(BUILTIN_FALLBACK_MODEL.to_owned()),
+                    "the built-in fallback".to_owned(),
+                ),
             ],
             &catalog,
         )?;
@@ -217,7 +232,11 @@ fn read_config(path: &Path) -> Result<ConfigFile, SettingsError> {
 mod tests {
     use super::*;
 
-    fn resolve(dir: &Path, flag: Option<&str>, env_model: Option<&str>) -> Result<Settings, SettingsError> {
+    fn resolve(
+        dir: &Path,
+        flag: Option<&str>,
+        env_model: Option<&str>,
+    ) -> Result<Settings, SettingsError> {
         let overrides = Overrides {
             default_model: flag.map(str::to_owned),
             ..Overrides::default()
@@ -238,10 +257,19 @@ mod tests {
         assert_eq!(settings.fallback_model, "openai/gpt-4o-mini");
         assert_eq!(settings.prompts_dir, dir.path().join("prompts"));
 
-        fs_err::write(dir.path().join(CONFIG_FILE_NAME), "default_model: openai/gpt-5-mini\n").unwrap();
-        assert_eq!(resolve(dir.path(), None, None).unwrap().default_model, "openai/gpt-5-mini");
+        fs_err::write(
+            dir.path().join(CONFIG_FILE_NAME),
+            "default_model: openai/gpt-5-mini\n",
+        )
+        .unwrap();
         assert_eq!(
-            resolve(dir.path(), None, Some("openai/gpt-4o")).unwrap().default_model,
+            resolve(dir.path(), None, None).unwrap().default_model,
+            "openai/gpt-5-mini"
+        );
+        assert_eq!(
+            resolve(dir.path(), None, Some("openai/gpt-4o"))
+                .unwrap()
+                .default_model,
             "openai/gpt-4o"
         );
         assert_eq!(
@@ -255,7 +283,9 @@ mod tests {
     #[test]
     fn unknown_default_model_is_an_error_naming_its_origin() {
         let dir = tempfile::tempdir().unwrap();
-        let error = resolve(dir.path(), None, Some("openai/gpt5")).unwrap_err().to_string();
+        let error = resolve(dir.path(), None, Some("openai/gpt5"))
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("`openai/gpt5` (from LLM_MODEL)"), "{error}");
         assert!(error.contains("did you mean `openai/gpt-5`"), "{error}");
     }
@@ -263,7 +293,11 @@ mod tests {
     #[test]
     fn config_is_found_in_a_parent_and_bad_fields_name_the_line() {
         let dir = tempfile::tempdir().unwrap();
-        fs_err::write(dir.path().join(CONFIG_FILE_NAME), "prompts_dir: p\nprompt_dir: q\n").unwrap();
+        fs_err::write(
+            dir.path().join(CONFIG_FILE_NAME),
+            "prompts_dir: p\nprompt_dir: q\n",
+        )
+        .unwrap();
         let nested = dir.path().join("a/b");
         fs_err::create_dir_all(&nested).unwrap();
         let error = resolve(&nested, None, None).unwrap_err().to_string();

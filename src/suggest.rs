@@ -2,9 +2,17 @@
 
 /// Up to `limit` candidates close to `word`, best first. Close means a small edit distance
 /// relative to the length, or one containing the other (`gpt5` → `openai/gpt-5`).
-pub fn nearest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>, limit: usize) -> Vec<&'a str> {
+pub fn nearest<'a>(
+    word: &str,
+    candidates: impl Iterator<Item = &'a str>,
+    limit: usize,
+) -> Vec<&'a str> {
     let lower = word.to_ascii_lowercase();
-    let squash = |s: &str| s.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>();
+    let squash = |s: &str| {
+        s.chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+    };
     let squashed = squash(&lower);
     let mut scored: Vec<(f64, &str)> = candidates
         .filter_map(|candidate| {
@@ -27,7 +35,10 @@ pub fn did_you_mean(candidates: &[&str]) -> Option<String> {
         [only] => Some(format!("did you mean `{only}`?")),
         many => Some(format!(
             "did you mean one of {}?",
-            many.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+            many.iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
     }
 }
@@ -40,7 +51,13 @@ mod tests {
     fn suggests_close_field_names() {
         let fields = ["prompt_name", "ai_model", "max_tokens"];
         assert_eq!(nearest("ai_modle", fields.into_iter(), 3), ["ai_model"]);
-        assert_eq!(nearest("completely_else", fields.into_iter(), 3), Vec::<&str>::new());
-        assert_eq!(did_you_mean(&["a", "b"]).unwrap(), "did you mean one of `a`, `b`?");
+        assert_eq!(
+            nearest("completely_else", fields.into_iter(), 3),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            did_you_mean(&["a", "b"]).unwrap(),
+            "did you mean one of `a`, `b`?"
+        );
     }
 }

@@ -7,7 +7,7 @@ use crate::cli::{DataFormat, ModelsArgs};
 use crate::error::ExitStatus;
 use crate::printer::Printer;
 use crate::settings::Settings;
-use crate::table::Table;
+use crate::table::{Table, thousands};
 
 /// One catalog entry in `models --format json` (version 1): the entry plus the marks.
 #[derive(Serialize)]
@@ -18,7 +18,11 @@ struct ModelJsonV1<'a> {
     fallback: bool,
 }
 
-pub(super) fn run(settings: &Settings, args: &ModelsArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
+pub(super) fn run(
+    settings: &Settings,
+    args: &ModelsArgs,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
     let models = settings.catalog.models();
     match args.format {
         DataFormat::Json => {
@@ -35,11 +39,22 @@ pub(super) fn run(settings: &Settings, args: &ModelsArgs, printer: &Printer) -> 
         DataFormat::Text => {
             let today = today();
             let mut table = Table::new([
-                "ID", "PROVIDER", "IN $/1M", "OUT $/1M", "CONTEXT", "MAX OUT", "TIER", "RECOMMENDED",
-                "DEPRECATION", "USE",
+                "ID",
+                "PROVIDER",
+                "IN $/1M",
+                "OUT $/1M",
+                "CONTEXT",
+                "MAX OUT",
+                "TIER",
+                "RECOMMENDED",
+                "DEPRECATION",
+                "USE",
             ]);
             for model in models {
-                let usage = match (model.id == settings.default_model, model.id == settings.fallback_model) {
+                let usage = match (
+                    model.id == settings.default_model,
+                    model.id == settings.fallback_model,
+                ) {
                     (true, true) => "default, fallback",
                     (true, false) => "default",
                     (false, true) => "fallback",
@@ -78,17 +93,4 @@ fn deprecation(model: &Model, today: &str) -> String {
             model.retired_on.as_deref().unwrap_or_default()
         ),
     }
-}
-
-/// `272000` → `272,000`.
-pub(crate) fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }

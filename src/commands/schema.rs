@@ -7,7 +7,11 @@ use crate::printer::Printer;
 use crate::schemas;
 use crate::settings::Settings;
 
-pub(super) fn run(settings: &Settings, args: &SchemaArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
+pub(super) fn run(
+    settings: &Settings,
+    args: &SchemaArgs,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
     let dir = args
         .dir
         .clone()

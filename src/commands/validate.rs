@@ -7,7 +7,11 @@ use crate::printer::Printer;
 use crate::settings::Settings;
 use crate::validate::{Validation, Validator};
 
-pub(super) fn run(settings: &Settings, args: &ValidateArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
+pub(super) fn run(
+    settings: &Settings,
+    args: &ValidateArgs,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
     let roots = if args.paths.is_empty() {
         vec![settings.prompts_dir.clone()]
     } else {
@@ -41,13 +45,21 @@ pub(super) fn run(settings: &Settings, args: &ValidateArgs, printer: &Printer) -
         }
     }
     printer.status(&summary(files, prompts, errors, warnings));
-    Ok(if failed { ExitStatus::Failure } else { ExitStatus::Success })
+    Ok(if failed {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
 }
 
 fn summary(files: usize, prompts: usize, errors: usize, warnings: usize) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     if errors == 0 && warnings == 0 {
-        return format!("{} checked: no problems ({} valid)", plural(files, "file"), plural(prompts, "prompt"));
+        return format!(
+            "{} checked: no problems ({} valid)",
+            plural(files, "file"),
+            plural(prompts, "prompt")
+        );
     }
     format!(
         "{} checked: {}, {}",

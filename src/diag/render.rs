@@ -56,7 +56,9 @@ fn report<'a>(diagnostic: &'a Diagnostic, sources: &'a dyn SourceText) -> Vec<Gr
     };
     let mut groups = vec![group];
     if let Some(help) = &diagnostic.help {
-        groups.push(Group::with_title(Level::HELP.secondary_title(help.as_str())));
+        groups.push(Group::with_title(
+            Level::HELP.secondary_title(help.as_str()),
+        ));
     }
     groups
 }
@@ -177,7 +179,10 @@ mod tests {
             Arc::<str>::from("a: 1\nai_modle: x\n"),
         )]);
         let out = human(&[diagnostic], &sources, false);
-        assert!(out.contains("error[unknown-field]: unknown field `ai_modle`"), "{out}");
+        assert!(
+            out.contains("error[unknown-field]: unknown field `ai_modle`"),
+            "{out}"
+        );
         assert!(out.contains("/nonexistent/p.yaml:2:1"), "{out}");
         assert!(out.contains("2 | ai_modle: x"), "{out}");
         assert!(out.contains("help: did you mean `ai_model`?"), "{out}");

@@ -9,7 +9,12 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 
 /// Fields every prompt file must have.
-pub const REQUIRED: [&str; 4] = ["prompt_name", "prompt_version", "ai_model", "prompt_template"];
+pub const REQUIRED: [&str; 4] = [
+    "prompt_name",
+    "prompt_version",
+    "ai_model",
+    "prompt_template",
+];
 
 /// `prompt_name`: what the store and applications call the prompt.
 pub const NAME_PATTERN: &str = r"^[a-z0-9_.-]{1,128}$";

@@ -58,7 +58,10 @@ pub fn discover(roots: &[PathBuf]) -> (Vec<Arc<Path>>, Vec<Diagnostic>) {
                 }
                 Err(error) => {
                     let path = error.path().unwrap_or(root).to_path_buf();
-                    if error.loop_ancestor().is_some() || is_prompt_file_name(&path) || path == *root {
+                    if error.loop_ancestor().is_some()
+                        || is_prompt_file_name(&path)
+                        || path == *root
+                    {
                         let file: Arc<Path> = Arc::from(path.as_path());
                         problems.push(
                             Diagnostic::error(
@@ -94,7 +97,10 @@ fn not_a_file(path: &Path, what: &str) -> Diagnostic {
         Code::NotAFile,
         &file,
         Span::FILE,
-        format!("{} is named like a prompt file but is {what}", path.display()),
+        format!(
+            "{} is named like a prompt file but is {what}",
+            path.display()
+        ),
     )
     .with_help("prompt files are regular YAML files; rename or remove this path")
 }
@@ -125,7 +131,9 @@ pub fn read(path: &Arc<Path>) -> Result<SourceFile, Diagnostic> {
                 MAX_FILE_BYTES / 1024
             ),
         )
-        .with_help("a prompt file should hold one prompt; move large reference text out of the template"));
+        .with_help(
+            "a prompt file should hold one prompt; move large reference text out of the template",
+        ));
     }
     match String::from_utf8(bytes) {
         Ok(text) => Ok(SourceFile {
@@ -181,6 +189,9 @@ mod tests {
         let bad: Arc<Path> = Arc::from(dir.path().join("bad.yaml"));
         fs_err::write(&bad, b"a: 1\nb: \xff\n").unwrap();
         let error = read(&bad).unwrap_err();
-        assert_eq!((error.code, error.span.line, error.span.column), (Code::InvalidUtf8, 2, 4));
+        assert_eq!(
+            (error.code, error.span.line, error.span.column),
+            (Code::InvalidUtf8, 2, 4)
+        );
     }
 }

@@ -65,7 +65,9 @@ pub fn variables(template: &str) -> Result<Vec<VariableUse>, TemplateError> {
         if !is_variable_name(name) {
             return Err(TemplateError {
                 offset,
-                message: format!("`{tag}` is not a variable: names are letters, digits, `_`, `-` and `.`"),
+                message: format!(
+                    "`{tag}` is not a variable: names are letters, digits, `_`, `-` and `.`"
+                ),
             });
         }
         let root = name.split('.').next().unwrap_or(name).to_owned();
@@ -128,7 +130,9 @@ mod tests {
     #[test]
     fn finds_plain_triple_dotted_and_section_variables() {
         assert_eq!(
-            names("Hi {{ name }}, {{{raw}}} {{a.b}} {{#items}}{{title}}{{.}}{{/items}} {{! no }} {{> part}}"),
+            names(
+                "Hi {{ name }}, {{{raw}}} {{a.b}} {{#items}}{{title}}{{.}}{{/items}} {{! no }} {{> part}}"
+            ),
             vec![
                 ("name".to_owned(), vec![]),
                 ("raw".to_owned(), vec![]),
@@ -149,7 +153,12 @@ mod tests {
     #[test]
     fn malformed_tags_are_errors() {
         assert_eq!(variables("a {{b").unwrap_err().offset, 2);
-        assert!(variables("{{#a}} x").unwrap_err().message.contains("never closed"));
+        assert!(
+            variables("{{#a}} x")
+                .unwrap_err()
+                .message
+                .contains("never closed")
+        );
         assert!(variables("{{/a}}").is_err());
         assert!(variables("{{#a}}{{/b}}").is_err());
         assert!(variables("{{}}").is_err());

@@ -72,7 +72,8 @@ impl<'a> Validator<'a> {
 
     /// Validate the given files.
     pub fn validate_files(&self, paths: &[Arc<Path>]) -> Validation {
-        let checked: Vec<FileOutcome> = paths.par_iter().map(|path| self.check_file(path)).collect();
+        let checked: Vec<FileOutcome> =
+            paths.par_iter().map(|path| self.check_file(path)).collect();
         let mut diagnostics = Diagnostics::default();
         let mut sources = HashMap::with_capacity(checked.len());
         let mut prompts = Vec::with_capacity(checked.len());
@@ -127,8 +128,13 @@ impl<'a> Validator<'a> {
             Value::Mapping(_) => {}
             Value::Null => {
                 outcome.diagnostics.push(
-                    Diagnostic::error(Code::EmptyFile, file, Span::FILE, "the file holds no prompt")
-                        .with_help("write a prompt (see `prompts/` for examples) or remove the file"),
+                    Diagnostic::error(
+                        Code::EmptyFile,
+                        file,
+                        Span::FILE,
+                        "the file holds no prompt",
+                    )
+                    .with_help("write a prompt (see `prompts/` for examples) or remove the file"),
                 );
                 return;
             }
@@ -138,9 +144,14 @@ impl<'a> Validator<'a> {
                         Code::NotAMapping,
                         file,
                         root.span,
-                        format!("a prompt file holds a mapping of fields, found {}", root.type_name()),
+                        format!(
+                            "a prompt file holds a mapping of fields, found {}",
+                            root.type_name()
+                        ),
                     )
-                    .with_help("start with `prompt_name: …` at the left margin; one prompt per file"),
+                    .with_help(
+                        "start with `prompt_name: …` at the left margin; one prompt per file",
+                    ),
                 );
                 return;
             }
@@ -203,10 +214,19 @@ struct FileOutcome {
 
 fn yaml_diagnostic(file: &Arc<Path>, error: yaml::YamlError) -> Diagnostic {
     let (code, help) = match error.kind {
-        YamlErrorKind::Syntax => (Code::YamlSyntax, "fix the YAML syntax (indent with spaces, not tabs; close every bracket and quote)"),
+        YamlErrorKind::Syntax => (
+            Code::YamlSyntax,
+            "fix the YAML syntax (indent with spaces, not tabs; close every bracket and quote)",
+        ),
         YamlErrorKind::DuplicateKey => (Code::DuplicateKey, "keep one of the two keys"),
-        YamlErrorKind::Budget => (Code::YamlTooComplex, "a prompt file needs no deep nesting or chains of aliases; write the values out"),
-        YamlErrorKind::MultipleDocuments => (Code::MultipleDocuments, "put each prompt in a file of its own"),
+        YamlErrorKind::Budget => (
+            Code::YamlTooComplex,
+            "a prompt file needs no deep nesting or chains of aliases; write the values out",
+        ),
+        YamlErrorKind::MultipleDocuments => (
+            Code::MultipleDocuments,
+            "put each prompt in a file of its own",
+        ),
     };
     Diagnostic::error(code, file, error.span, error.message).with_help(help)
 }
@@ -223,7 +243,11 @@ fn duplicate_names(names: &BTreeMap<String, Vec<(Arc<Path>, Span)>>) -> Vec<Diag
                 .iter()
                 .filter(|(other, _)| other != file)
                 .map(|(other, other_span)| {
-                    format!("{}:{}", crate::diag::display_path(other).display(), other_span.line)
+                    format!(
+                        "{}:{}",
+                        crate::diag::display_path(other).display(),
+                        other_span.line
+                    )
                 })
                 .collect();
             out.push(
@@ -231,7 +255,10 @@ fn duplicate_names(names: &BTreeMap<String, Vec<(Arc<Path>, Span)>>) -> Vec<Diag
                     Code::DuplicatePromptName,
                     file,
                     *span,
-                    format!("prompt_name `{name}` is also declared in {}", others.join(", ")),
+                    format!(
+                        "prompt_name `{name}` is also declared in {}",
+                        others.join(", ")
+                    ),
                 )
                 .with_help("prompt names are unique across files; rename one of them"),
             );

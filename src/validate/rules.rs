@@ -105,7 +105,10 @@ fn max_tokens_within_model(prompt: &RawPrompt, cx: &FileContext<'_>, out: &mut V
                     model.max_output_tokens, model.id
                 ),
             )
-            .with_help(format!("set `max_tokens` to {} or less", model.max_output_tokens)),
+            .with_help(format!(
+                "set `max_tokens` to {} or less",
+                model.max_output_tokens
+            )),
         );
     }
 }
@@ -120,7 +123,10 @@ fn temperature_supported(prompt: &RawPrompt, cx: &FileContext<'_>, out: &mut Vec
                 Code::TemperatureUnsupported,
                 cx.file,
                 cx.span_of(&["temperature"]),
-                format!("`{}` accepts no `temperature` other than its default", model.id),
+                format!(
+                    "`{}` accepts no `temperature` other than its default",
+                    model.id
+                ),
             )
             .with_help("remove `temperature`, or choose a model that supports it"),
         );
@@ -131,8 +137,16 @@ fn temperature_supported(prompt: &RawPrompt, cx: &FileContext<'_>, out: &mut Vec
 /// and compilable (a bad regex, an unresolvable `$ref`).
 fn schemas_are_json_schema(prompt: &RawPrompt, cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
     for (field, code, schema) in [
-        ("input_schema", Code::InvalidInputSchema, &prompt.input_schema),
-        ("output_schema", Code::InvalidOutputSchema, &prompt.output_schema),
+        (
+            "input_schema",
+            Code::InvalidInputSchema,
+            &prompt.input_schema,
+        ),
+        (
+            "output_schema",
+            Code::InvalidOutputSchema,
+            &prompt.output_schema,
+        ),
     ] {
         let Some(schema) = schema else { continue };
         let field_node = cx.root.find([PathSegment::Key(field)]);
@@ -143,7 +157,10 @@ fn schemas_are_json_schema(prompt: &RawPrompt, cx: &FileContext<'_>, out: &mut V
         let meta = match jsonschema::meta::validator_for(schema) {
             Ok(meta) => meta,
             Err(error) => {
-                out.push(problem(field_node.span, format!("`{field}` is not a JSON Schema: {error}")));
+                out.push(problem(
+                    field_node.span,
+                    format!("`{field}` is not a JSON Schema: {error}"),
+                ));
                 continue;
             }
         };
@@ -166,13 +183,19 @@ fn schemas_are_json_schema(prompt: &RawPrompt, cx: &FileContext<'_>, out: &mut V
                 format!(" at {}", error.instance_path())
             };
             let span = field_node.find(path).span;
-            out.push(problem(span, format!("`{field}` is not a valid JSON Schema{at}: {error}")));
+            out.push(problem(
+                span,
+                format!("`{field}` is not a valid JSON Schema{at}: {error}"),
+            ));
         }
         if found {
             continue;
         }
         if let Err(error) = jsonschema::validator_for(schema) {
-            out.push(problem(field_node.span, format!("`{field}` does not compile: {error}")));
+            out.push(problem(
+                field_node.span,
+                format!("`{field}` does not compile: {error}"),
+            ));
         }
     }
 }
@@ -192,7 +215,12 @@ fn template_variables_declared(
         Ok(uses) => uses,
         Err(error) => {
             let span = locate_in_template(cx.text, template_node.span, template_text, error.offset);
-            out.push(Diagnostic::error(Code::TemplateSyntax, cx.file, span, error.message));
+            out.push(Diagnostic::error(
+                Code::TemplateSyntax,
+                cx.file,
+                span,
+                error.message,
+            ));
             return;
         }
     };
@@ -227,7 +255,10 @@ fn template_variables_declared(
                 Code::UndeclaredVariable,
                 cx.file,
                 span,
-                format!("`{}` is used in the template but not declared in `input_schema`", variable.tag),
+                format!(
+                    "`{}` is used in the template but not declared in `input_schema`",
+                    variable.tag
+                ),
             )
             .with_help(help),
         );
@@ -235,14 +266,17 @@ fn template_variables_declared(
     let Some(properties) = root_properties else {
         return;
     };
-    let properties_node = cx
-        .root
-        .find([PathSegment::Key("input_schema"), PathSegment::Key("properties")]);
+    let properties_node = cx.root.find([
+        PathSegment::Key("input_schema"),
+        PathSegment::Key("properties"),
+    ]);
     for name in properties.keys() {
         if used.contains(name.as_str()) {
             continue;
         }
-        let span = properties_node.entry(name).map_or(properties_node.span, |(k, _)| k.span);
+        let span = properties_node
+            .entry(name)
+            .map_or(properties_node.span, |(k, _)| k.span);
         out.push(
             Diagnostic::warning(
                 Code::UnusedVariable,
@@ -250,7 +284,9 @@ fn template_variables_declared(
                 span,
                 format!("`{name}` is declared in `input_schema` but the template never uses it"),
             )
-            .with_help(format!("use `{{{{{name}}}}}` in the template, or remove the property")),
+            .with_help(format!(
+                "use `{{{{{name}}}}}` in the template, or remove the property"
+            )),
         );
     }
 }

@@ -100,11 +100,9 @@ impl PromptSchema {
                             span,
                             format!("unknown field `{key}`"),
                         );
-                        let candidates =
-                            nearest(key, self.fields.iter().map(String::as_str), 1);
-                        diagnostic.help = did_you_mean(&candidates).or_else(|| {
-                            Some(format!("the fields are {}", self.fields.join(", ")))
-                        });
+                        let candidates = nearest(key, self.fields.iter().map(String::as_str), 1);
+                        diagnostic.help = did_you_mean(&candidates)
+                            .or_else(|| Some(format!("the fields are {}", self.fields.join(", "))));
                         diagnostics.push(diagnostic);
                     }
                     continue;
@@ -188,7 +186,10 @@ fn pattern_problem(field: &str, node: &Node, file: &Arc<Path>) -> Diagnostic {
             Code::InvalidPromptName,
             file,
             node.span,
-            format!("`{}` is not a valid prompt_name", node.as_str().unwrap_or_default()),
+            format!(
+                "`{}` is not a valid prompt_name",
+                node.as_str().unwrap_or_default()
+            ),
         )
         .with_help("use 1 to 128 lowercase letters, digits, `_`, `.` or `-`"),
         "prompt_template" => Diagnostic::error(

@@ -1,0 +1,58 @@
+//! Running the real `promptctl` binary with a scrubbed environment, in a temporary project.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The `promptctl` binary cargo built for these tests.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_promptctl"))
+}
+
+/// A `promptctl` command run in `dir` with only the environment tests control: no
+/// LLM_MODEL, no colour, no token from the developer's shell.
+pub fn promptctl(dir: &Path) -> Command {
+    let mut command = Command::new(bin());
+    command.current_dir(dir).env_clear();
+    if let Some(path) = std::env::var_os("PATH") {
+        command.env("PATH", path);
+    }
+    command.env("NO_COLOR", "1");
+    command
+}
+
+/// Run and return (exit code, stdout, stderr).
+pub fn run(command: &mut Command) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command.output().expect("promptctl runs");
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
+
+/// The repository root, where `prompts/` and `schemas/` live.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Copy the repository's prompts into `dir/prompts`.
+pub fn copy_prompts(dir: &Path) {
+    copy_tree(&repo_root().join("prompts"), &dir.join("prompts"));
+}
+
+pub fn copy_tree(from: &Path, to: &Path) {
+    fs_err::create_dir_all(to).unwrap();
+    for entry in fs_err::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs_err::copy(entry.path(), target).unwrap();
+        }
+    }
+}

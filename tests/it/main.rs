@@ -1,0 +1,9 @@
+//! The one integration test binary: the real CLI on real files.
+
+// Tests fail loudly on purpose: an unwrap that panics is a failed assertion.
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+
+mod common;
+mod loader_props;
+mod validate_cli;
+mod validate_fixtures;
