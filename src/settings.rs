@@ -287,7 +287,10 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("`openai/gpt5` (from LLM_MODEL)"), "{error}");
-        assert!(error.contains("did you mean `openai/gpt-5`"), "{error}");
+        assert!(
+            error.contains("did you mean one of `openai/gpt-5`"),
+            "{error}"
+        );
     }
 
     #[test]

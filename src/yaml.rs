@@ -124,13 +124,32 @@ impl fmt::Display for YamlError {
 /// Parse one YAML document. Duplicate keys are errors; aliases, depth and size are budgeted so a
 /// hostile file is refused rather than expanded.
 pub fn parse(text: &str) -> Result<Node, YamlError> {
-    let spanned: Spanned<SpannedValue> = from_str(text)?;
+    let spanned: Spanned<SpannedValue> = from_str_strict(text)?;
     Ok(spanned.into())
 }
 
-/// Read a typed value (a config file, say) under the same rules as [`parse`].
+/// Read a typed value (a config file, say) under the same rules as [`parse`]. Plain scalars
+/// take the type the Rust field asks for (`version: 1.0` reads as the string `"1.0"`).
 pub fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, YamlError> {
+    from_str_with(text, false)
+}
+
+/// Read a typed value, but refuse plain scalars whose YAML type differs from the field's
+/// (`version: 1.0` into a string, `yes` into a bool): the tree of [`parse`] and an editor's
+/// JSON Schema check see those as numbers and strings, and this must agree with them.
+pub fn from_str_strict<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, YamlError> {
+    from_str_with(text, true)
+}
+
+fn from_str_with<T: serde::de::DeserializeOwned>(text: &str, strict: bool) -> Result<T, YamlError> {
     let options = serde_saphyr::options! {
+        emit_comments: false,
+        no_schema: strict,
+        strict_booleans: strict,
+        // A tag we do not know (`!shout`) would silently vanish; refuse it instead.
+        reject_unsupported_tags: true,
+        // `.nan` reaches the checks as text, to be reported as a wrong type, not a syntax error.
+        non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::AsString,
         duplicate_keys: DuplicateKeyPolicy::Error,
         budget: serde_saphyr::budget! {
             max_aliases: 1_000,
@@ -146,7 +165,12 @@ pub fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, YamlErr
 }
 
 fn yaml_error(error: &serde_saphyr::Error, text: &str) -> YamlError {
-    let inner = error.without_snippet();
+    let mut inner = error.without_snippet();
+    while let serde_saphyr::Error::AliasError { error, .. }
+    | serde_saphyr::Error::WithSnippet { error, .. } = inner
+    {
+        inner = error;
+    }
     let kind = match inner {
         serde_saphyr::Error::DuplicateMappingKey { .. } => YamlErrorKind::DuplicateKey,
         serde_saphyr::Error::Budget { .. }
@@ -154,6 +178,7 @@ fn yaml_error(error: &serde_saphyr::Error, text: &str) -> YamlError {
         | serde_saphyr::Error::AliasExpansionLimitExceeded { .. }
         | serde_saphyr::Error::AliasReplayStackDepthExceeded { .. } => YamlErrorKind::Budget,
         serde_saphyr::Error::MultipleDocuments { .. } => YamlErrorKind::MultipleDocuments,
+        _ if inner.to_string().contains("recursion limit") => YamlErrorKind::Budget,
         _ => YamlErrorKind::Syntax,
     };
     let message = serde_saphyr::DefaultMessageFormatter
@@ -176,6 +201,12 @@ fn yaml_error(error: &serde_saphyr::Error, text: &str) -> YamlError {
 }
 
 impl Node {
+    /// A null node at no particular place: the root for checks that need no lines.
+    pub const NOWHERE: Node = Node {
+        value: Value::Null,
+        span: Span::FILE,
+    };
+
     /// The value under `key` when this node is a mapping with string keys.
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.entry(key).map(|(_, value)| value)
@@ -186,9 +217,17 @@ impl Node {
         match &self.value {
             Value::Mapping(entries) => entries
                 .iter()
-                .find(|(k, _)| k.as_str() == Some(key))
+                .find(|(k, _)| k.is_key(key))
                 .map(|(k, v)| (k, v)),
             _ => None,
+        }
+    }
+
+    /// Whether this node, as a mapping key, reads as `key` (`42:` reads as `"42"`).
+    pub fn is_key(&self, key: &str) -> bool {
+        match &self.value {
+            Value::String(text) => text == key,
+            _ => self.key_text().as_deref() == Some(key),
         }
     }
 
@@ -237,7 +276,7 @@ impl Node {
             let next = match (&node.value, segment) {
                 (Value::Mapping(entries), PathSegment::Key(key)) => entries
                     .iter()
-                    .find(|(k, _)| k.key_text().as_deref() == Some(key.as_ref()))
+                    .find(|(k, _)| k.is_key(key.as_ref()))
                     .map(|(_, v)| v),
                 (Value::Sequence(items), PathSegment::Index(index)) => items.get(index),
                 _ => None,

@@ -14,8 +14,6 @@ use std::sync::Arc;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Origin {
     pub file: Arc<Path>,
-    /// Line of `prompt_version`, the field a plan error asks to change.
-    pub version_line: u32,
 }
 
 /// A validated prompt: every required field present, its model in the catalog, its template's

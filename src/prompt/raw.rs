@@ -29,35 +29,105 @@ pub const NOT_BLANK: &str = r"\S";
 pub struct RawPrompt {
     /// Unique name of the prompt: lowercase letters, digits, `_`, `.` and `-`, at most 128.
     #[schemars(regex(pattern = NAME_PATTERN))]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub prompt_name: Option<String>,
     /// Version of the template, e.g. `v1.2.0`. Change it whenever the template or schemas change.
     #[schemars(regex(pattern = NOT_BLANK))]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub prompt_version: Option<String>,
     /// The model the prompt runs on, `provider/model`, from the model catalog.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ai_model: Option<String>,
     /// What the prompt is for.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub description: Option<String>,
     /// The workflow step that uses the prompt, e.g. `clarification_questions`.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub workflow_step: Option<String>,
     /// The subsystem that owns the prompt, e.g. `incidents`.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub subsystem: Option<String>,
     /// Maximum output tokens; at most the model's maximum output.
     #[schemars(range(min = 1))]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_tokens: Option<u64>,
     /// Sampling temperature, 0 to 2; only for models that support it.
     #[schemars(range(min = 0.0, max = 2.0))]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub temperature: Option<f64>,
     /// `false` deactivates the prompt in the store. Default `true`.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_active: Option<bool>,
     /// JSON Schema (as YAML) of the template's variables; every `{{variable}}` must be declared.
     #[schemars(schema_with = "json_schema_document")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub input_schema: Option<serde_json::Value>,
     /// JSON Schema (as YAML) of the output the prompt asks for.
     #[schemars(schema_with = "json_schema_document")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub output_schema: Option<serde_json::Value>,
     /// The template; variables are `{{name}}` (mustache style).
     #[schemars(regex(pattern = NOT_BLANK))]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub prompt_template: Option<String>,
+}
+
+/// A field that is there must have a value: `description:` with nothing after it is a
+/// mistake to report, not the same as leaving the field out.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
 }
 
 fn json_schema_document(_: &mut SchemaGenerator) -> Schema {

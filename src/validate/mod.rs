@@ -8,7 +8,7 @@
 mod rules;
 mod schema;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -72,23 +72,35 @@ impl<'a> Validator<'a> {
 
     /// Validate the given files.
     pub fn validate_files(&self, paths: &[Arc<Path>]) -> Validation {
-        let checked: Vec<FileOutcome> =
-            paths.par_iter().map(|path| self.check_file(path)).collect();
+        let check_all =
+            || -> Vec<FileOutcome> { paths.par_iter().map(|path| self.check_file(path)).collect() };
+        // Parsing nests a few stack frames per YAML level; rayon's default 2 MiB stacks are
+        // too small for the 64 levels the YAML budget allows in a debug build.
+        let checked = match rayon::ThreadPoolBuilder::new()
+            .stack_size(16 * 1024 * 1024)
+            .build()
+        {
+            Ok(pool) => pool.install(check_all),
+            Err(_) => check_all(),
+        };
         let mut diagnostics = Diagnostics::default();
         let mut sources = HashMap::with_capacity(checked.len());
         let mut prompts = Vec::with_capacity(checked.len());
-        let mut names: BTreeMap<String, Vec<(Arc<Path>, Span)>> = BTreeMap::new();
+        let mut names: BTreeMap<String, Vec<Arc<Path>>> = BTreeMap::new();
         for outcome in checked {
             diagnostics.extend(outcome.diagnostics);
             if let Some(source) = outcome.source {
+                if let Some(name) = outcome.name {
+                    names
+                        .entry(name)
+                        .or_default()
+                        .push(Arc::clone(&source.path));
+                }
                 sources.insert(source.path, source.text);
-            }
-            if let Some((name, file, span)) = outcome.name {
-                names.entry(name).or_default().push((file, span));
             }
             prompts.extend(outcome.prompt);
         }
-        let duplicated = duplicate_names(&names);
+        let duplicated = duplicate_names(&names, &sources);
         diagnostics.extend(duplicated.iter().cloned());
         let duplicate_files: Vec<&Arc<Path>> = duplicated.iter().map(|d| &d.file).collect();
         prompts.retain(|p| !duplicate_files.contains(&&p.origin.file));
@@ -116,6 +128,44 @@ impl<'a> Validator<'a> {
     }
 
     fn check_source(&self, source: &SourceFile, outcome: &mut FileOutcome) {
+        if let Some(raw) = self.check_clean(source) {
+            outcome.name = raw.prompt_name.clone();
+            outcome.prompt = into_prompt(raw, &source.path);
+            return;
+        }
+        self.check_with_spans(source, outcome);
+    }
+
+    /// The fast path, for the common case of a file without problems: a typed parse without
+    /// spans, the schema and the rules. `None` when anything is amiss; the spanned path then
+    /// finds it again, with lines. Both paths read the same types and apply the same schema and
+    /// rules, so they agree on what is a problem.
+    fn check_clean(&self, source: &SourceFile) -> Option<RawPrompt> {
+        let raw: RawPrompt = yaml::from_str_strict(&source.text).ok()?;
+        let json = serde_json::to_value(&raw).ok()?;
+        if !self.schema.is_valid(&json) {
+            return None;
+        }
+        let nowhere = Node::NOWHERE;
+        let cx = rules::FileContext {
+            file: &source.path,
+            text: &source.text,
+            root: &nowhere,
+            catalog: self.catalog,
+            today: &self.today,
+            unusable: &BTreeSet::new(),
+        };
+        let mut diagnostics = Vec::new();
+        for rule in rules::RULES {
+            rule(&raw, &cx, &mut diagnostics);
+            if !diagnostics.is_empty() {
+                return None;
+            }
+        }
+        Some(raw)
+    }
+
+    fn check_with_spans(&self, source: &SourceFile, outcome: &mut FileOutcome) {
         let file = &source.path;
         let root = match yaml::parse(&source.text) {
             Ok(root) => root,
@@ -157,38 +207,23 @@ impl<'a> Validator<'a> {
             }
         }
         let json = root.to_json();
-        let (schema_problems, bad_fields) =
+        let (schema_problems, mut unusable) =
             self.schema
                 .check(&json, &root, file, self.catalog, self.default_model);
         outcome.diagnostics.extend(schema_problems);
         let Json::Object(mut fields) = json else {
             return;
         };
-        fields.retain(|key, _| !bad_fields.contains(key));
-        let raw: RawPrompt = match serde_json::from_value(Json::Object(fields)) {
-            Ok(raw) => raw,
-            Err(error) => {
-                // The schema admits only what RawPrompt reads; a gap between them is our bug,
-                // reported rather than panicked on.
-                outcome.diagnostics.push(Diagnostic::error(
-                    Code::WrongType,
-                    file,
-                    root.span,
-                    format!("cannot read the prompt: {error}"),
-                ));
-                return;
-            }
-        };
-        if let Some(name) = &raw.prompt_name {
-            let span = root.get("prompt_name").map_or(root.span, |n| n.span);
-            outcome.name = Some((name.clone(), Arc::clone(file), span));
-        }
+        fields.retain(|key, _| !unusable.contains(key));
+        let raw = read_fields(fields, &root, file, &mut unusable, &mut outcome.diagnostics);
+        outcome.name = raw.prompt_name.clone();
         let cx = rules::FileContext {
             file,
             text: &source.text,
             root: &root,
             catalog: self.catalog,
             today: &self.today,
+            unusable: &unusable,
         };
         for rule in rules::RULES {
             rule(&raw, &cx, &mut outcome.diagnostics);
@@ -198,9 +233,44 @@ impl<'a> Validator<'a> {
             .iter()
             .all(|d| d.severity != crate::diag::Severity::Error)
         {
-            outcome.prompt = into_prompt(raw, file, &root);
+            outcome.prompt = into_prompt(raw, file);
         }
     }
+}
+
+/// The typed prompt from fields the schema accepted. A value the schema admits but the type
+/// cannot hold (`max_tokens: 1e23`) is reported at its line and left out, not panicked on.
+fn read_fields(
+    fields: serde_json::Map<String, Json>,
+    root: &Node,
+    file: &Arc<Path>,
+    unusable: &mut BTreeSet<String>,
+    problems: &mut Vec<Diagnostic>,
+) -> RawPrompt {
+    let fields = match serde_json::from_value::<RawPrompt>(Json::Object(fields.clone())) {
+        Ok(raw) => return raw,
+        Err(_) => fields,
+    };
+    let mut readable = serde_json::Map::new();
+    for (key, value) in fields {
+        let single = Json::Object(std::iter::once((key.clone(), value.clone())).collect());
+        match serde_json::from_value::<RawPrompt>(single) {
+            Ok(_) => {
+                readable.insert(key, value);
+            }
+            Err(error) => {
+                let span = root.get(&key).map_or(root.span, |n| n.span);
+                unusable.insert(key.clone());
+                problems.push(Diagnostic::error(
+                    Code::InvalidValue,
+                    file,
+                    span,
+                    format!("`{key}` cannot be read: {error}"),
+                ));
+            }
+        }
+    }
+    serde_json::from_value(Json::Object(readable)).unwrap_or_default()
 }
 
 /// What one file yields.
@@ -209,7 +279,7 @@ struct FileOutcome {
     diagnostics: Vec<Diagnostic>,
     source: Option<SourceFile>,
     prompt: Option<Prompt>,
-    name: Option<(String, Arc<Path>, Span)>,
+    name: Option<String>,
 }
 
 fn yaml_diagnostic(file: &Arc<Path>, error: yaml::YamlError) -> Diagnostic {
@@ -232,16 +302,31 @@ fn yaml_diagnostic(file: &Arc<Path>, error: yaml::YamlError) -> Diagnostic {
 }
 
 /// Files that share a `prompt_name`: each gets an error naming the others.
-fn duplicate_names(names: &BTreeMap<String, Vec<(Arc<Path>, Span)>>) -> Vec<Diagnostic> {
+fn duplicate_names(
+    names: &BTreeMap<String, Vec<Arc<Path>>>,
+    sources: &HashMap<Arc<Path>, Arc<str>>,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for (name, places) in names {
-        if places.len() < 2 {
+    for (name, files) in names {
+        if files.len() < 2 {
             continue;
         }
-        for (file, span) in places {
+        // Rare, so the name's line is found only now, by parsing those files again.
+        let places: Vec<(&Arc<Path>, Span)> = files
+            .iter()
+            .map(|file| {
+                let span = sources
+                    .get(file)
+                    .and_then(|text| yaml::parse(text).ok())
+                    .and_then(|root| root.get("prompt_name").map(|n| n.span))
+                    .unwrap_or(Span::FILE);
+                (file, span)
+            })
+            .collect();
+        for &(file, span) in &places {
             let others: Vec<String> = places
                 .iter()
-                .filter(|(other, _)| other != file)
+                .filter(|(other, _)| *other != file)
                 .map(|(other, other_span)| {
                     format!(
                         "{}:{}",
@@ -254,7 +339,7 @@ fn duplicate_names(names: &BTreeMap<String, Vec<(Arc<Path>, Span)>>) -> Vec<Diag
                 Diagnostic::error(
                     Code::DuplicatePromptName,
                     file,
-                    *span,
+                    span,
                     format!(
                         "prompt_name `{name}` is also declared in {}",
                         others.join(", ")
@@ -267,8 +352,7 @@ fn duplicate_names(names: &BTreeMap<String, Vec<(Arc<Path>, Span)>>) -> Vec<Diag
     out
 }
 
-fn into_prompt(raw: RawPrompt, file: &Arc<Path>, root: &Node) -> Option<Prompt> {
-    let version_line = root.get("prompt_version").map_or(1, |n| n.span.line);
+fn into_prompt(raw: RawPrompt, file: &Arc<Path>) -> Option<Prompt> {
     Some(Prompt {
         prompt_name: raw.prompt_name?,
         prompt_version: raw.prompt_version?,
@@ -284,7 +368,6 @@ fn into_prompt(raw: RawPrompt, file: &Arc<Path>, root: &Node) -> Option<Prompt> 
         output_schema: raw.output_schema,
         origin: Origin {
             file: Arc::clone(file),
-            version_line,
         },
     })
 }

@@ -23,6 +23,8 @@ pub(super) struct FileContext<'a> {
     pub(super) catalog: &'a Catalog,
     /// YYYY-MM-DD, to decide deprecation and retirement.
     pub(super) today: &'a str,
+    /// Fields already reported as unusable; rules that depend on them stay quiet.
+    pub(super) unusable: &'a BTreeSet<String>,
 }
 
 impl FileContext<'_> {
@@ -164,39 +166,57 @@ fn schemas_are_json_schema(prompt: &RawPrompt, cx: &FileContext<'_>, out: &mut V
                 continue;
             }
         };
-        let mut found = false;
-        for error in meta.iter_errors(schema) {
-            found = true;
-            let path: Vec<PathSegment<String>> = error
-                .instance_path()
-                .iter()
-                .map(|segment| match segment {
-                    jsonschema::paths::LocationSegment::Property(key) => {
-                        PathSegment::Key(key.into_owned())
-                    }
-                    jsonschema::paths::LocationSegment::Index(index) => PathSegment::Index(index),
-                })
-                .collect();
-            let at = if path.is_empty() {
-                String::new()
-            } else {
-                format!(" at {}", error.instance_path())
-            };
-            let span = field_node.find(path).span;
-            out.push(problem(
-                span,
-                format!("`{field}` is not a valid JSON Schema{at}: {error}"),
-            ));
-        }
-        if found {
+        if !meta.is_valid(schema) {
+            for error in meta.iter_errors(schema) {
+                let path: Vec<PathSegment<String>> = error
+                    .instance_path()
+                    .iter()
+                    .map(|segment| match segment {
+                        jsonschema::paths::LocationSegment::Property(key) => {
+                            PathSegment::Key(key.into_owned())
+                        }
+                        jsonschema::paths::LocationSegment::Index(index) => {
+                            PathSegment::Index(index)
+                        }
+                    })
+                    .collect();
+                let at = if path.is_empty() {
+                    String::new()
+                } else {
+                    format!(" at {}", error.instance_path())
+                };
+                let span = field_node.find(path).span;
+                out.push(problem(
+                    span,
+                    format!("`{field}` is not a valid JSON Schema{at}: {error}"),
+                ));
+            }
             continue;
         }
-        if let Err(error) = jsonschema::validator_for(schema) {
+        // Compiling costs far more than the meta-schema check, and only catches what the
+        // meta-schema cannot judge: regular expressions and references.
+        if needs_compiling(schema)
+            && let Err(error) = jsonschema::validator_for(schema)
+        {
             out.push(problem(
                 field_node.span,
                 format!("`{field}` does not compile: {error}"),
             ));
         }
+    }
+}
+
+/// Whether a schema holds keywords whose validity only compiling reveals.
+fn needs_compiling(schema: &Json) -> bool {
+    match schema {
+        Json::Object(map) => map.iter().any(|(key, value)| {
+            matches!(
+                key.as_str(),
+                "$ref" | "$dynamicRef" | "pattern" | "patternProperties"
+            ) || needs_compiling(value)
+        }),
+        Json::Array(items) => items.iter().any(needs_compiling),
+        _ => false,
     }
 }
 
@@ -224,6 +244,9 @@ fn template_variables_declared(
             return;
         }
     };
+    if cx.unusable.contains("input_schema") {
+        return;
+    }
     let root_properties = prompt
         .input_schema
         .as_ref()

@@ -38,6 +38,11 @@ impl PromptSchema {
         PromptSchema { validator, fields }
     }
 
+    /// Whether `json` passes, without collecting errors.
+    pub fn is_valid(&self, json: &Json) -> bool {
+        self.validator.is_valid(json)
+    }
+
     /// Check `json` (the file's root, already known to be a mapping). Returns the diagnostics
     /// and the top-level fields they concern, which the typed reader then leaves out.
     pub fn check(
@@ -54,7 +59,48 @@ impl PromptSchema {
         if self.validator.is_valid(json) {
             return (diagnostics, bad_fields);
         }
-        for error in self.validator.iter_errors(json) {
+        let mut errors: Vec<jsonschema::ValidationError<'_>> =
+            self.validator.iter_errors(json).collect();
+        // A value of the wrong type fails its other keywords too (`ai_model: 42` is also not in
+        // the enum); its type is the one problem worth saying.
+        let mistyped: Vec<String> = errors
+            .iter()
+            .filter(|e| matches!(e.kind(), ValidationErrorKind::Type { .. }))
+            .map(|e| e.instance_path().as_str().to_owned())
+            .collect();
+        errors.retain(|e| {
+            matches!(e.kind(), ValidationErrorKind::Type { .. })
+                || !mistyped.contains(&e.instance_path().as_str().to_owned())
+        });
+        // A typo of a required field (`ai_modle`) is one problem, said by the unknown field.
+        let typos: Vec<&str> = errors
+            .iter()
+            .filter_map(|e| match e.kind() {
+                ValidationErrorKind::AdditionalProperties { unexpected } => Some(unexpected),
+                _ => None,
+            })
+            .flatten()
+            .filter_map(|key| {
+                nearest(key, self.fields.iter().map(String::as_str), 1)
+                    .first()
+                    .copied()
+            })
+            .collect();
+        let missing_typed: Vec<String> = errors
+            .iter()
+            .filter_map(|e| match e.kind() {
+                ValidationErrorKind::Required { property } => property.as_str().map(str::to_owned),
+                _ => None,
+            })
+            .filter(|key| typos.contains(&key.as_str()))
+            .collect();
+        errors.retain(|e| match e.kind() {
+            ValidationErrorKind::Required { property } => !missing_typed
+                .iter()
+                .any(|key| Some(key.as_str()) == property.as_str()),
+            _ => true,
+        });
+        for error in errors {
             let path: Vec<PathSegment<String>> = error
                 .instance_path()
                 .iter()
@@ -120,12 +166,12 @@ impl PromptSchema {
                 ValidationErrorKind::Enum { .. } if field == "ai_model" => {
                     let id = node.as_str().unwrap_or_default();
                     let candidates = catalog.nearest(id);
-                    Diagnostic::error(
-                        Code::UnknownModel,
-                        file,
-                        node.span,
-                        format!("`{id}` is not in the model catalog"),
-                    )
+                    let message = if id.trim().is_empty() {
+                        "`ai_model` is empty".to_owned()
+                    } else {
+                        format!("`{id}` is not in the model catalog")
+                    };
+                    Diagnostic::error(Code::UnknownModel, file, node.span, message)
                     .with_help(did_you_mean(&candidates).unwrap_or_else(|| {
                         "run `promptctl models` to list the catalog, or add the model to models.yaml"
                             .to_owned()

@@ -70,7 +70,6 @@ fn every_problem_in_every_file_is_reported_in_one_run() {
         })
         .collect();
     let expected = [
-        ("prompts/a.yaml", "missing-ai-model", 1),
         ("prompts/a.yaml", "unknown-field", 3),
         ("prompts/b.yaml", "temperature-out-of-range", 4),
         ("prompts/b.yaml", "unused-variable", 8),
