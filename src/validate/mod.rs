@@ -89,18 +89,15 @@ impl<'a> Validator<'a> {
         let mut names: BTreeMap<String, Vec<Arc<Path>>> = BTreeMap::new();
         for outcome in checked {
             diagnostics.extend(outcome.diagnostics);
+            if let Some(name) = outcome.name {
+                names.entry(name).or_default().push(outcome.path);
+            }
             if let Some(source) = outcome.source {
-                if let Some(name) = outcome.name {
-                    names
-                        .entry(name)
-                        .or_default()
-                        .push(Arc::clone(&source.path));
-                }
                 sources.insert(source.path, source.text);
             }
             prompts.extend(outcome.prompt);
         }
-        let duplicated = duplicate_names(&names, &sources);
+        let duplicated = duplicate_names(&names, &mut sources);
         diagnostics.extend(duplicated.iter().cloned());
         let duplicate_files: Vec<&Arc<Path>> = duplicated.iter().map(|d| &d.file).collect();
         prompts.retain(|p| !duplicate_files.contains(&&p.origin.file));
@@ -114,7 +111,13 @@ impl<'a> Validator<'a> {
     }
 
     fn check_file(&self, path: &Arc<Path>) -> FileOutcome {
-        let mut outcome = FileOutcome::default();
+        let mut outcome = FileOutcome {
+            path: Arc::clone(path),
+            diagnostics: Vec::new(),
+            source: None,
+            prompt: None,
+            name: None,
+        };
         let source = match source::read(path) {
             Ok(source) => source,
             Err(diagnostic) => {
@@ -123,7 +126,11 @@ impl<'a> Validator<'a> {
             }
         };
         self.check_source(&source, &mut outcome);
-        outcome.source = Some(source);
+        // Texts are kept only to show the lines of problems; a clean file's text is not
+        // needed past this point.
+        if !outcome.diagnostics.is_empty() {
+            outcome.source = Some(source);
+        }
         outcome
     }
 
@@ -141,11 +148,13 @@ impl<'a> Validator<'a> {
     /// finds it again, with lines. Both paths read the same types and apply the same schema and
     /// rules, so they agree on what is a problem.
     fn check_clean(&self, source: &SourceFile) -> Option<RawPrompt> {
-        let raw: RawPrompt = yaml::from_str_strict(&source.text).ok()?;
-        let json = serde_json::to_value(&raw).ok()?;
-        if !self.schema.is_valid(&json) {
+        // Parsed as JSON values, checked by the schema, then moved into the typed prompt:
+        // no string is copied.
+        let json: Json = yaml::from_str_strict(&source.text).ok()?;
+        if !json.is_object() || !self.schema.is_valid(&json) {
             return None;
         }
+        let raw: RawPrompt = serde_json::from_value(json).ok()?;
         let nowhere = Node::NOWHERE;
         let cx = rules::FileContext {
             file: &source.path,
@@ -274,8 +283,8 @@ fn read_fields(
 }
 
 /// What one file yields.
-#[derive(Default)]
 struct FileOutcome {
+    path: Arc<Path>,
     diagnostics: Vec<Diagnostic>,
     source: Option<SourceFile>,
     prompt: Option<Prompt>,
@@ -304,17 +313,23 @@ fn yaml_diagnostic(file: &Arc<Path>, error: yaml::YamlError) -> Diagnostic {
 /// Files that share a `prompt_name`: each gets an error naming the others.
 fn duplicate_names(
     names: &BTreeMap<String, Vec<Arc<Path>>>,
-    sources: &HashMap<Arc<Path>, Arc<str>>,
+    sources: &mut HashMap<Arc<Path>, Arc<str>>,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (name, files) in names {
         if files.len() < 2 {
             continue;
         }
-        // Rare, so the name's line is found only now, by parsing those files again.
+        // Rare, so the name's line is found only now, by reading and parsing those files again;
+        // their texts are kept to show the lines.
         let places: Vec<(&Arc<Path>, Span)> = files
             .iter()
             .map(|file| {
+                if !sources.contains_key(file)
+                    && let Ok(source) = source::read(file)
+                {
+                    sources.insert(source.path, source.text);
+                }
                 let span = sources
                     .get(file)
                     .and_then(|text| yaml::parse(text).ok())
