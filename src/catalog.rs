@@ -183,10 +183,15 @@ pub enum CatalogError {
 impl Catalog {
     /// The catalog compiled into promptctl.
     pub fn builtin() -> Catalog {
-        match Self::from_file_text(BUILTIN, "<built-in catalog>") {
-            Ok(file) => Catalog {
+        let path = "<built-in catalog>";
+        let catalog = Self::from_file_text(BUILTIN, path).and_then(|file| {
+            let catalog = Catalog {
                 models: file.models,
-            },
+            };
+            catalog.check(path).map(|()| catalog)
+        });
+        match catalog {
+            Ok(catalog) => catalog,
             // The built-in catalog is checked by a unit test; reaching this is a build defect.
             Err(error) => unreachable!("built-in catalog is invalid: {error}"),
         }
@@ -216,15 +221,10 @@ impl Catalog {
     }
 
     fn from_file_text(text: &str, path: &str) -> Result<CatalogFile, CatalogError> {
-        let file: CatalogFile = yaml::from_str(text).map_err(|error| CatalogError::Parse {
+        yaml::from_str(text).map_err(|error| CatalogError::Parse {
             path: path.to_owned(),
             error,
-        })?;
-        Catalog {
-            models: file.models.clone(),
-        }
-        .check(path)?;
-        Ok(file)
+        })
     }
 
     fn check(&self, path: &str) -> Result<(), CatalogError> {

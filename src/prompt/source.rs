@@ -56,6 +56,20 @@ pub fn discover(roots: &[PathBuf]) -> (Vec<Arc<Path>>, Vec<Diagnostic>) {
                         problems.push(not_a_file(path, "not a regular file"));
                     }
                 }
+                Err(error)
+                    if error.depth() == 0 && !root.exists() && root.symlink_metadata().is_err() =>
+                {
+                    let file: Arc<Path> = Arc::from(root.as_path());
+                    problems.push(
+                        Diagnostic::error(
+                            Code::UnreadableFile,
+                            &file,
+                            Span::FILE,
+                            format!("{} does not exist", root.display()),
+                        )
+                        .with_help("pass the files or folders to check, or set `prompts_dir` in promptctl.yaml"),
+                    );
+                }
                 Err(error) => {
                     let path = error.path().unwrap_or(root).to_path_buf();
                     if error.loop_ancestor().is_some()

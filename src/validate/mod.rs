@@ -65,7 +65,6 @@ impl<'a> Validator<'a> {
     pub fn validate_paths(&self, roots: &[PathBuf]) -> Validation {
         let (paths, problems) = source::discover(roots);
         let mut validation = self.validate_files(&paths);
-        validation.files += problems.len();
         validation.diagnostics.extend(problems);
         validation
     }

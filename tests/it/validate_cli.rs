@@ -236,3 +236,65 @@ fn schema_check_reports_a_stale_file_and_schema_rewrites_it() {
             >= 10
     );
 }
+
+#[test]
+fn a_deprecated_model_warns_naming_its_successor() {
+    let catalog = "models:
+  - id: acme/old
+    name: Old
+    provider: acme
+    input_cost_per_1m: 1
+    output_cost_per_1m: 2
+    context_window: 1000
+    max_output_tokens: 500
+    supports_temperature: true
+    tier: mid-range
+    deprecated_on: 2020-01-01
+    retired_on: 2999-01-01
+    successor: openai/gpt-5-mini
+";
+    let dir = project(&[
+        ("models.yaml", catalog),
+        (
+            "prompts/a.yaml",
+            &VALID.replace("openai/gpt-4o-mini", "acme/old"),
+        ),
+    ]);
+    let (code, stdout, stderr) = run(promptctl(dir.path()).args(["validate", "--format", "json"]));
+    assert_eq!(code, 0, "{stderr}");
+    let diagnostics: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(diagnostics.as_array().unwrap().len(), 1);
+    assert_eq!(diagnostics[0]["code"], "deprecated-model");
+    assert_eq!(diagnostics[0]["severity"], "warning");
+    assert!(
+        diagnostics[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("retires on 2999-01-01")
+    );
+    assert!(
+        diagnostics[0]["help"]
+            .as_str()
+            .unwrap()
+            .contains("openai/gpt-5-mini")
+    );
+}
+
+#[test]
+fn a_missing_prompts_folder_is_one_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run(promptctl(dir.path()).arg("validate"));
+    assert_eq!(code, 1);
+    assert!(stderr.contains("prompts does not exist"), "{stderr}");
+    assert!(stderr.contains("0 files checked: 1 error"), "{stderr}");
+}
+
+#[test]
+fn help_is_stable() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, _) = run(promptctl(dir.path()).arg("--help"));
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("help", stdout);
+    let (_, stdout, _) = run(promptctl(dir.path()).args(["validate", "--help"]));
+    insta::assert_snapshot!("validate_help", stdout);
+}
