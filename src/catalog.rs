@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::yaml;
 
+pub use crate::time::today;
+
 const BUILTIN: &str = include_str!("builtin_models.yaml");
 
 /// Price and capability band, as the story groups its dropdown.
@@ -295,28 +297,6 @@ fn is_iso_date(text: &str) -> bool {
             .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit())
 }
 
-/// Today's date in UTC as YYYY-MM-DD, to compare with deprecation dates.
-pub fn today() -> String {
-    let days = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() / 86_400);
-    civil_date(i64::try_from(days).unwrap_or(0))
-}
-
-/// Howard Hinnant's days-to-civil algorithm.
-fn civil_date(days_since_epoch: i64) -> String {
-    let z = days_since_epoch + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -374,13 +354,6 @@ mod tests {
         model.retired_on = Some("2026-06-01".to_owned());
         assert_eq!(model.lifecycle("2026-03-01"), Lifecycle::Deprecated);
         assert_eq!(model.lifecycle("2026-06-02"), Lifecycle::Retired);
-    }
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(civil_date(0), "1970-01-01");
-        assert_eq!(civil_date(20_412), "2025-11-20");
-        assert_eq!(civil_date(11_016), "2000-02-29");
     }
 
     #[test]

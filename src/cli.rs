@@ -25,6 +25,12 @@ pub struct GlobalArgs {
     /// Config file [default: promptctl.yaml in this folder or a parent]
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Store URL: sqlite:PATH, postgres://…, http(s)://… [env: PROMPTCTL_STORE] [default: sqlite:.promptctl/store.db]
+    #[arg(long, global = true, value_name = "URL")]
+    pub store: Option<String>,
+    /// A named store from `environments` in promptctl.yaml
+    #[arg(long = "env", global = true, value_name = "NAME")]
+    pub environment: Option<String>,
     /// Model for prompts without one [env: LLM_MODEL]
     #[arg(long, global = true, value_name = "MODEL")]
     pub default_model: Option<String>,
@@ -57,6 +63,102 @@ pub enum Command {
     Models(ModelsArgs),
     /// Write the JSON Schemas in schemas/ (or check they are current)
     Schema(SchemaArgs),
+    /// Show what apply would change in the store
+    Plan(PlanArgs),
+    /// Change the store to match the prompts in git (or apply a saved plan)
+    Apply(ApplyArgs),
+    /// List the prompts in the store, with their model and status
+    List(ListArgs),
+    /// Show the store's audit log, newest first
+    History(HistoryArgs),
+    /// Back up and restore the whole store
+    #[command(subcommand)]
+    Store(StoreCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+    /// Save the plan, for `promptctl apply FILE`
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Exit 0 when there are no changes, 1 on error, 2 when there are changes
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    #[command(flatten)]
+    pub scope: PlanScope,
+}
+
+/// What a plan covers.
+#[derive(Debug, Args)]
+pub struct PlanScope {
+    /// Only this prompt (repeatable)
+    #[arg(long = "target", value_name = "NAME")]
+    pub targets: Vec<String>,
+    /// Also deactivate production prompts that git does not have
+    #[arg(long)]
+    pub prune: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Text,
+    Json,
+    /// For a pull-request comment
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// A plan saved with `plan --out`: applied exactly, without asking
+    pub plan_file: Option<PathBuf>,
+    /// Apply without asking for confirmation
+    #[arg(long)]
+    pub auto_approve: bool,
+    #[command(flatten)]
+    pub scope: PlanScope,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Also inactive versions and developer rows
+    #[arg(long)]
+    pub all: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = DataFormat::Text)]
+    pub format: DataFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only this prompt
+    pub name: Option<String>,
+    /// At most this many entries
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = DataFormat::Text)]
+    pub format: DataFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Write every row as JSON (to stdout without --out)
+    Export {
+        /// File to write
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Load an export (or a legacy export) into an empty store
+    Restore {
+        /// The export file
+        file: PathBuf,
+        /// Replace a non-empty store's rows (a backup is written first)
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Args)]

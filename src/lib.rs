@@ -13,18 +13,22 @@
 //! - [`diag`]: diagnostics as values and their renderers; [`validate`]: the validation pipeline.
 //! - [`schemas`]: the JSON Schemas in `schemas/`, generated from the types.
 
+pub mod apply;
 pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod diag;
 pub mod error;
 pub mod fsutil;
+pub mod plan;
 pub mod printer;
 pub mod prompt;
 pub mod schemas;
 pub mod settings;
+pub mod store;
 pub mod suggest;
 pub mod table;
+pub mod time;
 pub mod validate;
 pub mod yaml;
 

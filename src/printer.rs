@@ -25,6 +25,10 @@ impl Printer {
         Printer { quiet }
     }
 
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
+    }
+
     /// Data for stdout: tables, JSON, plans. Printed even with `--quiet`.
     pub fn data(&self, text: &str) {
         let mut out = anstream::stdout().lock();

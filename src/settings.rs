@@ -52,6 +52,10 @@ pub struct EnvironmentConfig {
 #[derive(Clone, Debug, Default)]
 pub struct Overrides {
     pub config: Option<PathBuf>,
+    /// `--store URL`.
+    pub store: Option<String>,
+    /// `--env NAME`: a store from `environments` in promptctl.yaml.
+    pub env: Option<String>,
     pub default_model: Option<String>,
     pub fallback_model: Option<String>,
 }
@@ -75,6 +79,17 @@ pub struct Settings {
     pub fallback_model: String,
     /// usage.yaml for cost estimates, if configured.
     pub usage_path: Option<PathBuf>,
+    /// The store to plan and apply against.
+    pub store: StoreTarget,
+}
+
+/// Which store, and how to authenticate to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreTarget {
+    /// `sqlite:PATH`, `postgres://…` or `http(s)://…`.
+    pub url: String,
+    /// Bearer token for an HTTP store (never printed).
+    pub token: Option<String>,
 }
 
 /// Why settings could not be resolved.
@@ -92,6 +107,8 @@ pub enum SettingsError {
     },
     #[error(transparent)]
     Catalog(#[from] CatalogError),
+    #[error("unknown environment `{name}`: promptctl.yaml defines {}", if .known.is_empty() { "none".to_owned() } else { .known.join(", ") })]
+    UnknownEnvironment { name: String, known: Vec<String> },
     #[error("{role} `{id}` (from {origin}) is not in the model catalog{}", .help.as_ref().map(|h| format!("; {h}")).unwrap_or_default())]
     UnknownModel {
         role: &'static str,
@@ -167,7 +184,9 @@ impl Settings {
             ],
             &catalog,
         )?;
+        let store = resolve_store(overrides, env, &config, &root)?;
         Ok(Settings {
+            store,
             prompts_dir: root.join(config.prompts_dir.as_deref().unwrap_or("prompts")),
             usage_path: config.usage.as_deref().map(|p| root.join(p)),
             root,
@@ -205,6 +224,50 @@ fn pick_model(
         id,
         origin,
     })
+}
+
+/// `--store` > `--env NAME` > `PROMPTCTL_STORE` > the embedded `.promptctl/store.db` of the
+/// project root (like Terraform's local backend). The token comes from the environment's
+/// `token_env`, else `PROMPTCTL_TOKEN`.
+fn resolve_store(
+    overrides: &Overrides,
+    env: &dyn Fn(&str) -> Option<String>,
+    config: &ConfigFile,
+    root: &Path,
+) -> Result<StoreTarget, SettingsError> {
+    let named = match &overrides.env {
+        Some(name) => Some(config.environments.get(name).ok_or_else(|| {
+            SettingsError::UnknownEnvironment {
+                name: name.clone(),
+                known: config.environments.keys().cloned().collect(),
+            }
+        })?),
+        None => None,
+    };
+    let token = named
+        .and_then(|e| e.token_env.as_deref())
+        .and_then(env)
+        .or_else(|| env("PROMPTCTL_TOKEN"))
+        .filter(|t| !t.trim().is_empty());
+    let url = if let Some(url) = &overrides.store {
+        url.clone()
+    } else if let Some(environment) = named {
+        match environment.store.strip_prefix("sqlite:") {
+            // A relative file in promptctl.yaml is relative to promptctl.yaml.
+            Some(path) if Path::new(path).is_relative() => {
+                format!("sqlite:{}", root.join(path).display())
+            }
+            _ => environment.store.clone(),
+        }
+    } else if let Some(url) = env("PROMPTCTL_STORE").filter(|u| !u.trim().is_empty()) {
+        url
+    } else {
+        format!(
+            "sqlite:{}",
+            root.join(".promptctl").join("store.db").display()
+        )
+    };
+    Ok(StoreTarget { url, token })
 }
 
 fn find_config(cwd: &Path) -> Option<PathBuf> {

@@ -1,7 +1,12 @@
 //! One module per subcommand: resolve what it needs, call the library, render the result.
 
+mod apply;
+mod history;
+mod list;
 mod models;
+mod plan;
 mod schema;
+mod store;
 mod validate;
 
 use anyhow::Context;
@@ -18,13 +23,83 @@ pub fn dispatch(cli: &Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
         Command::Validate(args) => validate::run(&settings, args, printer),
         Command::Models(args) => models::run(&settings, args, printer),
         Command::Schema(args) => schema::run(&settings, args, printer),
+        Command::Plan(args) => plan::run(&settings, args, printer),
+        Command::Apply(args) => apply::run(&settings, args, printer),
+        Command::List(args) => list::run(&settings, args, printer),
+        Command::History(args) => history::run(&settings, args, printer),
+        Command::Store(command) => store::run(&settings, command, printer),
     }
+}
+
+/// Run a future to completion: commands are synchronous, stores are async.
+fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    Ok(runtime.block_on(future))
+}
+
+/// Who the audit log records: `PROMPTCTL_ACTOR`, else the login name.
+fn actor() -> String {
+    ["PROMPTCTL_ACTOR", "USER", "USERNAME"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The prompts in git, validated; diagnostics are printed, and any error stops the command.
+fn desired_prompts(
+    settings: &Settings,
+    printer: &Printer,
+) -> anyhow::Result<Vec<crate::prompt::Prompt>> {
+    let validator = crate::validate::Validator::new(&settings.catalog, &settings.default_model);
+    let validation = validator.validate_paths(std::slice::from_ref(&settings.prompts_dir));
+    let failed = validation.diagnostics.has_errors();
+    let crate::validate::Validation {
+        prompts,
+        diagnostics,
+        sources,
+        ..
+    } = validation;
+    if !diagnostics.is_empty() {
+        let diagnostics = diagnostics.into_sorted();
+        printer.error(&crate::diag::render::human(&diagnostics, &sources, true));
+    }
+    if failed {
+        anyhow::bail!("the prompt files have errors (above); fix them before planning");
+    }
+    Ok(prompts)
+}
+
+/// The plan for the configured store, and the store.
+async fn make_plan(
+    settings: &Settings,
+    prompts: &[crate::prompt::Prompt],
+    scope: &crate::cli::PlanScope,
+) -> anyhow::Result<(crate::plan::Plan, Box<dyn crate::store::Store>)> {
+    let store = open_store(settings).await?;
+    let snapshot = store.snapshot().await?;
+    let options = crate::plan::DiffOptions {
+        default_model: settings.default_model.clone(),
+        prune: scope.prune,
+        targets: scope.targets.clone(),
+        store: store.location(),
+    };
+    Ok((crate::plan::diff(prompts, &snapshot, &options), store))
+}
+
+/// Open the configured store.
+async fn open_store(settings: &Settings) -> anyhow::Result<Box<dyn crate::store::Store>> {
+    Ok(crate::store::open(&settings.store.url).await?)
 }
 
 fn resolve_settings(cli: &Cli) -> anyhow::Result<Settings> {
     let cwd = std::env::current_dir().context("cannot read the working directory")?;
     let overrides = Overrides {
         config: cli.global.config.clone(),
+        store: cli.global.store.clone(),
+        env: cli.global.environment.clone(),
         default_model: cli.global.default_model.clone(),
         fallback_model: cli.global.fallback_model.clone(),
     };

@@ -1,0 +1,63 @@
+-- The store's identity and revision: one row.
+CREATE TABLE IF NOT EXISTS store_meta (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    store_id   TEXT    NOT NULL,
+    revision   INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+);
+
+-- The seed's ai_prompts, plus id, row_version and updated_at. ai_model stays nullable for
+-- legacy rows; every write path refuses to create one without it.
+CREATE TABLE IF NOT EXISTS ai_prompts (
+    id                   TEXT    PRIMARY KEY,
+    row_version          INTEGER NOT NULL,
+    updated_at           INTEGER NOT NULL,
+    prompt_name          TEXT    NOT NULL,
+    prompt_version       TEXT    NOT NULL,
+    prompt_template      TEXT    NOT NULL,
+    description          TEXT,
+    input_schema         TEXT,
+    output_schema        TEXT,
+    scope                TEXT    NOT NULL CHECK (scope IN ('production', 'developer')),
+    developer_session_id TEXT,
+    parent_prompt_id     TEXT,
+    expires_at           INTEGER,
+    workflow_step        TEXT,
+    subsystem            TEXT,
+    ai_model             TEXT,
+    max_tokens           INTEGER,
+    temperature          REAL,
+    is_active            INTEGER NOT NULL,
+    created_at           INTEGER NOT NULL,
+    created_by           TEXT,
+    replaced_at          INTEGER,
+    replaced_by          TEXT
+);
+
+-- One production row per name and version: concurrent creates of the same version conflict.
+CREATE UNIQUE INDEX IF NOT EXISTS ai_prompts_production_version
+    ON ai_prompts (prompt_name, prompt_version) WHERE scope = 'production';
+CREATE INDEX IF NOT EXISTS ai_prompts_name ON ai_prompts (prompt_name);
+
+CREATE TABLE IF NOT EXISTS audit_log (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    revision       INTEGER NOT NULL,
+    at             INTEGER NOT NULL,
+    actor          TEXT    NOT NULL,
+    change         TEXT    NOT NULL,
+    row_id         TEXT,
+    prompt_name    TEXT,
+    prompt_version TEXT,
+    before         TEXT,
+    after          TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_log_name ON audit_log (prompt_name, seq);
+
+-- Idempotency keys of applied change sets (the HTTP API), so a retried request after a lost
+-- response returns the first outcome instead of applying twice.
+CREATE TABLE IF NOT EXISTS applied_changesets (
+    key        TEXT    PRIMARY KEY,
+    revision   INTEGER NOT NULL,
+    outcome    TEXT    NOT NULL,
+    at         INTEGER NOT NULL
+);

@@ -1,0 +1,99 @@
+//! The apply executor: a plan's changes as one change set, applied atomically to any
+//! [`Store`]. Never prints; the caller reports what it returns.
+
+use std::collections::HashMap;
+
+use crate::plan::{Plan, Summary};
+use crate::store::{ChangeSet, Op, Progress, Store, StoreError, now_ms};
+
+/// What an apply did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApplyReport {
+    /// The store's revision after the apply.
+    pub revision: i64,
+    /// The plan's changes, by action: all of them were applied.
+    pub summary: Summary,
+    /// After a backfill, how many rows still lack a model (the story's verification: 0).
+    pub rows_without_model: Option<usize>,
+}
+
+/// The store writes of a plan, in order. Two changes that update one row (a replaced version
+/// that is also backfilled) become one update with both patches, under the precondition the
+/// plan read. `now` stamps `replaced_at` on rows being replaced.
+pub fn change_set(plan: &Plan, actor: &str, now: i64) -> ChangeSet {
+    let mut ops: Vec<Op> = Vec::new();
+    let mut update_at: HashMap<String, usize> = HashMap::new();
+    for op in plan.changes.iter().flat_map(|c| c.ops.iter().cloned()) {
+        match op {
+            Op::Update {
+                action,
+                id,
+                expected_row_version,
+                mut patch,
+            } => {
+                if patch.replaced_by.as_ref().is_some_and(Option::is_some)
+                    && patch.replaced_at.is_none()
+                {
+                    patch.replaced_at = Some(Some(now));
+                }
+                if let Some(&index) = update_at.get(&id) {
+                    if let Op::Update { patch: earlier, .. } = &mut ops[index] {
+                        earlier.merge(patch);
+                    }
+                    continue;
+                }
+                update_at.insert(id.clone(), ops.len());
+                ops.push(Op::Update {
+                    action,
+                    id,
+                    expected_row_version,
+                    patch,
+                });
+            }
+            insert @ Op::Insert { .. } => ops.push(insert),
+        }
+    }
+    ChangeSet {
+        store_id: plan.store_id.clone(),
+        actor: actor.to_owned(),
+        idempotency_key: Some(crate::store::new_id()),
+        ops,
+    }
+}
+
+/// Apply `plan` to `store` in one transaction. A plan with errors is refused; a plan made
+/// against another store, or whose rows changed since, is refused by the store with nothing
+/// written.
+pub async fn apply(
+    plan: &Plan,
+    store: &dyn Store,
+    actor: &str,
+    progress: Progress<'_>,
+) -> Result<ApplyReport, StoreError> {
+    if !plan.errors.is_empty() {
+        return Err(StoreError::Invalid(
+            "the plan has errors and cannot be applied".to_owned(),
+        ));
+    }
+    let summary = plan.summary();
+    if summary.total() == 0 {
+        return Ok(ApplyReport {
+            revision: plan.revision,
+            summary,
+            rows_without_model: None,
+        });
+    }
+    let changes = change_set(plan, actor, now_ms());
+    let outcome = store.apply(&changes, progress).await?;
+    let rows_without_model = if summary.backfill > 0 {
+        let snapshot = store.snapshot().await?;
+        Some(snapshot.rows.iter().filter(|r| r.lacks_model()).count())
+    } else {
+        None
+    };
+    Ok(ApplyReport {
+        revision: outcome.revision,
+        summary,
+        rows_without_model,
+    })
+}

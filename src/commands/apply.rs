@@ -1,0 +1,107 @@
+//! `promptctl apply [PLANFILE]`
+
+use std::io::{BufRead, IsTerminal};
+
+use anyhow::Context;
+
+use crate::apply::ApplyReport;
+use crate::cli::ApplyArgs;
+use crate::error::ExitStatus;
+use crate::plan::{self, Plan, render};
+use crate::printer::{BOLD, GREEN, Printer, paint};
+use crate::settings::Settings;
+
+/// Change sets at least this large get a progress bar (on a terminal).
+const PROGRESS_FROM: usize = 200;
+
+pub(super) fn run(
+    settings: &Settings,
+    args: &ApplyArgs,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
+    super::block_on(run_async(settings, args, printer))?
+}
+
+async fn run_async(
+    settings: &Settings,
+    args: &ApplyArgs,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
+    let (plan, store) = match &args.plan_file {
+        // A saved plan is the approval, as in Terraform.
+        Some(path) => {
+            let text = fs_err::read_to_string(path)?;
+            let plan = plan::file::read(&text)
+                .with_context(|| format!("cannot apply {}", path.display()))?;
+            let store = super::open_store(settings).await?;
+            (plan, store)
+        }
+        None => {
+            let prompts = super::desired_prompts(settings, printer)?;
+            let (plan, store) = super::make_plan(settings, &prompts, &args.scope).await?;
+            printer.data(&render::text(&plan));
+            if !plan.errors.is_empty() {
+                anyhow::bail!("the plan has errors and cannot be applied");
+            }
+            if !plan.has_changes() {
+                return Ok(ExitStatus::Success);
+            }
+            if !args.auto_approve && !confirm(printer)? {
+                printer.error("Apply cancelled.");
+                return Ok(ExitStatus::Failure);
+            }
+            (plan, store)
+        }
+    };
+    let report = apply_with_progress(&plan, store.as_ref(), printer).await?;
+    printer.data(&paint(GREEN.bold(), &complete(&report)));
+    if let Some(left) = report.rows_without_model {
+        printer.data(&paint(BOLD, &format!("Rows without ai_model: {left}")));
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// Terraform's question; only `yes` goes on.
+fn confirm(printer: &Printer) -> anyhow::Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "stdin is not a terminal, so apply cannot ask for confirmation: pass --auto-approve, or apply a saved plan (`plan --out FILE`, then `apply FILE`)"
+        );
+    }
+    printer.error("Do you want to perform these actions? Only 'yes' will be accepted:");
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(answer.trim() == "yes")
+}
+
+async fn apply_with_progress(
+    plan: &Plan,
+    store: &dyn crate::store::Store,
+    printer: &Printer,
+) -> anyhow::Result<ApplyReport> {
+    let ops: usize = plan.changes.iter().map(|c| c.ops.len()).sum();
+    let bar = if ops >= PROGRESS_FROM && std::io::stderr().is_terminal() && !printer.is_quiet() {
+        let bar = indicatif::ProgressBar::new(u64::try_from(ops).unwrap_or(u64::MAX));
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} writes")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let progress =
+        |done: usize, _total: usize| bar.set_position(u64::try_from(done).unwrap_or(u64::MAX));
+    let report = crate::apply::apply(plan, store, &super::actor(), &progress).await;
+    bar.finish_and_clear();
+    Ok(report?)
+}
+
+/// `Apply complete! N created, N updated, N replaced, N backfilled, N deactivated.`
+fn complete(report: &ApplyReport) -> String {
+    let s = &report.summary;
+    format!(
+        "Apply complete! {} created, {} updated, {} replaced, {} backfilled, {} deactivated.",
+        s.create, s.update, s.replace, s.backfill, s.deactivate
+    )
+}

@@ -1,0 +1,72 @@
+//! `promptctl history [NAME]`
+
+use crate::cli::{DataFormat, HistoryArgs};
+use crate::error::ExitStatus;
+use crate::printer::Printer;
+use crate::settings::Settings;
+use crate::table::Table;
+use crate::time::format_ms;
+
+pub(super) fn run(
+    settings: &Settings,
+    args: &HistoryArgs,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
+    let entries = super::block_on(async {
+        let store = super::open_store(settings).await?;
+        anyhow::Ok(store.history(args.name.as_deref(), args.limit).await?)
+    })??;
+    match args.format {
+        DataFormat::Json => printer.data(&serde_json::to_string_pretty(&entries)?),
+        DataFormat::Text => {
+            if entries.is_empty() {
+                printer.status("The audit log is empty.");
+                return Ok(ExitStatus::Success);
+            }
+            let mut table = Table::new([
+                "REVISION",
+                "TIME (UTC)",
+                "ACTOR",
+                "CHANGE",
+                "PROMPT",
+                "VERSION",
+                "FIELDS",
+            ]);
+            for entry in &entries {
+                table.row([
+                    entry.revision.to_string(),
+                    format_ms(entry.at),
+                    entry.actor.clone(),
+                    entry.change.clone(),
+                    entry.prompt_name.clone().unwrap_or_default(),
+                    entry.prompt_version.clone().unwrap_or_default(),
+                    fields(entry),
+                ]);
+            }
+            printer.data(&table.render());
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// `ai_model: null → "openai/gpt-5"` for an update; the field names for a create.
+fn fields(entry: &crate::store::AuditEntry) -> String {
+    let Some(serde_json::Value::Object(after)) = &entry.after else {
+        return String::new();
+    };
+    let Some(serde_json::Value::Object(before)) = &entry.before else {
+        return format!("{} fields", after.len());
+    };
+    after
+        .iter()
+        .map(|(key, value)| {
+            let was = before.get(key).cloned().unwrap_or_default();
+            format!(
+                "{key}: {} → {}",
+                crate::plan::render::value(&was),
+                crate::plan::render::value(value)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}

@@ -1,0 +1,109 @@
+//! Desired (git) vs live (store) → a [`Plan`]: plain data, made by the pure [`diff`], read by
+//! the renderers, the saved-plan file and the apply executor. Nothing here does I/O.
+
+pub mod diff;
+pub mod file;
+pub mod render;
+pub mod status;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use crate::store::Action;
+use crate::store::{Op, Scope};
+
+pub use diff::{DiffOptions, diff};
+
+/// One field of a change: its value before and after (`null` for absent).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct FieldChange {
+    pub before: serde_json::Value,
+    pub after: serde_json::Value,
+}
+
+/// One planned change: what it does to which prompt version, the fields it changes, and the
+/// store writes (with their preconditions) that carry it out.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Change {
+    pub action: Action,
+    pub prompt_name: String,
+    pub prompt_version: String,
+    pub scope: Scope,
+    /// For a replace: the version(s) it replaces.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replaces: Vec<String>,
+    /// For a row that is not the active version: `false`.
+    pub is_active: bool,
+    /// The fields that change, by column name.
+    pub fields: BTreeMap<String, FieldChange>,
+    /// The writes, each with its precondition.
+    pub ops: Vec<Op>,
+}
+
+/// A reason the plan cannot be applied at all.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PlanError {
+    pub prompt_name: String,
+    pub prompt_version: String,
+    /// The prompt file, as the user names it.
+    pub file: String,
+    pub message: String,
+}
+
+/// Everything `plan` decided, and what it was decided against.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Plan {
+    /// Where the store is (no secrets).
+    pub store: String,
+    pub store_id: String,
+    /// The store's revision the plan was made at.
+    pub revision: i64,
+    /// The model backfills set.
+    pub default_model: String,
+    pub changes: Vec<Change>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<PlanError>,
+}
+
+/// How many changes of each action a plan has.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+pub struct Summary {
+    pub create: usize,
+    pub update: usize,
+    pub replace: usize,
+    pub backfill: usize,
+    pub deactivate: usize,
+}
+
+impl Summary {
+    pub fn count(&mut self, action: Action) {
+        match action {
+            Action::Create => self.create += 1,
+            Action::Update => self.update += 1,
+            Action::Replace => self.replace += 1,
+            Action::Backfill => self.backfill += 1,
+            Action::Deactivate => self.deactivate += 1,
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        self.create + self.update + self.replace + self.backfill + self.deactivate
+    }
+}
+
+impl Plan {
+    pub fn summary(&self) -> Summary {
+        let mut summary = Summary::default();
+        for change in &self.changes {
+            summary.count(change.action);
+        }
+        summary
+    }
+
+    pub fn has_changes(&self) -> bool {
+        !self.changes.is_empty()
+    }
+}

@@ -1,0 +1,91 @@
+//! The plan as `promptctl plan` prints it.
+
+use super::{NO_CHANGES, footer, is_long, subject, symbol, unified_diff, value, verb};
+use crate::plan::{Action, Change, Plan};
+use crate::printer::{BOLD, GREEN, RED, YELLOW, paint};
+
+/// The plan as text, styled (the printer strips styles where colour is off).
+pub fn text(plan: &Plan) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "Store: {} (store_id {}, revision {})\nDefault model: {}\n\n",
+        plan.store, plan.store_id, plan.revision, plan.default_model
+    ));
+    for error in &plan.errors {
+        out.push_str(&format!(
+            "{} {} {}: {}\n    in {}\n",
+            paint(RED.bold(), "!"),
+            error.prompt_name,
+            error.prompt_version,
+            error.message,
+            error.file
+        ));
+    }
+    if !plan.errors.is_empty() {
+        out.push('\n');
+    }
+    if !plan.has_changes() {
+        out.push_str(NO_CHANGES);
+        out.push('\n');
+        return out;
+    }
+    out.push_str("promptctl will perform the following actions:\n\n");
+    for change in &plan.changes {
+        render_change(change, &mut out);
+    }
+    out.push_str(&paint(BOLD, &footer(&plan.summary())));
+    out.push('\n');
+    out
+}
+
+fn style(action: Action) -> anstyle::Style {
+    match action {
+        Action::Create => GREEN,
+        Action::Update | Action::Backfill | Action::Replace => YELLOW,
+        Action::Deactivate => RED,
+    }
+}
+
+fn render_change(change: &Change, out: &mut String) {
+    out.push_str(&format!(
+        "  {} {} {}\n",
+        paint(style(change.action).bold(), symbol(change.action)),
+        paint(BOLD, &subject(change)),
+        verb(change)
+    ));
+    let width = change.fields.keys().map(String::len).max().unwrap_or(0);
+    for (name, field) in &change.fields {
+        if is_long(name) {
+            let before = field.before.as_str().unwrap_or_default();
+            let after = field.after.as_str().unwrap_or_default();
+            if change.action == Action::Create || before.is_empty() {
+                out.push_str(&format!(
+                    "      {name:width$} = ({} characters)\n",
+                    after.chars().count()
+                ));
+            } else {
+                out.push_str(&format!("      {name}:\n"));
+                let from = change.replaces.first().map_or("before", String::as_str);
+                for line in unified_diff(before, after, from, &change.prompt_version).lines() {
+                    let painted = match line.chars().next() {
+                        Some('+') if !line.starts_with("+++") => paint(GREEN, line),
+                        Some('-') if !line.starts_with("---") => paint(RED, line),
+                        _ => line.to_owned(),
+                    };
+                    out.push_str(&format!("          {painted}\n"));
+                }
+            }
+            continue;
+        }
+        if change.action == Action::Create {
+            out.push_str(&format!("      {name:width$} = {}\n", value(&field.after)));
+        } else {
+            out.push_str(&format!(
+                "      {name:width$}: {} → {}\n",
+                value(&field.before),
+                value(&field.after)
+            ));
+        }
+    }
+    out.push('\n');
+}

@@ -1,0 +1,63 @@
+//! How each live row stands against git, for `promptctl list`.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use super::Plan;
+use crate::prompt::Prompt;
+use crate::store::{LiveRow, Op, Scope};
+
+/// A row's standing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowStatus {
+    /// Git describes it and nothing would change.
+    InSync,
+    /// The plan would change it.
+    Drift,
+    /// Git does not manage it (a name git does not have, or a developer row).
+    Unmanaged,
+    /// It has no `ai_model`.
+    NoModel,
+}
+
+impl RowStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowStatus::InSync => "in sync",
+            RowStatus::Drift => "drift",
+            RowStatus::Unmanaged => "unmanaged",
+            RowStatus::NoModel => "no model",
+        }
+    }
+}
+
+/// The status of `row`, given git's prompts and the plan made from them (without prune).
+pub fn status(
+    row: &LiveRow,
+    managed_names: &HashSet<&str>,
+    changed_rows: &HashSet<&str>,
+) -> RowStatus {
+    if row.lacks_model() {
+        RowStatus::NoModel
+    } else if row.scope == Scope::Developer || !managed_names.contains(row.prompt_name.as_str()) {
+        RowStatus::Unmanaged
+    } else if changed_rows.contains(row.id.as_str()) {
+        RowStatus::Drift
+    } else {
+        RowStatus::InSync
+    }
+}
+
+/// The names git manages and the rows a plan changes, for [`status`].
+pub fn inputs<'a>(prompts: &'a [Prompt], plan: &'a Plan) -> (HashSet<&'a str>, HashSet<&'a str>) {
+    let names = prompts.iter().map(|p| p.prompt_name.as_str()).collect();
+    let mut changed: HashSet<&str> = HashSet::new();
+    for op in plan.changes.iter().flat_map(|c| &c.ops) {
+        if let Op::Update { id, .. } = op {
+            changed.insert(id);
+        }
+    }
+    (names, changed)
+}

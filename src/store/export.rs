@@ -1,0 +1,423 @@
+//! Backup files: `store export` writes them, `store restore` reads them — and with them the
+//! seed's legacy data, rows without `ai_model`, `id` or `row_version` included.
+//!
+//! Reading is strict: every problem names the row and field at fault, and nothing is written
+//! unless the whole file reads.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::{LiveRow, Scope, Snapshot, new_id};
+
+/// The version of the export format this build writes.
+pub const FORMAT_VERSION: u64 = 1;
+
+/// Rows read from a file, ready to restore.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+pub struct Restore {
+    pub store_id: Option<String>,
+    pub revision: Option<i64>,
+    pub rows: Vec<LiveRow>,
+}
+
+/// Why a backup file cannot be restored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{message}", where_.as_deref().map(|w| format!("{w}: ")).unwrap_or_default())]
+pub struct ExportError {
+    /// `row 3 (prompt_name "x")`, `row 3, field scope`, or nothing for the file itself.
+    pub where_: Option<String>,
+    pub message: String,
+}
+
+/// `{"format_version":1,"store_id":…,"revision":…,"rows":[…]}`, pretty-printed.
+pub fn write(snapshot: &Snapshot) -> String {
+    #[derive(Serialize)]
+    struct ExportV1<'a> {
+        format_version: u64,
+        store_id: &'a str,
+        revision: i64,
+        rows: &'a [LiveRow],
+    }
+    let export = ExportV1 {
+        format_version: FORMAT_VERSION,
+        store_id: &snapshot.store_id,
+        revision: snapshot.revision,
+        rows: &snapshot.rows,
+    };
+    let mut text = serde_json::to_string_pretty(&export).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// Read a backup: our export object, a bare JSON array of rows, or JSON lines (one row per
+/// line, as a Convex table export). `now` stands in for missing timestamps.
+pub fn read(text: &str, now: i64) -> Result<Restore, ExportError> {
+    let file_error = |message: String| ExportError {
+        where_: None,
+        message,
+    };
+    let (store_id, revision, rows) = match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(top)) if !top.contains_key("prompt_name") => {
+            let envelope = read_envelope(top)?;
+            (envelope.store_id, envelope.revision, envelope.rows)
+        }
+        Ok(Value::Array(rows)) => (None, None, rows),
+        Ok(Value::Object(row)) => (None, None, vec![Value::Object(row)]),
+        Ok(other) => {
+            return Err(file_error(format!(
+                "expected an export object or an array of rows, found {}",
+                kind(&other)
+            )));
+        }
+        Err(whole) => {
+            if !text.trim_start().starts_with('{') {
+                return Err(file_error(format!("not JSON: {whole}")));
+            }
+            (None, None, read_lines(text)?)
+        }
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    let mut ids = HashSet::new();
+    let mut versions: HashMap<(String, String), usize> = HashMap::new();
+    for (index, value) in rows.into_iter().enumerate() {
+        let number = index + 1;
+        let row = read_row(value, now).map_err(|(field, message)| ExportError {
+            where_: Some(match field {
+                Some(field) => format!("row {number}, field `{field}`"),
+                None => format!("row {number}"),
+            }),
+            message,
+        })?;
+        if !ids.insert(row.id.clone()) {
+            return Err(ExportError {
+                where_: Some(format!("row {number}, field `id`")),
+                message: format!("id `{}` appears twice", row.id),
+            });
+        }
+        if row.scope == Scope::Production
+            && let Some(first) = versions.insert(
+                (row.prompt_name.clone(), row.prompt_version.clone()),
+                number,
+            )
+        {
+            return Err(ExportError {
+                where_: Some(format!("row {number}")),
+                message: format!(
+                    "production prompt `{}` version `{}` is already row {first}",
+                    row.prompt_name, row.prompt_version
+                ),
+            });
+        }
+        out.push(row);
+    }
+    Ok(Restore {
+        store_id,
+        revision,
+        rows: out,
+    })
+}
+
+/// `{"format_version":1,"store_id":…,"revision":…,"rows":[…]}`.
+fn read_envelope(mut top: Map<String, Value>) -> Result<Envelope, ExportError> {
+    let file_error = |message: String| ExportError {
+        where_: None,
+        message,
+    };
+    if let Some(version) = top.remove("format_version")
+        && version.as_u64() != Some(FORMAT_VERSION)
+    {
+        return Err(file_error(format!(
+            "format_version {version} is not supported (this build reads {FORMAT_VERSION})"
+        )));
+    }
+    let store_id = match top.remove("store_id") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(id)) if !id.trim().is_empty() => Some(id),
+        Some(other) => {
+            return Err(file_error(format!(
+                "store_id must be a string, found {other}"
+            )));
+        }
+    };
+    let revision = match top.remove("revision") {
+        None | Some(Value::Null) => None,
+        Some(value) => Some(
+            integer(&value)
+                .ok_or_else(|| file_error(format!("revision must be an integer, found {value}")))?,
+        ),
+    };
+    let rows = match top.remove("rows") {
+        Some(Value::Array(rows)) => rows,
+        Some(_) => return Err(file_error("`rows` must be an array".to_owned())),
+        None => {
+            return Err(file_error(
+                "no `rows` array: expected {\"format_version\":1,\"rows\":[…]}".to_owned(),
+            ));
+        }
+    };
+    if let Some(key) = top.keys().next() {
+        return Err(file_error(format!("unknown top-level field `{key}`")));
+    }
+    Ok(Envelope {
+        store_id,
+        revision,
+        rows,
+    })
+}
+
+/// An export file's parts before its rows are read.
+struct Envelope {
+    store_id: Option<String>,
+    revision: Option<i64>,
+    rows: Vec<Value>,
+}
+
+/// JSON lines: one row object per line.
+fn read_lines(text: &str) -> Result<Vec<Value>, ExportError> {
+    let mut rows = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        rows.push(
+            serde_json::from_str::<Value>(line).map_err(|e| ExportError {
+                where_: Some(format!("line {}", index + 1)),
+                message: format!("not JSON: {e}"),
+            })?,
+        );
+    }
+    Ok(rows)
+}
+
+type FieldError = (Option<&'static str>, String);
+
+fn read_row(value: Value, now: i64) -> Result<LiveRow, FieldError> {
+    let Value::Object(mut map) = value else {
+        return Err((None, format!("expected an object, found {}", kind(&value))));
+    };
+    let convex_id = take_string(&mut map, "_id")?;
+    let convex_created = take(&mut map, "_creationTime")
+        .map(|v| integer(&v).ok_or((Some("_creationTime"), "expected a number".to_owned())))
+        .transpose()?;
+    let prompt_name = required_string(&mut map, "prompt_name")?;
+    let prompt_version = required_string(&mut map, "prompt_version")?;
+    let prompt_template = required_string(&mut map, "prompt_template")?;
+    let created_at = take_integer(&mut map, "created_at")?
+        .or(convex_created)
+        .unwrap_or(now);
+    let row = LiveRow {
+        id: take_string(&mut map, "id")?
+            .or(convex_id)
+            .unwrap_or_else(new_id),
+        row_version: take_integer(&mut map, "row_version")?.unwrap_or(1),
+        updated_at: take_integer(&mut map, "updated_at")?.unwrap_or(created_at),
+        description: take_string(&mut map, "description")?,
+        input_schema: take_json_text(&mut map, "input_schema")?,
+        output_schema: take_json_text(&mut map, "output_schema")?,
+        scope: match take_string(&mut map, "scope")? {
+            None => Scope::Production,
+            Some(text) => Scope::parse(&text).ok_or((
+                Some("scope"),
+                format!("`{text}` is not `production` or `developer`"),
+            ))?,
+        },
+        developer_session_id: take_string(&mut map, "developer_session_id")?,
+        parent_prompt_id: take_string(&mut map, "parent_prompt_id")?,
+        expires_at: take_integer(&mut map, "expires_at")?,
+        workflow_step: take_string(&mut map, "workflow_step")?,
+        subsystem: take_string(&mut map, "subsystem")?,
+        ai_model: take_string(&mut map, "ai_model")?.filter(|m| !m.trim().is_empty()),
+        max_tokens: take_integer(&mut map, "max_tokens")?,
+        temperature: match take(&mut map, "temperature") {
+            None => None,
+            Some(value) => Some(value.as_f64().ok_or((
+                Some("temperature"),
+                format!("expected a number, found {}", kind(&value)),
+            ))?),
+        },
+        is_active: match take(&mut map, "is_active") {
+            None => true,
+            Some(Value::Bool(b)) => b,
+            Some(other) => {
+                return Err((
+                    Some("is_active"),
+                    format!("expected true or false, found {}", kind(&other)),
+                ));
+            }
+        },
+        created_at,
+        created_by: take_string(&mut map, "created_by")?,
+        replaced_at: take_integer(&mut map, "replaced_at")?,
+        replaced_by: take_string(&mut map, "replaced_by")?,
+        prompt_name,
+        prompt_version,
+        prompt_template,
+    };
+    if let Some(key) = map.keys().next() {
+        return Err((None, format!("unknown field `{key}`")));
+    }
+    if row.row_version < 1 {
+        return Err((Some("row_version"), "must be 1 or more".to_owned()));
+    }
+    Ok(row)
+}
+
+/// A field's value, with JSON null read as absent.
+fn take(map: &mut Map<String, Value>, key: &str) -> Option<Value> {
+    map.remove(key).filter(|v| !v.is_null())
+}
+
+fn required_string(map: &mut Map<String, Value>, key: &'static str) -> Result<String, FieldError> {
+    match take_string(map, key)? {
+        Some(text) if !text.trim().is_empty() => Ok(text),
+        Some(_) => Err((Some(key), "is empty".to_owned())),
+        None => Err((Some(key), "is missing".to_owned())),
+    }
+}
+
+fn take_string(
+    map: &mut Map<String, Value>,
+    key: &'static str,
+) -> Result<Option<String>, FieldError> {
+    match take(map, key) {
+        None => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text)),
+        Some(other) => Err((
+            Some(key),
+            format!("expected a string, found {}", kind(&other)),
+        )),
+    }
+}
+
+fn take_integer(
+    map: &mut Map<String, Value>,
+    key: &'static str,
+) -> Result<Option<i64>, FieldError> {
+    match take(map, key) {
+        None => Ok(None),
+        Some(value) => integer(&value)
+            .map(Some)
+            .ok_or((Some(key), format!("expected an integer, found {value}"))),
+    }
+}
+
+/// A JSON Schema stored as text: a string must hold JSON; an object is written out as text.
+fn take_json_text(
+    map: &mut Map<String, Value>,
+    key: &'static str,
+) -> Result<Option<String>, FieldError> {
+    match take(map, key) {
+        None => Ok(None),
+        Some(Value::String(text)) => match serde_json::from_str::<Value>(&text) {
+            Ok(_) => Ok(Some(text)),
+            Err(error) => Err((Some(key), format!("is not JSON text: {error}"))),
+        },
+        Some(value @ Value::Object(_)) => Ok(Some(value.to_string())),
+        Some(other) => Err((
+            Some(key),
+            format!("expected JSON text or an object, found {}", kind(&other)),
+        )),
+    }
+}
+
+/// Integers, and floats with no fraction (JavaScript numbers in a Convex export).
+fn integer(value: &Value) -> Option<i64> {
+    value.as_i64().or_else(|| {
+        value
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+            .map(|f| f as i64)
+    })
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_legacy_rows_and_assigns_what_is_missing() {
+        let text = r#"[{"prompt_name":"a","prompt_version":"v1","prompt_template":"t","created_at":5,
+                      "input_schema":{"type":"object"},"_id":"k1","_creationTime":4.0},
+                     {"prompt_name":"a","prompt_version":"v0","prompt_template":"t","scope":"developer",
+                      "ai_model":null,"is_active":false,"created_at":1.0}]"#;
+        let restore = read(text, 99).unwrap();
+        assert_eq!(restore.store_id, None);
+        let first = &restore.rows[0];
+        assert_eq!(
+            (first.id.as_str(), first.row_version, first.updated_at),
+            ("k1", 1, 5)
+        );
+        assert_eq!(first.input_schema.as_deref(), Some(r#"{"type":"object"}"#));
+        assert!(first.is_active && first.ai_model.is_none());
+        assert_eq!(restore.rows[1].scope, Scope::Developer);
+        assert_eq!(restore.rows[1].created_at, 1);
+    }
+
+    #[test]
+    fn names_the_row_and_field_at_fault() {
+        let bad = |text: &str| read(text, 0).unwrap_err().to_string();
+        assert_eq!(
+            bad(
+                r#"{"rows":[{"prompt_name":"a","prompt_version":"v1","prompt_template":"t"},{"prompt_name":"b","prompt_version":"v1","prompt_template":"t","max_tokens":"many"}]}"#
+            ),
+            "row 2, field `max_tokens`: expected an integer, found \"many\""
+        );
+        assert_eq!(
+            bad(r#"[{"prompt_name":"a","prompt_template":"t"}]"#),
+            "row 1, field `prompt_version`: is missing"
+        );
+        assert_eq!(
+            bad(r#"[{"prompt_name":"a","prompt_version":"1","prompt_template":"t","colour":1}]"#),
+            "row 1: unknown field `colour`"
+        );
+        assert_eq!(
+            bad(r#"[{"prompt_name":"a","prompt_version":"1","prompt_template":"t","input_schema":"{oops"}]"#)
+                .split(':')
+                .next()
+                .unwrap(),
+            "row 1, field `input_schema`"
+        );
+        assert!(bad(r#"{"format_version":2,"rows":[]}"#).contains("format_version 2"));
+        assert!(
+            bad(r#"[{"prompt_name":"a","prompt_version":"1","prompt_template":"t"},{"prompt_name":"a","prompt_version":"1","prompt_template":"u"}]"#)
+                .contains("already row 1")
+        );
+    }
+
+    #[test]
+    fn reads_json_lines() {
+        let text = "{\"prompt_name\":\"a\",\"prompt_version\":\"1\",\"prompt_template\":\"t\"}\n\n{\"prompt_name\":\"b\",\"prompt_version\":\"1\",\"prompt_template\":\"t\"}\n";
+        assert_eq!(read(text, 0).unwrap().rows.len(), 2);
+        assert_eq!(
+            read("{oops\n", 0).unwrap_err().where_.as_deref(),
+            Some("line 1")
+        );
+    }
+
+    #[test]
+    fn export_round_trips() {
+        let restore = read(r#"[{"prompt_name":"a","prompt_version":"1","prompt_template":"t","ai_model":"openai/gpt-5"}]"#, 7).unwrap();
+        let snapshot = Snapshot {
+            store_id: "s1".to_owned(),
+            revision: 3,
+            rows: restore.rows.clone(),
+        };
+        let again = read(&write(&snapshot), 0).unwrap();
+        assert_eq!(again.store_id.as_deref(), Some("s1"));
+        assert_eq!(again.revision, Some(3));
+        assert_eq!(again.rows, restore.rows);
+    }
+}
