@@ -43,7 +43,8 @@ impl SqliteStore {
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            // FULL: an apply that said "complete" survives a power cut; it costs one fsync.
+            .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(60));
         let pool = SqlitePoolOptions::new()
             .max_connections(4)

@@ -5,5 +5,6 @@
 
 mod common;
 mod loader_props;
+mod store_suite;
 mod validate_cli;
 mod validate_fixtures;

@@ -1,0 +1,372 @@
+//! One suite of `Store` behaviour, run on every backend: SQLite, PostgreSQL (and, through the
+//! server, HTTP). Each test gets a fresh store and the URL to open it again.
+
+use promptctl::store::export::Restore;
+use promptctl::store::{Action, ChangeSet, NewRow, Op, Patch, Scope, Store, StoreError, open};
+
+fn new_row(name: &str, version: &str) -> NewRow {
+    NewRow {
+        prompt_name: name.to_owned(),
+        prompt_version: version.to_owned(),
+        prompt_template: format!("Template of {name} {version}: {{{{x}}}}"),
+        description: Some("d".to_owned()),
+        input_schema: Some(r#"{"type":"object"}"#.to_owned()),
+        output_schema: None,
+        workflow_step: None,
+        subsystem: Some("incidents".to_owned()),
+        ai_model: "openai/gpt-5".to_owned(),
+        max_tokens: Some(1000),
+        temperature: None,
+        is_active: true,
+    }
+}
+
+fn insert(name: &str, version: &str) -> Op {
+    Op::Insert {
+        action: Action::Create,
+        row: new_row(name, version),
+        expect_new_name: false,
+    }
+}
+
+async fn changes(store: &dyn Store, ops: Vec<Op>) -> ChangeSet {
+    ChangeSet {
+        store_id: store.snapshot().await.unwrap().store_id,
+        actor: "tester".to_owned(),
+        idempotency_key: None,
+        ops,
+    }
+}
+
+fn nothing(_: usize, _: usize) {}
+
+/// A legacy store: rows with and without models, ids, versions.
+fn legacy() -> Restore {
+    promptctl::store::export::read(
+        r#"[
+        {"prompt_name":"a","prompt_version":"v1","prompt_template":"A1","ai_model":"openai/gpt-4o-mini","created_at":10},
+        {"prompt_name":"a","prompt_version":"v0","prompt_template":"A0","is_active":false,"created_at":5},
+        {"prompt_name":"b","prompt_version":"v1","prompt_template":"B1","ai_model":null,"created_at":11,"id":"b-1","row_version":4},
+        {"prompt_name":"a","prompt_version":"v1","prompt_template":"A1 copy","scope":"developer","developer_session_id":"s1","created_at":12}
+        ]"#,
+        100,
+    )
+    .unwrap()
+}
+
+pub async fn a_new_store_is_empty_at_revision_zero(store: &dyn Store, _: &str) {
+    let snapshot = store.snapshot().await.unwrap();
+    assert!(snapshot.rows.is_empty());
+    assert_eq!(snapshot.revision, 0);
+    assert_eq!(snapshot.store_id.len(), 32);
+}
+
+pub async fn inserts_get_an_id_a_version_and_an_audit_entry(store: &dyn Store, _: &str) {
+    let set = changes(store, vec![insert("a", "v1"), insert("b", "v1")]).await;
+    let outcome = store.apply(&set, &nothing).await.unwrap();
+    assert_eq!((outcome.revision, outcome.applied), (1, 2));
+    let snapshot = store.snapshot().await.unwrap();
+    assert_eq!(snapshot.revision, 1);
+    let a = snapshot.rows.iter().find(|r| r.prompt_name == "a").unwrap();
+    assert_eq!(a.row_version, 1);
+    assert_eq!(a.ai_model.as_deref(), Some("openai/gpt-5"));
+    assert_eq!(a.scope, Scope::Production);
+    assert!(a.is_active);
+    assert_eq!(a.created_by.as_deref(), Some("tester"));
+    let history = store.history(None, 10).await.unwrap();
+    assert_eq!(history.len(), 2);
+    assert!(
+        history
+            .iter()
+            .all(|e| e.change == "create" && e.revision == 1 && e.actor == "tester")
+    );
+    assert_eq!(store.history(Some("a"), 10).await.unwrap().len(), 1);
+}
+
+pub async fn updates_move_row_version_and_record_before_and_after(store: &dyn Store, _: &str) {
+    store
+        .apply(&changes(store, vec![insert("a", "v1")]).await, &nothing)
+        .await
+        .unwrap();
+    let row = store.snapshot().await.unwrap().rows.remove(0);
+    let update = Op::Update {
+        action: Action::Update,
+        id: row.id.clone(),
+        expected_row_version: 1,
+        patch: Patch {
+            ai_model: Some("openai/gpt-5-mini".to_owned()),
+            max_tokens: Some(None),
+            ..Patch::default()
+        },
+    };
+    store
+        .apply(&changes(store, vec![update]).await, &nothing)
+        .await
+        .unwrap();
+    let after = store.snapshot().await.unwrap().rows.remove(0);
+    assert_eq!(after.row_version, 2);
+    assert_eq!(after.ai_model.as_deref(), Some("openai/gpt-5-mini"));
+    assert_eq!(after.max_tokens, None);
+    assert_eq!(after.prompt_template, row.prompt_template);
+    let entry = &store.history(Some("a"), 1).await.unwrap()[0];
+    assert_eq!(entry.change, "update");
+    assert_eq!(entry.before.as_ref().unwrap()["ai_model"], "openai/gpt-5");
+    assert_eq!(
+        entry.after.as_ref().unwrap()["ai_model"],
+        "openai/gpt-5-mini"
+    );
+    assert_eq!(
+        entry.after.as_ref().unwrap()["max_tokens"],
+        serde_json::Value::Null
+    );
+}
+
+pub async fn no_write_creates_a_row_without_a_model(store: &dyn Store, _: &str) {
+    let mut row = new_row("a", "v1");
+    row.ai_model = " ".to_owned();
+    let set = changes(
+        store,
+        vec![Op::Insert {
+            action: Action::Create,
+            row,
+            expect_new_name: true,
+        }],
+    )
+    .await;
+    assert!(matches!(
+        store.apply(&set, &nothing).await,
+        Err(StoreError::Invalid(_))
+    ));
+    store.restore(&legacy(), "tester", false).await.unwrap();
+    let clear = Op::Update {
+        action: Action::Update,
+        id: "b-1".to_owned(),
+        expected_row_version: 4,
+        patch: Patch {
+            ai_model: Some(String::new()),
+            ..Patch::default()
+        },
+    };
+    assert!(matches!(
+        store
+            .apply(&changes(store, vec![clear]).await, &nothing)
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+}
+
+pub async fn a_stale_precondition_refuses_the_whole_set_and_lists_every_conflict(
+    store: &dyn Store,
+    _: &str,
+) {
+    store.restore(&legacy(), "tester", false).await.unwrap();
+    let before = store.snapshot().await.unwrap();
+    let a1 = before
+        .rows
+        .iter()
+        .find(|r| r.prompt_name == "a" && r.prompt_version == "v1" && r.scope == Scope::Production)
+        .unwrap();
+    let ops = vec![
+        Op::Update {
+            action: Action::Backfill,
+            id: "b-1".to_owned(),
+            expected_row_version: 4,
+            patch: Patch {
+                ai_model: Some("openai/gpt-5".to_owned()),
+                ..Patch::default()
+            },
+        },
+        Op::Update {
+            action: Action::Update,
+            id: a1.id.clone(),
+            expected_row_version: a1.row_version + 7,
+            patch: Patch {
+                description: Some(Some("x".to_owned())),
+                ..Patch::default()
+            },
+        },
+        Op::Update {
+            action: Action::Update,
+            id: "gone".to_owned(),
+            expected_row_version: 1,
+            patch: Patch {
+                is_active: Some(false),
+                ..Patch::default()
+            },
+        },
+        insert("a", "v0"),
+    ];
+    let Err(StoreError::Conflict(conflicts)) =
+        store.apply(&changes(store, ops).await, &nothing).await
+    else {
+        panic!("expected conflicts");
+    };
+    assert_eq!(conflicts.len(), 3, "{conflicts:?}");
+    assert_eq!(conflicts[0].id.as_deref(), Some(a1.id.as_str()));
+    assert_eq!(conflicts[0].actual_row_version, Some(a1.row_version));
+    assert_eq!(conflicts[1].id.as_deref(), Some("gone"));
+    assert_eq!(
+        (
+            conflicts[2].prompt_name.as_str(),
+            conflicts[2].prompt_version.as_str()
+        ),
+        ("a", "v0")
+    );
+    assert_eq!(
+        store.snapshot().await.unwrap(),
+        before,
+        "nothing may be written"
+    );
+}
+
+pub async fn a_change_set_for_another_store_is_refused(store: &dyn Store, _: &str) {
+    let mut set = changes(store, vec![insert("a", "v1")]).await;
+    set.store_id = "someone-else".to_owned();
+    assert!(matches!(
+        store.apply(&set, &nothing).await,
+        Err(StoreError::WrongStore { .. })
+    ));
+    assert!(store.snapshot().await.unwrap().rows.is_empty());
+}
+
+pub async fn a_failure_in_the_middle_leaves_the_store_as_before(store: &dyn Store, _: &str) {
+    store.restore(&legacy(), "tester", false).await.unwrap();
+    let before = store.snapshot().await.unwrap();
+    // Both inserts pass the precondition check (neither exists yet); the second breaks the
+    // unique index mid-transaction, after the backfill and the first insert were written.
+    let ops = vec![
+        Op::Update {
+            action: Action::Backfill,
+            id: "b-1".to_owned(),
+            expected_row_version: 4,
+            patch: Patch {
+                ai_model: Some("openai/gpt-5".to_owned()),
+                ..Patch::default()
+            },
+        },
+        insert("c", "v1"),
+        insert("c", "v1"),
+    ];
+    assert!(
+        store
+            .apply(&changes(store, ops).await, &nothing)
+            .await
+            .is_err()
+    );
+    assert_eq!(store.snapshot().await.unwrap(), before);
+    assert_eq!(
+        store.history(None, 100).await.unwrap().len(),
+        1,
+        "only the restore is logged"
+    );
+}
+
+pub async fn a_retried_change_set_applies_once(store: &dyn Store, _: &str) {
+    let mut set = changes(store, vec![insert("a", "v1")]).await;
+    set.idempotency_key = Some("key-1".to_owned());
+    let first = store.apply(&set, &nothing).await.unwrap();
+    let second = store.apply(&set, &nothing).await.unwrap();
+    assert_eq!(first, second);
+    let snapshot = store.snapshot().await.unwrap();
+    assert_eq!((snapshot.rows.len(), snapshot.revision), (1, 1));
+}
+
+pub async fn restore_takes_legacy_rows_into_an_empty_store_only(store: &dyn Store, _: &str) {
+    let revision = store.restore(&legacy(), "tester", false).await.unwrap();
+    assert_eq!(revision, 1);
+    let snapshot = store.snapshot().await.unwrap();
+    assert_eq!(snapshot.rows.len(), 4);
+    assert_eq!(snapshot.rows.iter().filter(|r| r.lacks_model()).count(), 3);
+    let b = snapshot.rows.iter().find(|r| r.id == "b-1").unwrap();
+    assert_eq!((b.row_version, b.updated_at, b.created_at), (4, 11, 11));
+    assert!(matches!(
+        store.restore(&legacy(), "tester", false).await,
+        Err(StoreError::NotEmpty { rows: 4 })
+    ));
+
+    let mut backup = legacy();
+    backup.store_id = Some("restored-id".to_owned());
+    backup.revision = Some(40);
+    backup.rows.truncate(1);
+    assert_eq!(store.restore(&backup, "tester", true).await.unwrap(), 41);
+    let snapshot = store.snapshot().await.unwrap();
+    assert_eq!(
+        (
+            snapshot.store_id.as_str(),
+            snapshot.revision,
+            snapshot.rows.len()
+        ),
+        ("restored-id", 41, 1)
+    );
+    assert_eq!(store.history(None, 10).await.unwrap()[0].change, "restore");
+}
+
+pub async fn concurrent_change_sets_never_both_write_a_row(store: &dyn Store, url: &str) {
+    store.restore(&legacy(), "tester", false).await.unwrap();
+    let other = open(url).await.unwrap();
+    let set_for = |model: &str| ChangeSet {
+        store_id: String::new(),
+        actor: model.to_owned(),
+        idempotency_key: None,
+        ops: vec![Op::Update {
+            action: Action::Backfill,
+            id: "b-1".to_owned(),
+            expected_row_version: 4,
+            patch: Patch {
+                ai_model: Some(model.to_owned()),
+                ..Patch::default()
+            },
+        }],
+    };
+    let store_id = store.snapshot().await.unwrap().store_id;
+    let mut first = set_for("openai/gpt-5");
+    let mut second = set_for("openai/gpt-5-mini");
+    first.store_id.clone_from(&store_id);
+    second.store_id = store_id;
+    let (a, b) = tokio::join!(
+        store.apply(&first, &nothing),
+        other.apply(&second, &nothing)
+    );
+    assert!(a.is_ok() != b.is_ok(), "exactly one must win: {a:?} {b:?}");
+    let loser = if a.is_err() { a } else { b };
+    assert!(matches!(loser, Err(StoreError::Conflict(_))));
+    let snapshot = store.snapshot().await.unwrap();
+    let row = snapshot.rows.iter().find(|r| r.id == "b-1").unwrap();
+    assert_eq!(row.row_version, 5);
+    assert_eq!(snapshot.revision, 2);
+}
+
+macro_rules! suite {
+    ($runner:ident: $($test:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() {
+                crate::common::stores::$runner(super::$test).await;
+            }
+        )*
+    };
+}
+
+macro_rules! backends {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            suite!(on_sqlite: $($test),*);
+        }
+        mod postgres {
+            suite!(on_postgres: $($test),*);
+        }
+    };
+}
+
+backends!(
+    a_new_store_is_empty_at_revision_zero,
+    inserts_get_an_id_a_version_and_an_audit_entry,
+    updates_move_row_version_and_record_before_and_after,
+    no_write_creates_a_row_without_a_model,
+    a_stale_precondition_refuses_the_whole_set_and_lists_every_conflict,
+    a_change_set_for_another_store_is_refused,
+    a_failure_in_the_middle_leaves_the_store_as_before,
+    a_retried_change_set_applies_once,
+    restore_takes_legacy_rows_into_an_empty_store_only,
+    concurrent_change_sets_never_both_write_a_row,
+);
