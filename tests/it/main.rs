@@ -1,10 +1,16 @@
 //! The one integration test binary: the real CLI on real files.
 
 // Tests fail loudly on purpose: an unwrap that panics is a failed assertion.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr, unreachable_pub)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stderr,
+    unreachable_pub
+)]
 
 mod common;
 mod loader_props;
+mod reconcile_cli;
 mod store_suite;
 mod validate_cli;
 mod validate_fixtures;

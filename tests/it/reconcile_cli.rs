@@ -1,0 +1,390 @@
+//! plan / apply / list / history / store export and restore, through the real binary on a
+//! real SQLite store file, starting from the story's legacy data.
+
+use std::path::Path;
+use std::process::Stdio;
+
+use serde_json::{Value, json};
+
+use crate::common::{copy_prompts, promptctl, repo_root, run};
+
+/// The story's production store before the migration: the nine prompts (five without a
+/// model, four on the old default), an older inactive version of each without a model, and
+/// three developer copies without a model. A legacy export: no ids, no row versions.
+pub fn legacy_export() -> Value {
+    let catalog = promptctl::catalog::Catalog::builtin();
+    let validator = promptctl::validate::Validator::new(&catalog, "openai/gpt-5");
+    let prompts = validator
+        .validate_paths(&[repo_root().join("prompts")])
+        .prompts;
+    assert_eq!(prompts.len(), 9);
+    let mut rows = Vec::new();
+    for (index, prompt) in prompts.iter().enumerate() {
+        let schema = |s: &Option<Value>| s.as_ref().map(Value::to_string);
+        rows.push(json!({
+            "prompt_name": prompt.prompt_name,
+            "prompt_version": prompt.prompt_version,
+            "prompt_template": prompt.prompt_template,
+            "description": prompt.description,
+            "input_schema": schema(&prompt.input_schema),
+            "output_schema": schema(&prompt.output_schema),
+            "workflow_step": prompt.workflow_step,
+            "subsystem": prompt.subsystem,
+            "ai_model": if index < 5 { Value::Null } else { json!("openai/gpt-4o-mini") },
+            "max_tokens": prompt.max_tokens,
+            "is_active": true,
+            "created_at": 1_729_600_000_000_i64 + index as i64,
+        }));
+        rows.push(json!({
+            "prompt_name": prompt.prompt_name,
+            "prompt_version": "v0.9.0",
+            "prompt_template": "An older template.",
+            "is_active": false,
+            "created_at": 1_720_000_000_000_i64,
+            "replaced_at": 1_729_600_000_000_i64,
+            "replaced_by": prompt.prompt_version,
+        }));
+        if index < 3 {
+            rows.push(json!({
+                "prompt_name": prompt.prompt_name,
+                "prompt_version": prompt.prompt_version,
+                "prompt_template": format!("{} (being edited)", prompt.prompt_template),
+                "scope": "developer",
+                "developer_session_id": format!("session-{index}"),
+                "expires_at": 1_900_000_000_000_i64,
+                "created_at": 1_729_700_000_000_i64,
+            }));
+        }
+    }
+    Value::Array(rows)
+}
+
+/// A project with the repository's prompts and the legacy store restored into it.
+fn legacy_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_prompts(dir.path());
+    let export = dir.path().join("legacy.json");
+    fs_err::write(&export, legacy_export().to_string()).unwrap();
+    let (code, _, stderr) = run(promptctl(dir.path()).args(["store", "restore", "legacy.json"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("Restored 21 rows") && stderr.contains("17 without ai_model"),
+        "{stderr}"
+    );
+    dir
+}
+
+fn plan_json(dir: &Path, args: &[&str]) -> Value {
+    let (code, stdout, stderr) = run(promptctl(dir).args(["plan", "--format", "json"]).args(args));
+    assert_eq!(code, 0, "{stderr}");
+    serde_json::from_str(&stdout).unwrap()
+}
+
+fn export(dir: &Path) -> Value {
+    let (code, stdout, stderr) = run(promptctl(dir).args(["store", "export"]));
+    assert_eq!(code, 0, "{stderr}");
+    serde_json::from_str(&stdout).unwrap()
+}
+
+#[test]
+fn the_story_migration_backfills_every_missing_model_and_converges() {
+    let dir = legacy_project();
+    let plan = plan_json(dir.path(), &[]);
+    assert_eq!(
+        plan["summary"],
+        json!({"create": 0, "update": 9, "replace": 0, "backfill": 12, "deactivate": 0})
+    );
+    let changes = plan["changes"].as_array().unwrap();
+    let backfilled: Vec<(String, String)> = changes
+        .iter()
+        .filter(|c| c["action"] == "backfill")
+        .map(|c| {
+            (
+                c["prompt_version"].as_str().unwrap().to_owned(),
+                c["scope"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        backfilled
+            .iter()
+            .filter(|(v, s)| v == "v0.9.0" && s == "production")
+            .count(),
+        9
+    );
+    assert_eq!(
+        backfilled.iter().filter(|(_, s)| s == "developer").count(),
+        3
+    );
+    for change in changes {
+        assert_eq!(
+            change["fields"]["ai_model"]["after"], "openai/gpt-5",
+            "{change}"
+        );
+    }
+    let nulls = changes
+        .iter()
+        .filter(|c| c["fields"]["ai_model"]["before"].is_null())
+        .count();
+    assert_eq!(nulls, 5 + 12);
+
+    let (code, stdout, stderr) = run(promptctl(dir.path()).args(["apply", "--auto-approve"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains(
+            "Apply complete! 0 created, 9 updated, 0 replaced, 12 backfilled, 0 deactivated."
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Rows without ai_model: 0"), "{stdout}");
+
+    let (code, stdout, _) = run(promptctl(dir.path()).args(["plan", "--detailed-exitcode"]));
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("No changes. The store matches the prompts in git."),
+        "{stdout}"
+    );
+    let rows = export(dir.path())["rows"].as_array().unwrap().clone();
+    assert_eq!(rows.len(), 21, "no row is lost");
+    assert!(rows.iter().all(|r| r["ai_model"].is_string()));
+
+    let (_, history, _) = run(promptctl(dir.path()).args(["history", "--format", "json"]));
+    let history: Value = serde_json::from_str(&history).unwrap();
+    assert_eq!(
+        history.as_array().unwrap().len(),
+        22,
+        "21 changes and the restore"
+    );
+    assert_eq!(history[0]["revision"], 2);
+}
+
+#[test]
+fn detailed_exitcode_is_two_with_changes_and_markdown_folds_template_diffs() {
+    let dir = legacy_project();
+    let (code, _, _) = run(promptctl(dir.path()).args(["plan", "--detailed-exitcode"]));
+    assert_eq!(code, 2);
+    run(promptctl(dir.path()).args(["apply", "--auto-approve"]));
+    let file = dir
+        .path()
+        .join("prompts/incidents/generate_mock_incident_data.yaml");
+    let text = fs_err::read_to_string(&file).unwrap();
+    fs_err::write(
+        &file,
+        text.replace("prompt_version: v1.0.0", "prompt_version: v1.1.0")
+            .replace("realistic", "plausible"),
+    )
+    .unwrap();
+    let (code, stdout, _) = run(promptctl(dir.path()).args(["plan", "--format", "markdown"]));
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("| `-/+` | `generate_mock_incident_data` | `v1.1.0` |"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("<details><summary>Template diff"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("+") && stdout.contains("plausible"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = run(promptctl(dir.path()).arg("plan"));
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("-/+ generate_mock_incident_data v1.1.0 will replace v1.0.0"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("--- v1.0.0") && stdout.contains("+++ v1.1.0"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "Plan: 0 to create, 0 to update, 1 to replace, 0 to backfill, 0 to deactivate."
+        )
+    );
+}
+
+#[test]
+fn a_template_changed_under_the_same_version_fails_the_plan_and_saves_nothing() {
+    let dir = legacy_project();
+    let file = dir
+        .path()
+        .join("prompts/incidents/generate_mock_incident_data.yaml");
+    let text = fs_err::read_to_string(&file).unwrap();
+    fs_err::write(&file, text.replace("realistic", "plausible")).unwrap();
+    let (code, stdout, stderr) = run(promptctl(dir.path()).args(["plan", "--out", "plan.json"]));
+    assert_eq!(code, 1);
+    assert!(stdout.contains("! generate_mock_incident_data v1.0.0: prompt_template changed but prompt_version is still `v1.0.0`: bump prompt_version"), "{stdout}");
+    assert!(stderr.contains("nothing was saved"), "{stderr}");
+    assert!(!dir.path().join("plan.json").exists());
+}
+
+#[test]
+fn a_stale_saved_plan_is_refused_and_changes_nothing() {
+    let dir = legacy_project();
+    let (code, _, _) = run(promptctl(dir.path()).args(["plan", "--out", "plan.json"]));
+    assert_eq!(code, 0);
+    // Someone else applies first (a targeted apply of one prompt).
+    let (code, _, stderr) = run(promptctl(dir.path()).args([
+        "apply",
+        "--auto-approve",
+        "--target",
+        "generate_mock_incident_data",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    let before = export(dir.path());
+    let (code, _, stderr) = run(promptctl(dir.path()).args(["apply", "plan.json"]));
+    assert_eq!(code, 1);
+    assert!(stderr.contains("stale plan: re-run plan"), "{stderr}");
+    assert!(stderr.contains("generate_mock_incident_data"), "{stderr}");
+    assert_eq!(export(dir.path()), before);
+}
+
+#[test]
+fn a_plan_made_against_another_store_is_refused() {
+    let dir = legacy_project();
+    run(promptctl(dir.path()).args(["plan", "--out", "plan.json"]));
+    let (code, _, stderr) =
+        run(promptctl(dir.path()).args(["--store", "sqlite:other.db", "apply", "plan.json"]));
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("the plan was made against store"),
+        "{stderr}"
+    );
+    let (_, stdout, _) =
+        run(promptctl(dir.path()).args(["--store", "sqlite:other.db", "store", "export"]));
+    assert_eq!(
+        serde_json::from_str::<Value>(&stdout).unwrap()["rows"],
+        json!([])
+    );
+}
+
+#[test]
+fn two_applies_at_once_leave_a_consistent_store() {
+    let dir = legacy_project();
+    run(promptctl(dir.path()).args(["plan", "--out", "plan.json"]));
+    let spawn = || {
+        promptctl(dir.path())
+            .args(["apply", "plan.json"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (first, second) = (spawn(), spawn());
+    let codes = [
+        first.wait_with_output().unwrap(),
+        second.wait_with_output().unwrap(),
+    ];
+    let won: Vec<bool> = codes.iter().map(|o| o.status.success()).collect();
+    assert_eq!(
+        won.iter().filter(|w| **w).count(),
+        1,
+        "exactly one apply wins: {codes:?}"
+    );
+    let loser = codes.iter().find(|o| !o.status.success()).unwrap();
+    assert!(String::from_utf8_lossy(&loser.stderr).contains("stale plan"));
+    let store = export(dir.path());
+    assert_eq!(store["revision"], 2, "one change set applied, once");
+    assert!(
+        store["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["ai_model"].is_string())
+    );
+}
+
+#[test]
+fn apply_without_a_terminal_asks_for_auto_approve() {
+    let dir = legacy_project();
+    let before = export(dir.path());
+    let (code, _, stderr) = run(promptctl(dir.path()).arg("apply").stdin(Stdio::null()));
+    assert_eq!(code, 1);
+    assert!(stderr.contains("--auto-approve"), "{stderr}");
+    assert_eq!(export(dir.path()), before);
+}
+
+#[test]
+fn list_shows_models_and_statuses() {
+    let dir = legacy_project();
+    let (code, stdout, _) = run(promptctl(dir.path()).arg("list"));
+    assert_eq!(code, 0);
+    let old_default = stdout
+        .lines()
+        .find(|l| l.starts_with("generate_questions_before_event"))
+        .unwrap();
+    assert!(
+        old_default.contains("openai/gpt-4o-mini")
+            && old_default.contains("0.00015")
+            && old_default.ends_with("drift"),
+        "{old_default}"
+    );
+    let no_model = stdout.lines().find(|l| l.contains("—")).unwrap();
+    assert!(no_model.ends_with("no model"), "{no_model}");
+    assert_eq!(
+        stdout.lines().count(),
+        1 + 9,
+        "inactive and developer rows hidden: {stdout}"
+    );
+
+    run(promptctl(dir.path()).args(["apply", "--auto-approve"]));
+    let (_, stdout, _) = run(promptctl(dir.path()).args(["list", "--all", "--format", "json"]));
+    let rows: Value = serde_json::from_str(&stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 21);
+    let status = |scope: &str, active: bool| -> Vec<&str> {
+        rows.iter()
+            .filter(|r| r["scope"] == scope && r["is_active"] == active)
+            .map(|r| r["status"].as_str().unwrap())
+            .collect()
+    };
+    assert!(status("production", true).iter().all(|s| *s == "in_sync"));
+    assert!(status("developer", true).iter().all(|s| *s == "unmanaged"));
+}
+
+#[test]
+fn restore_refuses_a_malformed_file_naming_row_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows = legacy_export();
+    rows[4]["is_active"] = json!("yes");
+    fs_err::write(dir.path().join("bad.json"), rows.to_string()).unwrap();
+    let (code, _, stderr) = run(promptctl(dir.path()).args(["store", "restore", "bad.json"]));
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("row 5, field `is_active`: expected true or false, found a string"),
+        "{stderr}"
+    );
+    let (_, stdout, _) = run(promptctl(dir.path()).args(["store", "export"]));
+    assert_eq!(
+        serde_json::from_str::<Value>(&stdout).unwrap()["rows"],
+        json!([])
+    );
+}
+
+#[test]
+fn a_forced_restore_backs_up_what_it_replaces() {
+    let dir = legacy_project();
+    let before = export(dir.path());
+    fs_err::write(
+        dir.path().join("one.json"),
+        json!([legacy_export()[0]]).to_string(),
+    )
+    .unwrap();
+    let (code, _, stderr) = run(promptctl(dir.path()).args(["store", "restore", "one.json"]));
+    assert_eq!(code, 1);
+    assert!(stderr.contains("--force"), "{stderr}");
+    let (code, _, stderr) =
+        run(promptctl(dir.path()).args(["store", "restore", "one.json", "--force"]));
+    assert_eq!(code, 0, "{stderr}");
+    let backups: Vec<_> = fs_err::read_dir(dir.path().join(".promptctl/backups"))
+        .unwrap()
+        .collect();
+    assert_eq!(backups.len(), 1);
+    let backup: Value =
+        serde_json::from_str(&fs_err::read_to_string(backups[0].as_ref().unwrap().path()).unwrap())
+            .unwrap();
+    assert_eq!(backup["rows"], before["rows"]);
+    assert_eq!(export(dir.path())["rows"].as_array().unwrap().len(), 1);
+}
