@@ -325,8 +325,8 @@ fn list_shows_models_and_statuses() {
     assert!(no_model.ends_with("no model"), "{no_model}");
     assert_eq!(
         stdout.lines().count(),
-        1 + 9,
-        "inactive and developer rows hidden: {stdout}"
+        1 + 9 + 3,
+        "inactive versions hidden: {stdout}"
     );
 
     run(promptctl(dir.path()).args(["apply", "--auto-approve"]));
