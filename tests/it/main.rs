@@ -10,6 +10,7 @@
 
 mod common;
 mod loader_props;
+mod plan_props;
 mod reconcile_cli;
 mod store_suite;
 mod validate_cli;

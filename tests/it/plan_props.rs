@@ -1,0 +1,229 @@
+//! The reconciler's property: for any git state and any live store, applying the plan and
+//! planning again yields no changes, and no row that existed before is gone.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use promptctl::plan::{DiffOptions, diff};
+use promptctl::prompt::{Origin, Prompt};
+use promptctl::store::export::Restore;
+use promptctl::store::sqlite::SqliteStore;
+use promptctl::store::{LiveRow, Scope, Store};
+use proptest::prelude::*;
+
+const NAMES: [&str; 4] = ["alpha", "beta", "gamma", "delta"];
+const VERSIONS: [&str; 3] = ["v1", "v2", "v3"];
+const MODELS: [&str; 3] = [
+    "openai/gpt-5",
+    "openai/gpt-5-mini",
+    "anthropic/claude-haiku-4-5",
+];
+
+/// A version's content is a function of name and version, as it is when versions are bumped
+/// on every content change; the plan would otherwise (rightly) refuse.
+fn template(name: &str, version: &str) -> String {
+    format!("Prompt {name} at {version}: {{{{topic}}}}")
+}
+
+#[derive(Clone, Debug)]
+struct GitPrompt {
+    name: usize,
+    version: usize,
+    model: usize,
+    active: bool,
+    max_tokens: Option<u64>,
+}
+
+#[derive(Clone, Debug)]
+struct Row {
+    name: usize,
+    version: usize,
+    model: Option<usize>,
+    active: bool,
+    developer: bool,
+    description: Option<bool>,
+}
+
+fn git_state() -> impl Strategy<Value = Vec<GitPrompt>> {
+    prop::collection::vec(
+        (
+            0..NAMES.len(),
+            0..VERSIONS.len(),
+            0..MODELS.len(),
+            prop::bool::weighted(0.8),
+            prop::option::of(1u64..5000),
+        ),
+        0..5,
+    )
+    .prop_map(|items| {
+        let mut seen = std::collections::HashSet::new();
+        items
+            .into_iter()
+            .filter(|(name, ..)| seen.insert(*name))
+            .map(|(name, version, model, active, max_tokens)| GitPrompt {
+                name,
+                version,
+                model,
+                active,
+                max_tokens,
+            })
+            .collect()
+    })
+}
+
+fn live_state() -> impl Strategy<Value = Vec<Row>> {
+    prop::collection::vec(
+        (
+            0..NAMES.len(),
+            0..VERSIONS.len(),
+            prop::option::of(0..MODELS.len()),
+            any::<bool>(),
+            prop::bool::weighted(0.2),
+            prop::option::of(any::<bool>()),
+        ),
+        0..10,
+    )
+    .prop_map(|items| {
+        let mut seen = std::collections::HashSet::new();
+        items
+            .into_iter()
+            // One production row per name and version, as the store's index demands.
+            .filter(|(name, version, _, _, developer, _)| {
+                *developer || seen.insert((*name, *version))
+            })
+            .map(
+                |(name, version, model, active, developer, description)| Row {
+                    name,
+                    version,
+                    model,
+                    active,
+                    developer,
+                    description,
+                },
+            )
+            .collect()
+    })
+}
+
+fn prompts(git: &[GitPrompt]) -> Vec<Prompt> {
+    git.iter()
+        .map(|p| Prompt {
+            prompt_name: NAMES[p.name].to_owned(),
+            prompt_version: VERSIONS[p.version].to_owned(),
+            ai_model: MODELS[p.model].to_owned(),
+            prompt_template: template(NAMES[p.name], VERSIONS[p.version]),
+            description: None,
+            workflow_step: None,
+            subsystem: Some("s".to_owned()),
+            max_tokens: p.max_tokens,
+            temperature: None,
+            is_active: p.active,
+            input_schema: None,
+            output_schema: None,
+            origin: Origin {
+                file: Arc::from(Path::new("prompts/x.yaml")),
+            },
+        })
+        .collect()
+}
+
+fn rows(live: &[Row]) -> Restore {
+    Restore {
+        store_id: None,
+        revision: None,
+        rows: live
+            .iter()
+            .enumerate()
+            .map(|(index, r)| LiveRow {
+                id: format!("row-{index}"),
+                row_version: 1 + index as i64,
+                updated_at: 1,
+                prompt_name: NAMES[r.name].to_owned(),
+                prompt_version: VERSIONS[r.version].to_owned(),
+                prompt_template: template(NAMES[r.name], VERSIONS[r.version]),
+                description: r.description.map(|d| d.to_string()),
+                input_schema: None,
+                output_schema: None,
+                scope: if r.developer {
+                    Scope::Developer
+                } else {
+                    Scope::Production
+                },
+                developer_session_id: r.developer.then(|| "s".to_owned()),
+                parent_prompt_id: None,
+                expires_at: None,
+                workflow_step: None,
+                subsystem: Some("s".to_owned()),
+                ai_model: r.model.map(|m| MODELS[m].to_owned()),
+                max_tokens: None,
+                temperature: None,
+                is_active: r.active,
+                created_at: 1,
+                created_by: None,
+                replaced_at: None,
+                replaced_by: None,
+            })
+            .collect(),
+    }
+}
+
+async fn converges(git: Vec<GitPrompt>, live: Vec<Row>) -> Result<(), TestCaseError> {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("store.db"))
+        .await
+        .unwrap();
+    store.restore(&rows(&live), "test", false).await.unwrap();
+    let before = store.snapshot().await.unwrap();
+    let desired = prompts(&git);
+    let options = DiffOptions {
+        default_model: "openai/gpt-5".to_owned(),
+        ..DiffOptions::default()
+    };
+    let plan = diff(&desired, &before, &options);
+    prop_assert!(plan.errors.is_empty(), "{:?}", plan.errors);
+    promptctl::apply::apply(&plan, &store, "test", &|_, _| {})
+        .await
+        .unwrap();
+    let after = store.snapshot().await.unwrap();
+    let again = diff(&desired, &after, &options);
+    prop_assert!(
+        again.changes.is_empty(),
+        "not converged: {:#?}\nfirst plan: {:#?}",
+        again.changes,
+        plan.changes
+    );
+    for row in &before.rows {
+        prop_assert!(
+            after.rows.iter().any(|r| r.id == row.id),
+            "row {} is gone",
+            row.id
+        );
+    }
+    prop_assert!(after.rows.iter().all(|r| !r.lacks_model()));
+    for prompt in desired.iter().filter(|p| p.is_active) {
+        let active: Vec<&LiveRow> = after
+            .rows
+            .iter()
+            .filter(|r| {
+                r.scope == Scope::Production && r.prompt_name == prompt.prompt_name && r.is_active
+            })
+            .collect();
+        prop_assert_eq!(active.len(), 1);
+        prop_assert_eq!(&active[0].prompt_version, &prompt.prompt_version);
+        prop_assert_eq!(
+            active[0].ai_model.as_deref(),
+            Some(prompt.ai_model.as_str())
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn plan_then_apply_converges_and_loses_no_row(git in git_state(), live in live_state()) {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(converges(git, live))?;
+    }
+}
