@@ -467,21 +467,30 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-/// The fields a patch sets, before and after, as JSON objects for the audit log.
+/// The fields a patch sets, before and after, as JSON objects for the audit log. Only the
+/// patched fields are serialised: a bulk change of 10,000 rows must not copy their templates.
 pub fn audit_values(row: &LiveRow, patch: &Patch) -> (serde_json::Value, serde_json::Value) {
-    let after_row = patch.applied_to(row);
-    let before_json = serde_json::to_value(row).unwrap_or_default();
-    let after_json = serde_json::to_value(&after_row).unwrap_or_default();
-    let patch_json = serde_json::to_value(patch).unwrap_or_default();
+    use serde_json::json;
+    let after = serde_json::to_value(patch).unwrap_or_default();
     let mut before = serde_json::Map::new();
-    let mut after = serde_json::Map::new();
-    if let Some(fields) = patch_json.as_object() {
+    if let Some(fields) = after.as_object() {
         for field in fields.keys() {
-            before.insert(field.clone(), before_json[field].clone());
-            after.insert(field.clone(), after_json[field].clone());
+            let value = match field.as_str() {
+                "ai_model" => json!(row.ai_model),
+                "max_tokens" => json!(row.max_tokens),
+                "temperature" => json!(row.temperature),
+                "description" => json!(row.description),
+                "workflow_step" => json!(row.workflow_step),
+                "subsystem" => json!(row.subsystem),
+                "is_active" => json!(row.is_active),
+                "replaced_at" => json!(row.replaced_at),
+                "replaced_by" => json!(row.replaced_by),
+                _ => serde_json::Value::Null,
+            };
+            before.insert(field.clone(), value);
         }
     }
-    (before.into(), after.into())
+    (before.into(), after)
 }
 
 /// The row an insert creates, as stored.

@@ -21,10 +21,10 @@ pub(super) enum SqlValue {
     Bool(bool),
 }
 
-/// `INSERT INTO ai_prompts (…) VALUES ($1, …)` and its values.
-pub(super) fn insert(row: &LiveRow) -> (String, Vec<SqlValue>) {
+/// The values of a row, in [`COLUMNS`] order.
+fn row_values(row: &LiveRow) -> Vec<SqlValue> {
     use SqlValue::{Bool, Int, Real, Text};
-    let values = vec![
+    vec![
         Text(Some(row.id.clone())),
         Int(Some(row.row_version)),
         Int(Some(row.updated_at)),
@@ -48,25 +48,36 @@ pub(super) fn insert(row: &LiveRow) -> (String, Vec<SqlValue>) {
         Text(row.created_by.clone()),
         Int(row.replaced_at),
         Text(row.replaced_by.clone()),
-    ];
-    let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("${i}")).collect();
-    (
-        format!(
-            "INSERT INTO ai_prompts ({COLUMNS}) VALUES ({})",
-            placeholders.join(", ")
-        ),
-        values,
-    )
+    ]
 }
 
-/// `UPDATE ai_prompts SET … WHERE id = $n AND row_version = $m` for a patch: the row moves
-/// to the next `row_version`, and only if it is still at the expected one.
-pub(super) fn update(
-    id: &str,
-    expected_row_version: i64,
-    patch: &Patch,
-    now: i64,
-) -> (String, Vec<SqlValue>) {
+/// `INSERT INTO table (columns) VALUES (…), (…)` for rows of values, `$n` numbered in order.
+fn insert_many(table_and_columns: &str, rows: Vec<Vec<SqlValue>>) -> (String, Vec<SqlValue>) {
+    let mut sql = format!("INSERT INTO {table_and_columns} VALUES ");
+    let mut values = Vec::new();
+    for (index, row) in rows.into_iter().enumerate() {
+        if index > 0 {
+            sql.push_str(", ");
+        }
+        let placeholders: Vec<String> = (values.len() + 1..=values.len() + row.len()).map(|i| format!("${i}")).collect();
+        sql.push('(');
+        sql.push_str(&placeholders.join(", "));
+        sql.push(')');
+        values.extend(row);
+    }
+    (sql, values)
+}
+
+/// Multi-row inserts of `rows`, as few statements as the bind limit allows.
+pub(super) fn insert_rows(rows: &[LiveRow]) -> Vec<(String, Vec<SqlValue>)> {
+    rows.chunks(CHUNK / 23)
+        .map(|chunk| insert_many(&format!("ai_prompts ({COLUMNS})"), chunk.iter().map(row_values).collect()))
+        .collect()
+}
+
+/// `UPDATE ai_prompts SET … WHERE (id, row_version) IN (VALUES ($n, $m), …)`: one patch for
+/// many rows, each moving to its next `row_version` only if still at the one expected.
+pub(super) fn update_many(rows: &[(&str, i64)], patch: &Patch, now: i64) -> (String, Vec<SqlValue>) {
     use SqlValue::{Bool, Int, Real, Text};
     let mut sets = Vec::new();
     let mut values = Vec::new();
@@ -102,23 +113,36 @@ pub(super) fn update(
         set("replaced_by", Text(v.clone()));
     }
     set("updated_at", Int(Some(now)));
+    let mut pairs = Vec::with_capacity(rows.len());
+    for (id, expected) in rows {
+        values.push(Text(Some((*id).to_owned())));
+        values.push(Int(Some(*expected)));
+        pairs.push(format!("(${}, ${})", values.len() - 1, values.len()));
+    }
     let sql = format!(
-        "UPDATE ai_prompts SET {}, row_version = row_version + 1 WHERE id = ${} AND row_version = ${}",
+        "UPDATE ai_prompts SET {}, row_version = row_version + 1 WHERE (id, row_version) IN (VALUES {})",
         sets.join(", "),
-        values.len() + 1,
-        values.len() + 2
+        pairs.join(", ")
     );
-    values.push(Text(Some(id.to_owned())));
-    values.push(Int(Some(expected_row_version)));
     (sql, values)
 }
 
-/// `INSERT INTO audit_log …` for one entry.
-pub(super) const INSERT_AUDIT: &str = "INSERT INTO audit_log \
-    (revision, at, actor, change, row_id, prompt_name, prompt_version, before, after) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+/// The audit log's columns, in [`audit`]'s order.
+const AUDIT_COLUMNS: &str =
+    "audit_log (revision, at, actor, change, row_id, prompt_name, prompt_version, before, after)";
 
-/// The values of one audit entry, in [`INSERT_AUDIT`]'s order.
+/// Multi-row inserts of audit entries (each from [`audit`]).
+pub(super) fn insert_audit(entries: Vec<Vec<SqlValue>>) -> Vec<(String, Vec<SqlValue>)> {
+    let mut statements = Vec::new();
+    let mut entries = entries.into_iter().peekable();
+    while entries.peek().is_some() {
+        let chunk: Vec<Vec<SqlValue>> = entries.by_ref().take(CHUNK / 9).collect();
+        statements.push(insert_many(AUDIT_COLUMNS, chunk));
+    }
+    statements
+}
+
+/// The values of one audit entry, in [`AUDIT_COLUMNS`] order.
 pub(super) fn audit(
     revision: i64,
     at: i64,
@@ -304,56 +328,61 @@ pub(super) async fn apply_in(
     .await?;
     let now = now_ms();
     let total = changes.ops.len();
-    for (done, op) in changes.ops.iter().enumerate() {
-        let change = op.action().as_str();
+    let mut done = 0;
+    // Writes go in batches: one statement per patch shape for updates, multi-row inserts for
+    // rows and audit entries. A bulk model change of 10,000 rows is a few dozen statements,
+    // not 20,000 round trips.
+    let mut audits = Vec::with_capacity(total);
+    let mut inserts = Vec::new();
+    let mut groups: Vec<(&Patch, Vec<(&str, i64)>)> = Vec::new();
+    let mut group_of: HashMap<String, usize> = HashMap::new();
+    for op in &changes.ops {
         match op {
             Op::Update {
+                action,
                 id,
                 expected_row_version,
                 patch,
-                ..
             } => {
-                let (sql, values) = update(id, *expected_row_version, patch, now);
-                if tx.execute(&sql, values).await? != 1 {
-                    // Another writer got in between the check and the write (possible only
-                    // where the backend does not serialise writers): refuse the whole set.
-                    return Err(StoreError::Conflict(conflicts(
-                        std::slice::from_ref(op),
-                        &HashMap::new(),
-                        &[],
-                    )));
-                }
+                let key = serde_json::to_string(patch).unwrap_or_default();
+                let index = *group_of.entry(key).or_insert_with(|| {
+                    groups.push((patch, Vec::new()));
+                    groups.len() - 1
+                });
+                groups[index].1.push((id.as_str(), *expected_row_version));
                 let row = &rows[id];
                 let (before, after) = audit_values(row, patch);
-                let values = audit(
-                    revision,
-                    now,
-                    &changes.actor,
-                    change,
-                    Some(row),
-                    Some(&before),
-                    Some(&after),
-                );
-                tx.execute(INSERT_AUDIT, values).await?;
+                audits.push(audit(revision, now, &changes.actor, action.as_str(), Some(row), Some(&before), Some(&after)));
             }
-            Op::Insert { row, .. } => {
+            Op::Insert { action, row, .. } => {
                 let live = row_from_new(row, new_id(), now, &changes.actor);
-                let (sql, values) = insert(&live);
-                tx.execute(&sql, values).await?;
                 let after = serde_json::to_value(&live).unwrap_or_default();
-                let values = audit(
-                    revision,
-                    now,
-                    &changes.actor,
-                    change,
-                    Some(&live),
-                    None,
-                    Some(&after),
-                );
-                tx.execute(INSERT_AUDIT, values).await?;
+                audits.push(audit(revision, now, &changes.actor, action.as_str(), Some(&live), None, Some(&after)));
+                inserts.push(live);
             }
         }
-        progress(done + 1, total);
+    }
+    for (patch, targets) in &groups {
+        for chunk in targets.chunks(CHUNK / 2 - 16) {
+            let (sql, values) = update_many(chunk, patch, now);
+            let written = tx.execute(&sql, values).await?;
+            if written != chunk.len() as u64 {
+                // Another writer got in between the check and the write (possible only where
+                // the backend does not serialise writers): refuse the whole set.
+                let rows_now = tx.rows_by_id(&chunk.iter().map(|(id, _)| *id).collect::<Vec<_>>()).await?;
+                return Err(StoreError::Conflict(conflicts(&changes.ops, &rows_now, &[])));
+            }
+            done += chunk.len();
+            progress(done, total);
+        }
+    }
+    for (sql, values) in insert_rows(&inserts) {
+        tx.execute(&sql, values).await?;
+    }
+    done += inserts.len();
+    progress(done, total);
+    for (sql, values) in insert_audit(audits) {
+        tx.execute(&sql, values).await?;
     }
     let outcome = ApplyOutcome {
         revision,
@@ -391,8 +420,7 @@ pub(super) async fn restore_in(
         });
     }
     tx.execute("DELETE FROM ai_prompts", Vec::new()).await?;
-    for row in &restore.rows {
-        let (sql, values) = insert(row);
+    for (sql, values) in insert_rows(&restore.rows) {
         tx.execute(&sql, values).await?;
     }
     let revision = revision.max(restore.revision.unwrap_or(0)) + 1;
@@ -406,16 +434,10 @@ pub(super) async fn restore_in(
     )
     .await?;
     let after = serde_json::json!({ "rows": restore.rows.len(), "replaced_rows": existing });
-    let values = audit(
-        revision,
-        super::now_ms(),
-        actor,
-        "restore",
-        None,
-        None,
-        Some(&after),
-    );
-    tx.execute(INSERT_AUDIT, values).await?;
+    let entry = audit(revision, super::now_ms(), actor, "restore", None, None, Some(&after));
+    for (sql, values) in insert_audit(vec![entry]) {
+        tx.execute(&sql, values).await?;
+    }
     Ok(revision)
 }
 
