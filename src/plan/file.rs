@@ -47,18 +47,21 @@ pub fn write(plan: &Plan, created_at: i64) -> String {
 }
 
 pub fn read(text: &str) -> Result<Plan, PlanFileError> {
-    let value: serde_json::Value =
+    /// Only the version, so a file of another version is named as such rather than failing
+    /// on whatever field changed (and without building a JSON tree of a large plan).
+    #[derive(Deserialize)]
+    struct Version {
+        format_version: Option<u64>,
+    }
+    let version: Version =
         serde_json::from_str(text).map_err(|e| PlanFileError::NotAPlan(e.to_string()))?;
-    match value
-        .get("format_version")
-        .and_then(serde_json::Value::as_u64)
-    {
+    match version.format_version {
         Some(version) if version == u64::from(FORMAT_VERSION) => {}
         Some(found) => return Err(PlanFileError::Version { found }),
         None => return Err(PlanFileError::NotAPlan("no format_version".to_owned())),
     }
     let saved: SavedPlan =
-        serde_json::from_value(value).map_err(|e| PlanFileError::NotAPlan(e.to_string()))?;
+        serde_json::from_str(text).map_err(|e| PlanFileError::NotAPlan(e.to_string()))?;
     if !saved.plan.errors.is_empty() {
         return Err(PlanFileError::HasErrors);
     }

@@ -59,7 +59,9 @@ fn insert_many(table_and_columns: &str, rows: Vec<Vec<SqlValue>>) -> (String, Ve
         if index > 0 {
             sql.push_str(", ");
         }
-        let placeholders: Vec<String> = (values.len() + 1..=values.len() + row.len()).map(|i| format!("${i}")).collect();
+        let placeholders: Vec<String> = (values.len() + 1..=values.len() + row.len())
+            .map(|i| format!("${i}"))
+            .collect();
         sql.push('(');
         sql.push_str(&placeholders.join(", "));
         sql.push(')');
@@ -71,13 +73,22 @@ fn insert_many(table_and_columns: &str, rows: Vec<Vec<SqlValue>>) -> (String, Ve
 /// Multi-row inserts of `rows`, as few statements as the bind limit allows.
 pub(super) fn insert_rows(rows: &[LiveRow]) -> Vec<(String, Vec<SqlValue>)> {
     rows.chunks(CHUNK / 23)
-        .map(|chunk| insert_many(&format!("ai_prompts ({COLUMNS})"), chunk.iter().map(row_values).collect()))
+        .map(|chunk| {
+            insert_many(
+                &format!("ai_prompts ({COLUMNS})"),
+                chunk.iter().map(row_values).collect(),
+            )
+        })
         .collect()
 }
 
 /// `UPDATE ai_prompts SET … WHERE (id, row_version) IN (VALUES ($n, $m), …)`: one patch for
 /// many rows, each moving to its next `row_version` only if still at the one expected.
-pub(super) fn update_many(rows: &[(&str, i64)], patch: &Patch, now: i64) -> (String, Vec<SqlValue>) {
+pub(super) fn update_many(
+    rows: &[(&str, i64)],
+    patch: &Patch,
+    now: i64,
+) -> (String, Vec<SqlValue>) {
     use SqlValue::{Bool, Int, Real, Text};
     let mut sets = Vec::new();
     let mut values = Vec::new();
@@ -176,11 +187,19 @@ pub(super) fn updated_ids(ops: &[Op]) -> Vec<&str> {
         .collect()
 }
 
-/// `SELECT {COLUMNS} FROM ai_prompts WHERE id IN ($1, …)` for `count` ids.
+/// Every column but the content ones (template, schemas), which preconditions and the audit
+/// log never need: reading them for a 10,000-row change would copy megabytes for nothing.
+const HEAD_COLUMNS: &str = "id, row_version, updated_at, prompt_name, prompt_version, \
+    '' AS prompt_template, description, NULL AS input_schema, NULL AS output_schema, scope, \
+    developer_session_id, parent_prompt_id, expires_at, workflow_step, subsystem, ai_model, \
+    max_tokens, temperature, is_active, created_at, created_by, replaced_at, replaced_by";
+
+/// `SELECT … FROM ai_prompts WHERE id IN ($1, …)` for `count` ids: the rows without their
+/// content (see [`HEAD_COLUMNS`]).
 pub(super) fn select_by_ids(count: usize) -> String {
     let placeholders: Vec<String> = (1..=count).map(|i| format!("${i}")).collect();
     format!(
-        "SELECT {COLUMNS} FROM ai_prompts WHERE id IN ({})",
+        "SELECT {HEAD_COLUMNS} FROM ai_prompts WHERE id IN ({})",
         placeholders.join(", ")
     )
 }
@@ -352,12 +371,28 @@ pub(super) async fn apply_in(
                 groups[index].1.push((id.as_str(), *expected_row_version));
                 let row = &rows[id];
                 let (before, after) = audit_values(row, patch);
-                audits.push(audit(revision, now, &changes.actor, action.as_str(), Some(row), Some(&before), Some(&after)));
+                audits.push(audit(
+                    revision,
+                    now,
+                    &changes.actor,
+                    action.as_str(),
+                    Some(row),
+                    Some(&before),
+                    Some(&after),
+                ));
             }
             Op::Insert { action, row, .. } => {
                 let live = row_from_new(row, new_id(), now, &changes.actor);
                 let after = serde_json::to_value(&live).unwrap_or_default();
-                audits.push(audit(revision, now, &changes.actor, action.as_str(), Some(&live), None, Some(&after)));
+                audits.push(audit(
+                    revision,
+                    now,
+                    &changes.actor,
+                    action.as_str(),
+                    Some(&live),
+                    None,
+                    Some(&after),
+                ));
                 inserts.push(live);
             }
         }
@@ -369,8 +404,14 @@ pub(super) async fn apply_in(
             if written != chunk.len() as u64 {
                 // Another writer got in between the check and the write (possible only where
                 // the backend does not serialise writers): refuse the whole set.
-                let rows_now = tx.rows_by_id(&chunk.iter().map(|(id, _)| *id).collect::<Vec<_>>()).await?;
-                return Err(StoreError::Conflict(conflicts(&changes.ops, &rows_now, &[])));
+                let rows_now = tx
+                    .rows_by_id(&chunk.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+                    .await?;
+                return Err(StoreError::Conflict(conflicts(
+                    &changes.ops,
+                    &rows_now,
+                    &[],
+                )));
             }
             done += chunk.len();
             progress(done, total);
@@ -434,7 +475,15 @@ pub(super) async fn restore_in(
     )
     .await?;
     let after = serde_json::json!({ "rows": restore.rows.len(), "replaced_rows": existing });
-    let entry = audit(revision, super::now_ms(), actor, "restore", None, None, Some(&after));
+    let entry = audit(
+        revision,
+        super::now_ms(),
+        actor,
+        "restore",
+        None,
+        None,
+        Some(&after),
+    );
     for (sql, values) in insert_audit(vec![entry]) {
         tx.execute(&sql, values).await?;
     }

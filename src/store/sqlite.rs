@@ -45,7 +45,10 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             // FULL: an apply that said "complete" survives a power cut; it costs one fsync.
             .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(Duration::from_secs(60));
+            .busy_timeout(Duration::from_secs(60))
+            // 64 MiB of page cache (used only as needed): a 10,000-row change set then stays in
+            // memory until commit instead of spilling pages to the WAL and reading them back.
+            .pragma("cache_size", "-65536");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
@@ -66,6 +69,33 @@ impl SqliteStore {
     }
 }
 
+/// `$1, $2, …` → `?, ?, …`. The shared SQL numbers its placeholders in order of first and
+/// only use; SQLite looks named and numbered parameters up in a list, which costs O(n) a
+/// bind and made a 900-value statement quadratic, while plain `?` binds in O(1).
+fn positional(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    let mut expected = 1u32;
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            let mut number = 0u32;
+            while let Some(digit) = chars.peek().and_then(|d| d.to_digit(10)) {
+                number = number * 10 + digit;
+                chars.next();
+            }
+            debug_assert_eq!(
+                number, expected,
+                "placeholders must be numbered in order: {sql}"
+            );
+            expected += 1;
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// A write transaction on the store file.
 struct SqliteTx<'c>(Transaction<'c, Sqlite>);
 
@@ -73,7 +103,7 @@ struct SqliteTx<'c>(Transaction<'c, Sqlite>);
 impl WriteTx for SqliteTx<'_> {
     async fn execute(&mut self, sql: &str, values: Vec<SqlValue>) -> Result<u64, sqlx::Error> {
         // Our SQL is built from constants and `$n` placeholders only; values are bound.
-        let mut query = sqlx::query(AssertSqlSafe(sql.to_owned()));
+        let mut query = sqlx::query(AssertSqlSafe(positional(sql)));
         for value in values {
             query = match value {
                 SqlValue::Text(v) => query.bind(v),
@@ -88,7 +118,7 @@ impl WriteTx for SqliteTx<'_> {
     async fn rows_by_id(&mut self, ids: &[&str]) -> Result<HashMap<String, LiveRow>, sqlx::Error> {
         let mut rows = HashMap::with_capacity(ids.len());
         for chunk in ids.chunks(CHUNK) {
-            let sql = sql::select_by_ids(chunk.len());
+            let sql = positional(&sql::select_by_ids(chunk.len()));
             let mut query = sqlx::query_as::<_, LiveRow>(AssertSqlSafe(sql));
             for id in chunk {
                 query = query.bind(*id);
@@ -106,7 +136,7 @@ impl WriteTx for SqliteTx<'_> {
     ) -> Result<Vec<(String, String)>, sqlx::Error> {
         let mut versions = Vec::new();
         for chunk in names.chunks(CHUNK) {
-            let sql = sql::select_production_versions(chunk.len());
+            let sql = positional(&sql::select_production_versions(chunk.len()));
             let mut query = sqlx::query_as::<_, (String, String)>(AssertSqlSafe(sql));
             for name in chunk {
                 query = query.bind(*name);
@@ -217,5 +247,17 @@ impl Store for SqliteStore {
         let revision = sql::restore_in(&mut tx, restore, actor, force).await?;
         tx.0.commit().await?;
         Ok(revision)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_become_positional() {
+        assert_eq!(
+            super::positional("a = $1, b = $2 WHERE c IN ($3, $4)"),
+            "a = ?, b = ? WHERE c IN (?, ?)"
+        );
+        assert_eq!(super::positional("cost $ 5"), "cost $ 5");
     }
 }

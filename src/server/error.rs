@@ -1,0 +1,83 @@
+//! `ApiError`: every failure as a status and the stable `{"error":{"code","message"}}` body.
+//! Internal causes are logged, never sent.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::store::StoreError;
+use crate::store::wire::{ErrorBody, ErrorDetail};
+
+/// An error response.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub detail: ErrorDetail,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            detail: ErrorDetail {
+                code: code.to_owned(),
+                message: message.into(),
+                conflicts: Vec::new(),
+            },
+        }
+    }
+
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "a valid bearer token is required (Authorization: Bearer …)",
+        )
+    }
+
+    pub fn forbidden(needed: &str) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", format!("this needs a token with the `{needed}` role"))
+    }
+
+    pub fn not_found(what: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", what)
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    pub fn unprocessable(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unprocessable", message)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> ApiError {
+        match error {
+            StoreError::Conflict(conflicts) => {
+                let mut api = ApiError::new(StatusCode::CONFLICT, "conflict", "stale plan: re-run plan");
+                api.detail.conflicts = conflicts;
+                api
+            }
+            StoreError::WrongStore { .. } => ApiError::new(StatusCode::CONFLICT, "wrong_store", error.to_string()),
+            StoreError::NotEmpty { .. } => ApiError::new(StatusCode::CONFLICT, "not_empty", error.to_string()),
+            StoreError::Invalid(message) => ApiError::unprocessable(message),
+            other => {
+                tracing::error!(error = %other, "store failure");
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the store could not complete the request")
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, axum::Json(ErrorBody { error: self.detail })).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}

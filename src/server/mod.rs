@@ -1,0 +1,273 @@
+//! `promptctl serve`: an HTTP face over any [`Store`]. Applications read the active prompt and
+//! its model from memory; the reconciler plans and applies through the same API.
+//!
+//! Layers, outermost first: request log (no secrets) → per-request timeout → bearer-token auth
+//! with roles → body limit → handlers. Every error is `{"error":{"code","message"}}`.
+
+pub mod auth;
+mod cache;
+mod error;
+mod handlers;
+pub mod openapi;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use tokio::sync::Notify;
+
+pub use auth::{Role, Tokens};
+use cache::PromptCache;
+pub use error::ApiError;
+
+use crate::catalog::Catalog;
+use crate::store::Store;
+
+/// Everything `serve` is configured with.
+pub struct ServeOptions {
+    pub listen: SocketAddr,
+    /// `None` only with `--insecure-no-auth` on a loopback address.
+    pub tokens: Option<Tokens>,
+    pub catalog: Catalog,
+    pub default_model: String,
+    pub fallback_model: String,
+    /// How often to look for changes made by other servers on the same database.
+    pub refresh_interval: Duration,
+    pub max_body_bytes: usize,
+    pub request_timeout: Duration,
+}
+
+/// What handlers share.
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub tokens: Option<Tokens>,
+    pub catalog: Catalog,
+    pub default_model: String,
+    pub fallback_model: String,
+    cache: RwLock<Arc<PromptCache>>,
+    /// Wakes the refresher after a write on this server.
+    changed: Notify,
+}
+
+impl AppState {
+    fn cache(&self) -> Arc<PromptCache> {
+        match self.cache.read() {
+            Ok(cache) => Arc::clone(&cache),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Rebuild the prompt cache if the store moved past it.
+    async fn refresh(&self) -> Result<(), crate::store::StoreError> {
+        let revision = self.store.revision().await?;
+        if revision == self.cache().revision && self.cache().list.is_some() {
+            return Ok(());
+        }
+        let snapshot = self.store.snapshot().await?;
+        let cache = PromptCache::build(&snapshot, &self.default_model, &self.fallback_model);
+        match self.cache.write() {
+            Ok(mut slot) => *slot = cache,
+            Err(poisoned) => *poisoned.into_inner() = cache,
+        }
+        Ok(())
+    }
+}
+
+/// One route: method, path (axum syntax), the role it needs (`None`: public), what it does.
+/// The router and the OpenAPI document are both made from this list, so they cannot drift.
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    pub role: Option<Role>,
+    pub summary: &'static str,
+}
+
+/// Every route of the API.
+pub fn routes() -> Vec<Route> {
+    let route = |method: Method, path, role, summary| Route {
+        method,
+        path,
+        role,
+        summary,
+    };
+    vec![
+        route(Method::GET, "/healthz", None, "Liveness and the store revision"),
+        route(Method::GET, "/v1/snapshot", Some(Role::Read), "Every row, the store id and revision (for plan)"),
+        route(Method::POST, "/v1/changesets", Some(Role::Admin), "Apply a change set atomically"),
+        route(Method::GET, "/v1/prompts", Some(Role::Read), "The active production prompts"),
+        route(Method::GET, "/v1/prompts/{name}", Some(Role::Read), "The active production version of a prompt, with its model"),
+        route(Method::GET, "/v1/history", Some(Role::Read), "The audit log, newest first"),
+        route(Method::GET, "/v1/models", Some(Role::Read), "The model catalog"),
+        route(Method::POST, "/v1/restore", Some(Role::Admin), "Load an export into the store"),
+    ]
+}
+
+/// The application: routes, auth, limits, logging.
+pub fn app(state: Arc<AppState>, options: &ServeOptions) -> Router {
+    let mut router = Router::new();
+    for route in routes() {
+        router = router.route(route.path, handlers::for_route(&route));
+    }
+    router
+        .fallback(|| async { ApiError::not_found("no such endpoint") })
+        .layer(DefaultBodyLimit::max(options.max_body_bytes))
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), authorize))
+        .layer(middleware::from_fn_with_state(options.request_timeout, time_limit))
+        .layer(middleware::from_fn(log))
+        .with_state(state)
+}
+
+/// The role a request needs: public for `/healthz`, admin for POST, read otherwise.
+fn needed_role(method: &Method, path: &str) -> Option<Role> {
+    if path == "/healthz" {
+        None
+    } else if method == Method::GET || method == Method::HEAD {
+        Some(Role::Read)
+    } else {
+        Some(Role::Admin)
+    }
+}
+
+/// The authenticated caller's name, for the log and the audit log.
+#[derive(Clone)]
+pub struct Caller(pub String);
+
+async fn authorize(State(state): State<Arc<AppState>>, mut request: Request, next: Next) -> Response {
+    let Some(needed) = needed_role(request.method(), request.uri().path()) else {
+        return next.run(request).await;
+    };
+    let Some(tokens) = &state.tokens else {
+        request.extensions_mut().insert(Caller("anonymous".to_owned()));
+        return next.run(request).await;
+    };
+    let presented = request
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let Some(token) = presented.and_then(|p| tokens.authenticate(p)) else {
+        return ApiError::unauthorized().into_response();
+    };
+    if token.role < needed {
+        return ApiError::forbidden(needed.as_str()).into_response();
+    }
+    request.extensions_mut().insert(Caller(token.name.clone()));
+    next.run(request).await
+}
+
+async fn time_limit(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    // A change set cut off here rolls back: dropping its transaction undoes it.
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            format!("the request took longer than {} s and was cancelled; nothing was changed", limit.as_secs()),
+        )
+        .into_response(),
+    }
+}
+
+/// One line per request: method, path, status, milliseconds, caller name. Never a header.
+async fn log(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let caller = response
+        .extensions()
+        .get::<Caller>()
+        .map_or("-", |c| c.0.as_str())
+        .to_owned();
+    tracing::info!(
+        %method,
+        path = %path,
+        status = response.status().as_u16(),
+        ms = started.elapsed().as_secs_f64() * 1000.0,
+        caller,
+        "request"
+    );
+    response
+}
+
+/// Why `serve` could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen on {addr}: {source}{}", if source.kind() == std::io::ErrorKind::AddrInUse { " (another process uses the port; choose another with --listen)" } else { "" })]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("server error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Serve until SIGTERM or Ctrl-C, then finish the requests in flight and return.
+pub async fn serve(store: Arc<dyn Store>, options: ServeOptions) -> Result<(), ServeError> {
+    let listener = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: options.listen,
+            source,
+        })?;
+    let state = Arc::new(AppState {
+        store,
+        tokens: options.tokens.clone(),
+        catalog: options.catalog.clone(),
+        default_model: options.default_model.clone(),
+        fallback_model: options.fallback_model.clone(),
+        cache: RwLock::new(Arc::new(PromptCache::default())),
+        changed: Notify::new(),
+    });
+    state.refresh().await?;
+    let refresher = tokio::spawn(refresh_loop(Arc::clone(&state), options.refresh_interval));
+    let local = listener.local_addr()?;
+    tracing::info!(addr = %local, auth = state.tokens.is_some(), "promptctl serve listening");
+    let result = axum::serve(listener, app(Arc::clone(&state), &options))
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+    refresher.abort();
+    tracing::info!("promptctl serve stopped");
+    Ok(result?)
+}
+
+/// Keep the cache at the store's revision: after a local write at once, else every interval
+/// (writes by other servers on the same database).
+async fn refresh_loop(state: Arc<AppState>, interval: Duration) {
+    loop {
+        tokio::select! {
+            () = state.changed.notified() => {}
+            () = tokio::time::sleep(interval) => {}
+        }
+        if let Err(error) = state.refresh().await {
+            tracing::warn!(%error, "could not refresh the prompt cache");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
