@@ -19,26 +19,19 @@ pub(super) fn run(
     args: &ApplyArgs,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    super::block_on(run_async(settings, args, printer))?
-}
-
-async fn run_async(
-    settings: &Settings,
-    args: &ApplyArgs,
-    printer: &Printer,
-) -> anyhow::Result<ExitStatus> {
+    let runtime = super::runtime()?;
     let (plan, store) = match &args.plan_file {
         // A saved plan is the approval, as in Terraform.
         Some(path) => {
             let text = fs_err::read_to_string(path)?;
             let plan = plan::file::read(&text)
                 .with_context(|| format!("cannot apply {}", path.display()))?;
-            let store = super::open_store(settings).await?;
+            let store = runtime.block_on(super::open_store(settings))?;
             (plan, store)
         }
         None => {
-            let prompts = super::desired_prompts(settings, printer)?;
-            let (plan, store) = super::make_plan(settings, &prompts, &args.scope).await?;
+            let super::Planned { plan, store, .. } =
+                super::make_plan(&runtime, settings, printer, &args.scope)?;
             printer.data(&render::text(&plan));
             if !plan.errors.is_empty() {
                 anyhow::bail!("the plan has errors and cannot be applied");
@@ -53,7 +46,7 @@ async fn run_async(
             (plan, store)
         }
     };
-    let report = apply_with_progress(&plan, store.as_ref(), printer).await?;
+    let report = runtime.block_on(apply_with_progress(&plan, store.as_ref(), printer))?;
     printer.data(&paint(GREEN.bold(), &complete(&report)));
     if let Some(left) = report.rows_without_model {
         printer.data(&paint(BOLD, &format!("Rows without ai_model: {left}")));

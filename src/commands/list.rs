@@ -23,13 +23,17 @@ pub(super) fn run(
     args: &ListArgs,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let prompts = super::desired_prompts(settings, printer)?;
     let scope = PlanScope {
         targets: Vec::new(),
         prune: false,
     };
-    let (plan, store) = super::block_on(super::make_plan(settings, &prompts, &scope))??;
-    let snapshot = super::block_on(store.snapshot())??;
+    let runtime = super::runtime()?;
+    let super::Planned {
+        plan,
+        prompts,
+        snapshot,
+        ..
+    } = super::make_plan(&runtime, settings, printer, &scope)?;
     let (names, changed) = status::inputs(&prompts, &plan);
     let rows: Vec<(&LiveRow, RowStatus)> = snapshot
         .rows

@@ -31,13 +31,18 @@ pub fn dispatch(cli: &Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
     }
 }
 
-/// Run a future to completion: commands are synchronous, stores are async.
-fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
+/// The async runtime a command's store work runs on. One per command: a store's connection
+/// pool belongs to the runtime that opened it.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .context("cannot start the async runtime")?;
-    Ok(runtime.block_on(future))
+        .context("cannot start the async runtime")
+}
+
+/// Run a future to completion on a runtime of its own.
+fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
+    Ok(runtime()?.block_on(future))
 }
 
 /// Who the audit log records: `PROMPTCTL_ACTOR`, else the login name.
@@ -48,13 +53,15 @@ fn actor() -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
-/// The prompts in git, validated; diagnostics are printed, and any error stops the command.
-fn desired_prompts(
-    settings: &Settings,
+fn validate_prompts(settings: &Settings) -> crate::validate::Validation {
+    let validator = crate::validate::Validator::new(&settings.catalog, &settings.default_model);
+    validator.validate_paths(std::slice::from_ref(&settings.prompts_dir))
+}
+
+fn report_validation(
+    validation: crate::validate::Validation,
     printer: &Printer,
 ) -> anyhow::Result<Vec<crate::prompt::Prompt>> {
-    let validator = crate::validate::Validator::new(&settings.catalog, &settings.default_model);
-    let validation = validator.validate_paths(std::slice::from_ref(&settings.prompts_dir));
     let failed = validation.diagnostics.has_errors();
     let crate::validate::Validation {
         prompts,
@@ -72,21 +79,47 @@ fn desired_prompts(
     Ok(prompts)
 }
 
-/// The plan for the configured store, and the store.
-async fn make_plan(
+/// What a plan is made from, and the plan.
+struct Planned {
+    plan: crate::plan::Plan,
+    prompts: Vec<crate::prompt::Prompt>,
+    snapshot: crate::store::Snapshot,
+    store: Box<dyn crate::store::Store>,
+}
+
+/// Validate the prompts and read the store at the same time (on two cores, neither waits for
+/// the other), then diff.
+fn make_plan(
+    runtime: &tokio::runtime::Runtime,
     settings: &Settings,
-    prompts: &[crate::prompt::Prompt],
+    printer: &Printer,
     scope: &crate::cli::PlanScope,
-) -> anyhow::Result<(crate::plan::Plan, Box<dyn crate::store::Store>)> {
-    let store = open_store(settings).await?;
-    let snapshot = store.snapshot().await?;
+) -> anyhow::Result<Planned> {
+    let (validation, opened) = std::thread::scope(|threads| {
+        let validating = threads.spawn(|| validate_prompts(settings));
+        let opened = runtime.block_on(async {
+            let store = open_store(settings).await?;
+            let snapshot = store.snapshot().await?;
+            anyhow::Ok((store, snapshot))
+        });
+        (validating.join(), opened)
+    });
+    let validation = validation.map_err(|_| anyhow::anyhow!("validation failed unexpectedly"))?;
+    let prompts = report_validation(validation, printer)?;
+    let (store, snapshot) = opened?;
     let options = crate::plan::DiffOptions {
         default_model: settings.default_model.clone(),
         prune: scope.prune,
         targets: scope.targets.clone(),
         store: store.location(),
     };
-    Ok((crate::plan::diff(prompts, &snapshot, &options), store))
+    let plan = crate::plan::diff(&prompts, &snapshot, &options);
+    Ok(Planned {
+        plan,
+        prompts,
+        snapshot,
+        store,
+    })
 }
 
 /// Open the configured store.

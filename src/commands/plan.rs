@@ -12,8 +12,8 @@ pub(super) fn run(
     args: &PlanArgs,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let prompts = super::desired_prompts(settings, printer)?;
-    let (plan, _store) = super::block_on(super::make_plan(settings, &prompts, &args.scope))??;
+    let runtime = super::runtime()?;
+    let plan = super::make_plan(&runtime, settings, printer, &args.scope)?.plan;
     printer.data(&match args.format {
         PlanFormat::Text => render::text(&plan),
         PlanFormat::Json => render::json(&plan),
