@@ -74,6 +74,60 @@ pub enum Command {
     /// Back up and restore the whole store
     #[command(subcommand)]
     Store(StoreCommand),
+    /// Run the store server (HTTP API for applications and for the reconciler)
+    Serve(ServeArgs),
+    /// Make API tokens for `serve`
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The database: sqlite:PATH or postgres://… [default: the configured store]
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
+    /// Address to listen on
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8787")]
+    pub listen: std::net::SocketAddr,
+    /// Tokens file: `ROLE NAME SHA256HEX` a line [env: PROMPTCTL_TOKENS holds the same lines]
+    #[arg(long, value_name = "FILE")]
+    pub tokens: Option<PathBuf>,
+    /// Serve without authentication (only on a loopback address)
+    #[arg(long)]
+    pub insecure_no_auth: bool,
+    /// How often to pick up changes made through other servers, in milliseconds
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    pub refresh_ms: u64,
+    /// Largest request body accepted, in MiB
+    #[arg(long, value_name = "MIB", default_value_t = 64)]
+    pub max_body_mib: usize,
+    /// Longest a request may take, in seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    pub request_timeout: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Print a fresh random token and the line that admits it to a tokens file
+    New {
+        /// What the token may do
+        #[arg(long, value_enum)]
+        role: TokenRole,
+        /// A name for logs and the audit log (no spaces)
+        #[arg(long)]
+        name: String,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = DataFormat::Text)]
+        format: DataFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TokenRole {
+    /// GET endpoints: applications
+    Read,
+    /// Also change sets and restores: CI and ops
+    Admin,
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,9 @@
 //! - [`prompt`]: the desired state — discovery, `RawPrompt`, validated `Prompt`, templates.
 //! - [`diag`]: diagnostics as values and their renderers; [`validate`]: the validation pipeline.
 //! - [`schemas`]: the JSON Schemas in `schemas/`, generated from the types.
+//! - [`store`]: the live state behind the `Store` trait (SQLite, PostgreSQL, HTTP);
+//!   [`plan`]: desired vs live → `Plan` (pure); [`apply`]: a plan as one atomic change set.
+//! - [`server`]: `promptctl serve`, the HTTP face over any store; [`time`]: dates.
 
 pub mod apply;
 pub mod catalog;
@@ -24,6 +27,7 @@ pub mod plan;
 pub mod printer;
 pub mod prompt;
 pub mod schemas;
+pub mod server;
 pub mod settings;
 pub mod store;
 pub mod suggest;

@@ -25,6 +25,11 @@ pub fn documents(catalog: &Catalog) -> Vec<SchemaDocument> {
         ("prompt.schema.json", prompt_schema(catalog)),
         ("promptctl.schema.json", schema_of::<ConfigFile>()),
         ("models.schema.json", schema_of::<CatalogFile>()),
+        (
+            "plan.schema.json",
+            schema_of::<crate::plan::file::SavedPlan>(),
+        ),
+        ("openapi.json", crate::server::openapi::document()),
     ]
     .into_iter()
     .map(|(file_name, value)| SchemaDocument {

@@ -6,7 +6,9 @@ mod list;
 mod models;
 mod plan;
 mod schema;
+mod serve;
 mod store;
+mod token;
 mod validate;
 
 use anyhow::Context;
@@ -28,6 +30,8 @@ pub fn dispatch(cli: &Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
         Command::List(args) => list::run(&settings, args, printer),
         Command::History(args) => history::run(&settings, args, printer),
         Command::Store(command) => store::run(&settings, command, printer),
+        Command::Serve(args) => serve::run(&settings, args, printer),
+        Command::Token(command) => token::run(command, printer),
     }
 }
 
@@ -124,7 +128,7 @@ fn make_plan(
 
 /// Open the configured store.
 async fn open_store(settings: &Settings) -> anyhow::Result<Box<dyn crate::store::Store>> {
-    Ok(crate::store::open(&settings.store.url).await?)
+    Ok(crate::store::open(&settings.store.url, settings.store.token.clone()).await?)
 }
 
 fn resolve_settings(cli: &Cli) -> anyhow::Result<Settings> {

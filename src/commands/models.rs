@@ -1,22 +1,11 @@
 //! `promptctl models`
 
-use serde::Serialize;
-
-use crate::catalog::{Lifecycle, Model, today};
+use crate::catalog::{CatalogEntryV1, Lifecycle, Model, today};
 use crate::cli::{DataFormat, ModelsArgs};
 use crate::error::ExitStatus;
 use crate::printer::Printer;
 use crate::settings::Settings;
 use crate::table::{Table, thousands};
-
-/// One catalog entry in `models --format json` (version 1): the entry plus the marks.
-#[derive(Serialize)]
-struct ModelJsonV1<'a> {
-    #[serde(flatten)]
-    model: &'a Model,
-    default: bool,
-    fallback: bool,
-}
 
 pub(super) fn run(
     settings: &Settings,
@@ -26,14 +15,11 @@ pub(super) fn run(
     let models = settings.catalog.models();
     match args.format {
         DataFormat::Json => {
-            let entries: Vec<ModelJsonV1<'_>> = models
-                .iter()
-                .map(|model| ModelJsonV1 {
-                    model,
-                    default: model.id == settings.default_model,
-                    fallback: model.id == settings.fallback_model,
-                })
-                .collect();
+            let entries = CatalogEntryV1::list(
+                &settings.catalog,
+                &settings.default_model,
+                &settings.fallback_model,
+            );
             printer.data(&serde_json::to_string_pretty(&entries)?);
         }
         DataFormat::Text => {

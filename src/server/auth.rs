@@ -44,7 +44,10 @@ pub struct Token {
 impl fmt::Debug for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The digest is not the token, but there is no reason to print it either.
-        f.debug_struct("Token").field("role", &self.role).field("name", &self.name).finish()
+        f.debug_struct("Token")
+            .field("role", &self.role)
+            .field("name", &self.name)
+            .finish()
     }
 }
 
@@ -56,9 +59,9 @@ pub struct Tokens {
 
 /// A line of a tokens file that cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{source}:{line}: {message}")]
+#[error("{file}:{line}: {message}")]
 pub struct TokenFileError {
-    pub source: String,
+    pub file: String,
     pub line: usize,
     pub message: String,
 }
@@ -73,7 +76,7 @@ impl Tokens {
                 continue;
             }
             let error = |message: String| TokenFileError {
-                source: source.to_owned(),
+                file: source.to_owned(),
                 line: index + 1,
                 message,
             };
@@ -84,7 +87,8 @@ impl Tokens {
                     parts.len()
                 )));
             };
-            let role = Role::parse(role).ok_or_else(|| error(format!("role `{role}` is not `read` or `admin`")))?;
+            let role = Role::parse(role)
+                .ok_or_else(|| error(format!("role `{role}` is not `read` or `admin`")))?;
             let digest = parse_hex(hex).ok_or_else(|| {
                 error("the third field must be the 64-hex-digit SHA-256 of the token (not the token itself)".to_owned())
             })?;
@@ -99,9 +103,10 @@ impl Tokens {
         }
         if entries.is_empty() {
             return Err(TokenFileError {
-                source: source.to_owned(),
+                file: source.to_owned(),
                 line: 0,
-                message: "no tokens: add a line `admin NAME SHA256HEX` (see `promptctl token new`)".to_owned(),
+                message: "no tokens: add a line `admin NAME SHA256HEX` (see `promptctl token new`)"
+                    .to_owned(),
             });
         }
         Ok(Tokens { entries })
@@ -167,14 +172,20 @@ mod tests {
         assert_eq!(tokens.authenticate(&admin).unwrap().role, Role::Admin);
         assert_eq!(tokens.authenticate(&reader).unwrap().name, "app");
         assert!(tokens.authenticate("pct_wrong").is_none());
-        assert!(tokens.authenticate(&digest_hex(&admin)).is_none(), "the digest is not a token");
+        assert!(
+            tokens.authenticate(&digest_hex(&admin)).is_none(),
+            "the digest is not a token"
+        );
         assert!(!format!("{tokens:?}").contains(&digest_hex(&admin)));
     }
 
     #[test]
     fn bad_lines_name_their_line() {
         let error = Tokens::parse("admin ci\n", "t").unwrap_err();
-        assert_eq!((error.line, error.to_string().starts_with("t:1:")), (1, true));
+        assert_eq!(
+            (error.line, error.to_string().starts_with("t:1:")),
+            (1, true)
+        );
         let error = Tokens::parse(&format!("# x\nroot ci {}\n", "0".repeat(64)), "t").unwrap_err();
         assert!(error.to_string().contains("t:2: role `root`"), "{error}");
         let error = Tokens::parse("admin ci pct_abc\n", "t").unwrap_err();

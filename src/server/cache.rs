@@ -12,16 +12,22 @@ use crate::store::{LiveRow, Scope, Snapshot};
 
 /// A ready response body and its ETag.
 #[derive(Clone, Debug)]
-pub struct Cached {
-    pub body: Bytes,
-    pub etag: String,
+pub(super) struct Cached {
+    pub(super) body: Bytes,
+    pub(super) etag: String,
 }
 
 impl Cached {
     fn of<T: serde::Serialize>(value: &T) -> Cached {
         let body = serde_json::to_vec(value).unwrap_or_default();
         let digest = Sha256::digest(&body);
-        let etag = format!("\"{}\"", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>());
+        let etag = format!(
+            "\"{}\"",
+            digest[..12]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        );
         Cached {
             body: Bytes::from(body),
             etag,
@@ -31,18 +37,26 @@ impl Cached {
 
 /// The active production prompts at one revision.
 #[derive(Debug, Default)]
-pub struct PromptCache {
-    pub revision: i64,
-    pub prompts: HashMap<String, Cached>,
-    pub list: Option<Cached>,
+pub(super) struct PromptCache {
+    pub(super) revision: i64,
+    pub(super) prompts: HashMap<String, Cached>,
+    pub(super) list: Option<Cached>,
 }
 
 impl PromptCache {
     /// Build from a snapshot. Where legacy data has two active versions of a name, the newest
     /// wins; where a row has no model, the default model stands in.
-    pub fn build(snapshot: &Snapshot, default_model: &str, fallback_model: &str) -> Arc<PromptCache> {
+    pub(super) fn build(
+        snapshot: &Snapshot,
+        default_model: &str,
+        fallback_model: &str,
+    ) -> Arc<PromptCache> {
         let mut active: HashMap<&str, &LiveRow> = HashMap::new();
-        for row in snapshot.rows.iter().filter(|r| r.scope == Scope::Production && r.is_active) {
+        for row in snapshot
+            .rows
+            .iter()
+            .filter(|r| r.scope == Scope::Production && r.is_active)
+        {
             let entry = active.entry(&row.prompt_name).or_insert(row);
             if (row.created_at, &row.prompt_version) > (entry.created_at, &entry.prompt_version) {
                 *entry = row;
@@ -54,7 +68,8 @@ impl PromptCache {
                 .filter(|m| !m.trim().is_empty())
                 .unwrap_or_else(|| default_model.to_owned())
         };
-        let parse = |text: &Option<String>| text.as_deref().and_then(|t| serde_json::from_str(t).ok());
+        let parse =
+            |text: &Option<String>| text.as_deref().and_then(|t| serde_json::from_str(t).ok());
         let mut prompts = HashMap::with_capacity(active.len());
         let mut summaries = Vec::with_capacity(active.len());
         for (name, row) in active {

@@ -11,18 +11,22 @@ use crate::store::wire::{ErrorBody, ErrorDetail};
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub detail: ErrorDetail,
+    /// Boxed: errors travel in `Result`s on every handler's path and should stay small.
+    pub detail: Box<ErrorDetail>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
-            detail: ErrorDetail {
+            detail: Box::new(ErrorDetail {
                 code: code.to_owned(),
                 message: message.into(),
                 conflicts: Vec::new(),
-            },
+                expected_store_id: None,
+                store_id: None,
+                rows: None,
+            }),
         }
     }
 
@@ -35,7 +39,11 @@ impl ApiError {
     }
 
     pub fn forbidden(needed: &str) -> ApiError {
-        ApiError::new(StatusCode::FORBIDDEN, "forbidden", format!("this needs a token with the `{needed}` role"))
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("this needs a token with the `{needed}` role"),
+        )
     }
 
     pub fn not_found(what: impl Into<String>) -> ApiError {
@@ -55,16 +63,33 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> ApiError {
         match error {
             StoreError::Conflict(conflicts) => {
-                let mut api = ApiError::new(StatusCode::CONFLICT, "conflict", "stale plan: re-run plan");
+                let mut api =
+                    ApiError::new(StatusCode::CONFLICT, "conflict", "stale plan: re-run plan");
                 api.detail.conflicts = conflicts;
                 api
             }
-            StoreError::WrongStore { .. } => ApiError::new(StatusCode::CONFLICT, "wrong_store", error.to_string()),
-            StoreError::NotEmpty { .. } => ApiError::new(StatusCode::CONFLICT, "not_empty", error.to_string()),
+            StoreError::WrongStore {
+                ref expected,
+                ref actual,
+            } => {
+                let mut api = ApiError::new(StatusCode::CONFLICT, "wrong_store", error.to_string());
+                api.detail.expected_store_id = Some(expected.clone());
+                api.detail.store_id = Some(actual.clone());
+                api
+            }
+            StoreError::NotEmpty { rows } => {
+                let mut api = ApiError::new(StatusCode::CONFLICT, "not_empty", error.to_string());
+                api.detail.rows = Some(rows);
+                api
+            }
             StoreError::Invalid(message) => ApiError::unprocessable(message),
             other => {
                 tracing::error!(error = %other, "store failure");
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the store could not complete the request")
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the store could not complete the request",
+                )
             }
         }
     }
@@ -72,11 +97,18 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (self.status, axum::Json(ErrorBody { error: self.detail })).into_response();
+        let mut response = (
+            self.status,
+            axum::Json(ErrorBody {
+                error: *self.detail,
+            }),
+        )
+            .into_response();
         if self.status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
         }
         response
     }

@@ -96,14 +96,54 @@ pub fn routes() -> Vec<Route> {
         summary,
     };
     vec![
-        route(Method::GET, "/healthz", None, "Liveness and the store revision"),
-        route(Method::GET, "/v1/snapshot", Some(Role::Read), "Every row, the store id and revision (for plan)"),
-        route(Method::POST, "/v1/changesets", Some(Role::Admin), "Apply a change set atomically"),
-        route(Method::GET, "/v1/prompts", Some(Role::Read), "The active production prompts"),
-        route(Method::GET, "/v1/prompts/{name}", Some(Role::Read), "The active production version of a prompt, with its model"),
-        route(Method::GET, "/v1/history", Some(Role::Read), "The audit log, newest first"),
-        route(Method::GET, "/v1/models", Some(Role::Read), "The model catalog"),
-        route(Method::POST, "/v1/restore", Some(Role::Admin), "Load an export into the store"),
+        route(
+            Method::GET,
+            "/healthz",
+            None,
+            "Liveness and the store revision",
+        ),
+        route(
+            Method::GET,
+            "/v1/snapshot",
+            Some(Role::Read),
+            "Every row, the store id and revision (for plan)",
+        ),
+        route(
+            Method::POST,
+            "/v1/changesets",
+            Some(Role::Admin),
+            "Apply a change set atomically",
+        ),
+        route(
+            Method::GET,
+            "/v1/prompts",
+            Some(Role::Read),
+            "The active production prompts",
+        ),
+        route(
+            Method::GET,
+            "/v1/prompts/{name}",
+            Some(Role::Read),
+            "The active production version of a prompt, with its model",
+        ),
+        route(
+            Method::GET,
+            "/v1/history",
+            Some(Role::Read),
+            "The audit log, newest first",
+        ),
+        route(
+            Method::GET,
+            "/v1/models",
+            Some(Role::Read),
+            "The model catalog",
+        ),
+        route(
+            Method::POST,
+            "/v1/restore",
+            Some(Role::Admin),
+            "Load an export into the store",
+        ),
     ]
 }
 
@@ -116,10 +156,28 @@ pub fn app(state: Arc<AppState>, options: &ServeOptions) -> Router {
     router
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
-        .layer(middleware::from_fn_with_state(Arc::clone(&state), authorize))
-        .layer(middleware::from_fn_with_state(options.request_timeout, time_limit))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            authorize,
+        ))
+        .layer(middleware::from_fn_with_state(
+            options.request_timeout,
+            time_limit,
+        ))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .layer(middleware::from_fn(log))
         .with_state(state)
+}
+
+/// A bug must cost one request a 500, never the server.
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a handler panicked");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "internal error",
+    )
+    .into_response()
 }
 
 /// The role a request needs: public for `/healthz`, admin for POST, read otherwise.
@@ -137,12 +195,15 @@ fn needed_role(method: &Method, path: &str) -> Option<Role> {
 #[derive(Clone)]
 pub struct Caller(pub String);
 
-async fn authorize(State(state): State<Arc<AppState>>, mut request: Request, next: Next) -> Response {
+async fn authorize(
+    State(state): State<Arc<AppState>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let Some(needed) = needed_role(request.method(), request.uri().path()) else {
         return next.run(request).await;
     };
     let Some(tokens) = &state.tokens else {
-        request.extensions_mut().insert(Caller("anonymous".to_owned()));
         return next.run(request).await;
     };
     let presented = request
@@ -154,11 +215,17 @@ async fn authorize(State(state): State<Arc<AppState>>, mut request: Request, nex
     let Some(token) = presented.and_then(|p| tokens.authenticate(p)) else {
         return ApiError::unauthorized().into_response();
     };
+    let caller = Caller(token.name.clone());
     if token.role < needed {
-        return ApiError::forbidden(needed.as_str()).into_response();
+        let mut response = ApiError::forbidden(needed.as_str()).into_response();
+        response.extensions_mut().insert(caller);
+        return response;
     }
-    request.extensions_mut().insert(Caller(token.name.clone()));
-    next.run(request).await
+    request.extensions_mut().insert(caller.clone());
+    let mut response = next.run(request).await;
+    // For the request log, which sees only the response.
+    response.extensions_mut().insert(caller);
+    response
 }
 
 async fn time_limit(State(limit): State<Duration>, request: Request, next: Next) -> Response {
@@ -168,7 +235,10 @@ async fn time_limit(State(limit): State<Duration>, request: Request, next: Next)
         Err(_) => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "timeout",
-            format!("the request took longer than {} s and was cancelled; nothing was changed", limit.as_secs()),
+            format!(
+                "the request took longer than {} s and was cancelled; nothing was changed",
+                limit.as_secs()
+            ),
         )
         .into_response(),
     }
@@ -200,7 +270,10 @@ async fn log(request: Request, next: Next) -> Response {
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     #[error("cannot listen on {addr}: {source}{}", if source.kind() == std::io::ErrorKind::AddrInUse { " (another process uses the port; choose another with --listen)" } else { "" })]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
     #[error("server error: {0}")]
@@ -215,6 +288,16 @@ pub async fn serve(store: Arc<dyn Store>, options: ServeOptions) -> Result<(), S
             addr: options.listen,
             source,
         })?;
+    serve_on(listener, store, options, shutdown_signal()).await
+}
+
+/// Serve on a bound listener until `shutdown` completes, then finish the requests in flight.
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    store: Arc<dyn Store>,
+    options: ServeOptions,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
     let state = Arc::new(AppState {
         store,
         tokens: options.tokens.clone(),
@@ -229,7 +312,7 @@ pub async fn serve(store: Arc<dyn Store>, options: ServeOptions) -> Result<(), S
     let local = listener.local_addr()?;
     tracing::info!(addr = %local, auth = state.tokens.is_some(), "promptctl serve listening");
     let result = axum::serve(listener, app(Arc::clone(&state), &options))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await;
     refresher.abort();
     tracing::info!("promptctl serve stopped");

@@ -15,7 +15,7 @@ use super::{LiveRow, Scope, Snapshot, new_id};
 pub const FORMAT_VERSION: u64 = 1;
 
 /// Rows read from a file, ready to restore.
-#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Restore {
     pub store_id: Option<String>,
     pub revision: Option<i64>,

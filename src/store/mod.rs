@@ -6,9 +6,11 @@
 //! write path creates a row without `ai_model`; nothing is hard-deleted.
 
 pub mod export;
+pub mod http;
 pub mod postgres;
 mod sql;
 pub mod sqlite;
+pub mod wire;
 
 use std::fmt;
 
@@ -70,7 +72,7 @@ impl fmt::Display for Scope {
 
 /// One row of `ai_prompts` as the store holds it: the seed's columns plus `id`,
 /// `row_version` and `updated_at`. Timestamps are milliseconds since the Unix epoch.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, sqlx::FromRow, schemars::JsonSchema)]
 pub struct LiveRow {
     pub id: String,
     pub row_version: i64,
@@ -110,7 +112,7 @@ impl LiveRow {
 }
 
 /// The whole store at one revision.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Snapshot {
     pub store_id: String,
     pub revision: i64,
@@ -139,22 +141,60 @@ pub struct NewRow {
 pub struct Patch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_model: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "explicit",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_tokens: Option<Option<i64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "explicit",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub temperature: Option<Option<f64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "explicit",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub description: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "explicit",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub workflow_step: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "explicit",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub subsystem: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "explicit",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub replaced_at: Option<Option<i64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "explicit",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub replaced_by: Option<Option<String>>,
+}
+
+/// `"field": null` in a patch means "clear it" (`Some(None)`), which serde would otherwise
+/// read as "leave it" (`None`) — a saved plan or an HTTP change set would lose the clearing.
+fn explicit<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 impl Patch {
@@ -274,7 +314,7 @@ impl Op {
 }
 
 /// Writes applied together or not at all, to the store `store_id`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ChangeSet {
     pub store_id: String,
     /// Who applies it, for the audit log.
@@ -324,7 +364,7 @@ impl ChangeSet {
 }
 
 /// A precondition that no longer holds.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Conflict {
     pub prompt_name: String,
     pub prompt_version: String,
@@ -347,7 +387,7 @@ impl fmt::Display for Conflict {
 }
 
 /// What an applied change set did.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ApplyOutcome {
     /// The store's revision after the change set.
     pub revision: i64,
@@ -356,7 +396,7 @@ pub struct ApplyOutcome {
 }
 
 /// One entry of the audit log.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AuditEntry {
     pub revision: i64,
     /// Milliseconds since the Unix epoch.
@@ -414,6 +454,9 @@ pub trait Store: Send + Sync {
     /// Every row, with the store's id and revision.
     async fn snapshot(&self) -> Result<Snapshot, StoreError>;
 
+    /// The store's revision: a cheap way to learn whether anything changed.
+    async fn revision(&self) -> Result<i64, StoreError>;
+
     /// Apply a change set atomically: every op or none. Conflicts are all reported.
     async fn apply(
         &self,
@@ -438,8 +481,12 @@ pub trait Store: Send + Sync {
     ) -> Result<i64, StoreError>;
 }
 
-/// Open the store a URL names: `sqlite:PATH`, `postgres://…`.
-pub async fn open(url: &str) -> Result<Box<dyn Store>, StoreError> {
+/// Open the store a URL names: `sqlite:PATH`, `postgres://…`, `http(s)://…` (with a bearer
+/// token).
+pub async fn open(url: &str, token: Option<String>) -> Result<Box<dyn Store>, StoreError> {
+    if url.starts_with("http://") || url.starts_with("https://") {
+        return Ok(Box::new(http::HttpStore::new(url, token)?));
+    }
     if let Some(path) = url.strip_prefix("sqlite:") {
         let path = path.strip_prefix("//").unwrap_or(path);
         return Ok(Box::new(
@@ -519,5 +566,22 @@ pub fn row_from_new(new: &NewRow, id: String, now: i64, actor: &str) -> LiveRow 
         created_by: Some(actor.to_owned()),
         replaced_at: None,
         replaced_by: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_patch_that_clears_a_field_survives_json() {
+        let patch = Patch {
+            max_tokens: Some(None),
+            ai_model: Some("openai/gpt-5".to_owned()),
+            ..Patch::default()
+        };
+        let text = serde_json::to_string(&patch).unwrap();
+        assert_eq!(text, r#"{"ai_model":"openai/gpt-5","max_tokens":null}"#);
+        assert_eq!(serde_json::from_str::<Patch>(&text).unwrap(), patch);
     }
 }

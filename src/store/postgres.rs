@@ -163,6 +163,13 @@ impl Store for PostgresStore {
         })
     }
 
+    async fn revision(&self) -> Result<i64, StoreError> {
+        let (revision,): (i64,) = sqlx::query_as("SELECT revision FROM store_meta WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(revision)
+    }
+
     async fn apply(
         &self,
         changes: &ChangeSet,

@@ -418,7 +418,22 @@ pub(super) async fn apply_in(
         }
     }
     for (sql, values) in insert_rows(&inserts) {
-        tx.execute(&sql, values).await?;
+        tx.execute(&sql, values)
+            .await
+            .map_err(|error| match &error {
+                // Two inserts of one version in the same set, or one that raced ours.
+                sqlx::Error::Database(db) if db.is_unique_violation() => {
+                    StoreError::Conflict(vec![Conflict {
+                        prompt_name: String::new(),
+                        prompt_version: String::new(),
+                        id: None,
+                        expected_row_version: None,
+                        actual_row_version: None,
+                        reason: "a production row with the same name and version exists".to_owned(),
+                    }])
+                }
+                _ => StoreError::from(error),
+            })?;
     }
     done += inserts.len();
     progress(done, total);

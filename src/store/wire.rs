@@ -23,6 +23,14 @@ pub struct ErrorDetail {
     /// For `conflict`: every precondition that failed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conflicts: Vec<Conflict>,
+    /// For `wrong_store`: the store id the change set was made for, and this store's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_store_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_id: Option<String>,
+    /// For `not_empty`: how many rows the store holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<usize>,
 }
 
 /// `GET /v1/prompts/{name}`: what an application needs to run a prompt.

@@ -303,7 +303,7 @@ pub async fn restore_takes_legacy_rows_into_an_empty_store_only(store: &dyn Stor
 
 pub async fn concurrent_change_sets_never_both_write_a_row(store: &dyn Store, url: &str) {
     store.restore(&legacy(), "tester", false).await.unwrap();
-    let other = open(url).await.unwrap();
+    let other = open(url, None).await.unwrap();
     let set_for = |model: &str| ChangeSet {
         store_id: String::new(),
         actor: model.to_owned(),
@@ -354,6 +354,12 @@ macro_rules! backends {
         }
         mod postgres {
             suite!(on_postgres: $($test),*);
+        }
+        mod http_sqlite {
+            suite!(on_http_sqlite: $($test),*);
+        }
+        mod http_postgres {
+            suite!(on_http_postgres: $($test),*);
         }
     };
 }

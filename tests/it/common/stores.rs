@@ -98,3 +98,61 @@ where
     let store = PostgresStore::open(&database.url).await.unwrap();
     test(&store, &database.url).await;
 }
+
+/// A real `serve` (in this process, on a loopback port) over `store`, without auth; the
+/// server stops when the returned sender is dropped.
+pub async fn start_server(
+    store: Box<dyn Store>,
+    tokens: Option<promptctl::server::Tokens>,
+) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let options = promptctl::server::ServeOptions {
+        listen: addr,
+        tokens,
+        catalog: promptctl::catalog::Catalog::builtin(),
+        default_model: "openai/gpt-5".to_owned(),
+        fallback_model: "openai/gpt-4o-mini".to_owned(),
+        refresh_interval: std::time::Duration::from_millis(100),
+        max_body_bytes: 4 * 1024 * 1024,
+        request_timeout: std::time::Duration::from_secs(30),
+    };
+    tokio::spawn(promptctl::server::serve_on(
+        listener,
+        std::sync::Arc::from(store),
+        options,
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    (format!("http://{addr}"), stop)
+}
+
+/// Run `test` on an `HttpStore` talking to a real server over a new SQLite store.
+pub async fn on_http_sqlite<F>(test: F)
+where
+    F: AsyncFnOnce(&dyn Store, &str),
+{
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("store.db"))
+        .await
+        .unwrap();
+    let (url, _stop) = start_server(Box::new(store), None).await;
+    let client = promptctl::store::http::HttpStore::new(&url, None).unwrap();
+    test(&client, &url).await;
+}
+
+/// Run `test` on an `HttpStore` talking to a real server over a new PostgreSQL database.
+pub async fn on_http_postgres<F>(test: F)
+where
+    F: AsyncFnOnce(&dyn Store, &str),
+{
+    let Some(admin) = postgres_url() else { return };
+    let database = TestDatabase::create(&admin).await;
+    let store = PostgresStore::open(&database.url).await.unwrap();
+    let (url, stop) = start_server(Box::new(store), None).await;
+    let client = promptctl::store::http::HttpStore::new(&url, None).unwrap();
+    test(&client, &url).await;
+    drop(stop);
+}

@@ -1,0 +1,87 @@
+//! `promptctl serve`
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::cli::ServeArgs;
+use crate::error::ExitStatus;
+use crate::printer::Printer;
+use crate::server::{self, ServeOptions, Tokens};
+use crate::settings::Settings;
+
+pub(super) fn run(
+    settings: &Settings,
+    args: &ServeArgs,
+    _printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
+    let database = args
+        .database
+        .clone()
+        .unwrap_or_else(|| settings.store.url.clone());
+    if database.starts_with("http://") || database.starts_with("https://") {
+        anyhow::bail!(
+            "serve needs a database (sqlite:PATH or postgres://…), not another server: {database}"
+        );
+    }
+    let tokens = tokens(args)?;
+    init_logging();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let store = crate::store::open(&database, None).await?;
+        let options = ServeOptions {
+            listen: args.listen,
+            tokens,
+            catalog: settings.catalog.clone(),
+            default_model: settings.default_model.clone(),
+            fallback_model: settings.fallback_model.clone(),
+            refresh_interval: Duration::from_millis(args.refresh_ms.max(50)),
+            max_body_bytes: args.max_body_mib.saturating_mul(1024 * 1024),
+            request_timeout: Duration::from_secs(args.request_timeout.max(1)),
+        };
+        server::serve(Arc::from(store), options).await?;
+        anyhow::Ok(())
+    })?;
+    Ok(ExitStatus::Success)
+}
+
+/// The tokens to accept: `--tokens FILE`, else `PROMPTCTL_TOKENS`; none only with
+/// `--insecure-no-auth`, which loopback addresses alone allow.
+fn tokens(args: &ServeArgs) -> anyhow::Result<Option<Tokens>> {
+    if args.insecure_no_auth {
+        if !args.listen.ip().is_loopback() {
+            anyhow::bail!(
+                "--insecure-no-auth is allowed only on a loopback address (127.0.0.1 or ::1), not {}",
+                args.listen
+            );
+        }
+        return Ok(None);
+    }
+    if let Some(path) = &args.tokens {
+        let text = fs_err::read_to_string(path)?;
+        return Ok(Some(Tokens::parse(&text, &path.display().to_string())?));
+    }
+    if let Ok(text) = std::env::var("PROMPTCTL_TOKENS")
+        && !text.trim().is_empty()
+    {
+        return Ok(Some(Tokens::parse(&text, "PROMPTCTL_TOKENS")?));
+    }
+    anyhow::bail!(
+        "serve needs tokens: pass --tokens FILE (make lines with `promptctl token new`), or --insecure-no-auth on a loopback address"
+    )
+}
+
+/// Structured request logs on stderr; `PROMPTCTL_LOG` sets the level (default `info`).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PROMPTCTL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
+}
