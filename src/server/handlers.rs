@@ -86,7 +86,7 @@ async fn changesets(
     }
     check_models(&state, &changes)?;
     let outcome = state.store.apply(&changes, &|_, _| {}).await?;
-    state.changed.notify_one();
+    refresh_now(&state).await;
     Ok(json_response(&outcome))
 }
 
@@ -205,6 +205,15 @@ async fn restore(
         .await?;
     state.changed.notify_one();
     Ok(json_response(&RestoreResponse { revision }))
+}
+
+/// After a write, the cache catches up before the answer goes out: a client that wrote reads
+/// its write from this server.
+async fn refresh_now(state: &AppState) {
+    if let Err(error) = state.refresh().await {
+        tracing::warn!(%error, "could not refresh the prompt cache");
+        state.changed.notify_one();
+    }
 }
 
 fn body_rejection(rejection: axum::extract::rejection::BytesRejection) -> ApiError {

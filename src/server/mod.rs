@@ -157,6 +157,10 @@ pub fn app(state: Arc<AppState>, options: &ServeOptions) -> Router {
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
         .layer(middleware::from_fn_with_state(
+            options.max_body_bytes,
+            declared_length,
+        ))
+        .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
             authorize,
         ))
@@ -226,6 +230,25 @@ async fn authorize(
     // For the request log, which sees only the response.
     response.extensions_mut().insert(caller);
     response
+}
+
+/// A body declared larger than the limit is refused at once, before it is sent; the limit on
+/// reading catches bodies that lie about their length.
+async fn declared_length(State(max): State<usize>, request: Request, next: Next) -> Response {
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > max as u64) {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the request body is larger than the {max} bytes the server accepts"),
+        )
+        .into_response();
+    }
+    next.run(request).await
 }
 
 async fn time_limit(State(limit): State<Duration>, request: Request, next: Next) -> Response {

@@ -27,8 +27,7 @@ pub struct HttpStore {
 
 impl HttpStore {
     pub fn new(url: &str, token: Option<String>) -> Result<HttpStore, StoreError> {
-        // rustls needs a process-wide crypto provider; a second install is harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        ensure_tls_provider();
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(300))
@@ -104,6 +103,12 @@ impl HttpStore {
             attempt += 1;
         }
     }
+}
+
+/// rustls needs a process-wide crypto provider before any client is built; promptctl uses
+/// ring. Installing it again is harmless.
+pub fn ensure_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 /// The store error an API error response stands for.
