@@ -113,7 +113,15 @@ async fn unauthorised_and_malformed_requests_get_4xx_and_change_nothing() {
     let api = api().await;
     let store_id = api.store_id().await;
     use reqwest::Method as M;
-    let cases: Vec<(M, &str, Option<&str>, Option<Vec<u8>>, StatusCode, &str)> = vec![
+    type Case<'a> = (
+        M,
+        &'a str,
+        Option<&'a str>,
+        Option<Vec<u8>>,
+        StatusCode,
+        &'a str,
+    );
+    let cases: Vec<Case<'_>> = vec![
         (
             M::GET,
             "/v1/snapshot",
