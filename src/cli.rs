@@ -74,11 +74,36 @@ pub enum Command {
     /// Back up and restore the whole store
     #[command(subcommand)]
     Store(StoreCommand),
+    /// Set the model of many prompt files at once, keeping comments and layout
+    SetModel(SetModelArgs),
     /// Run the store server (HTTP API for applications and for the reconciler)
     Serve(ServeArgs),
     /// Make API tokens for `serve`
     #[command(subcommand)]
     Token(TokenCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct SetModelArgs {
+    /// The catalog id to set (omit with --successors)
+    #[arg(required_unless_present = "successors")]
+    pub model: Option<String>,
+    /// Only this prompt (repeatable)
+    #[arg(long = "prompt", value_name = "NAME")]
+    pub prompts: Vec<String>,
+    /// Only prompts whose field matches; `*` globs; repeatable, all must match.
+    /// Keys: subsystem, workflow_step, ai_model, prompt_name
+    #[arg(long = "where", value_name = "KEY=VALUE")]
+    pub clauses: Vec<String>,
+    /// Every prompt
+    #[arg(long)]
+    pub all: bool,
+    /// Move every prompt on a deprecated or retired model to its catalog successor
+    #[arg(long, conflicts_with_all = ["model", "prompts", "clauses", "all"])]
+    pub successors: bool,
+    /// Print the diff; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

@@ -4,15 +4,24 @@ use std::io::Write;
 use std::path::Path;
 
 /// Write `bytes` to `path` through a temporary file in the same directory and a rename, so a
-/// reader sees the old content or the new, never a mix, even if we are killed mid-write.
+/// reader sees the old content or the new, never a mix, even if we are killed mid-write; and
+/// flushed to disk first, so it survives a power cut too.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_replacing(path, bytes, true)
+}
+
+/// [`write_atomic`] without the flush to disk: still all-or-nothing for readers and crashes
+/// of the process, but an edit of many files (tracked in git anyway) costs no fsync each.
+pub fn write_replacing(path: &Path, bytes: &[u8], durable: bool) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
     let mut temp = tempfile::NamedTempFile::new_in(dir)?;
     temp.write_all(bytes)?;
-    temp.as_file().sync_all()?;
+    if durable {
+        temp.as_file().sync_all()?;
+    }
     if let Ok(metadata) = fs_err::metadata(path) {
         // Keep the mode of the file we replace (an executable bit, a group permission).
         fs_err::set_permissions(temp.path(), metadata.permissions())?;

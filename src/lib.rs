@@ -7,7 +7,8 @@
 //! - [`cli`]: clap types; [`settings`]: flags + env + `promptctl.yaml` → [`settings::Settings`];
 //!   [`printer`]: stdout is data, stderr the rest; [`error`]: exit statuses.
 //! - [`commands`]: one file per subcommand, thin: settings in, library call, render.
-//! - [`yaml`]: YAML parsed once into a tree with spans; [`fsutil`]: atomic writes.
+//! - [`yaml`]: YAML parsed once into a tree with spans; [`fsutil`]: atomic writes;
+//!   [`rewrite`]: value edits that keep comments and layout (`set-model`).
 //! - [`catalog`]: the model catalog (built-in or `models.yaml`); [`suggest`]: "did you mean".
 //! - [`prompt`]: the desired state — discovery, `RawPrompt`, validated `Prompt`, templates.
 //! - [`diag`]: diagnostics as values and their renderers; [`validate`]: the validation pipeline.
@@ -26,6 +27,7 @@ pub mod fsutil;
 pub mod plan;
 pub mod printer;
 pub mod prompt;
+pub mod rewrite;
 pub mod schemas;
 pub mod server;
 pub mod settings;

@@ -7,6 +7,7 @@ mod models;
 mod plan;
 mod schema;
 mod serve;
+mod set_model;
 mod store;
 mod token;
 mod validate;
@@ -30,6 +31,7 @@ pub fn dispatch(cli: &Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
         Command::List(args) => list::run(&settings, args, printer),
         Command::History(args) => history::run(&settings, args, printer),
         Command::Store(command) => store::run(&settings, command, printer),
+        Command::SetModel(args) => set_model::run(&settings, args, printer),
         Command::Serve(args) => serve::run(&settings, args, printer),
         Command::Token(command) => token::run(command, printer),
     }
