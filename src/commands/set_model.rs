@@ -27,11 +27,14 @@ pub(super) fn run(
             printer.data(&diffs);
         }
     } else {
-        for (path, error) in rewrite::write(&edits) {
+        let unwritten = rewrite::write(&edits);
+        for (path, error) in &unwritten {
             printer.error(&format!(
                 "error: cannot write {}: {error}",
-                display_path(&path).display()
+                display_path(path).display()
             ));
+        }
+        if !unwritten.is_empty() {
             return Ok(ExitStatus::Failure);
         }
     }

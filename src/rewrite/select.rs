@@ -137,6 +137,9 @@ impl Selector {
     }
 }
 
+/// A file that could not be edited, and why.
+pub type Failure = (Arc<Path>, RewriteError);
+
 /// The edits a selector makes to the prompt files under `dir`, and the files it could not
 /// edit. Files already on their target model are left out.
 pub fn plan_edits(
@@ -146,11 +149,11 @@ pub fn plan_edits(
 ) -> (Vec<Edit>, Vec<(Arc<Path>, RewriteError)>) {
     let today = crate::catalog::today();
     let (paths, problems) = source::discover(&[dir.to_path_buf()]);
-    let mut failures: Vec<(Arc<Path>, RewriteError)> = problems
+    let mut failures: Vec<Failure> = problems
         .into_iter()
         .map(|d| (Arc::clone(&d.file), super::refuse(d.message)))
         .collect();
-    let results: Vec<Option<Result<Edit, (Arc<Path>, RewriteError)>>> = paths
+    let results: Vec<Option<Result<Edit, Failure>>> = paths
         .par_iter()
         .map(|path| {
             let fail = |error: RewriteError| Some(Err((Arc::clone(path), error)));
