@@ -12,6 +12,7 @@ mod common;
 mod loader_props;
 mod plan_props;
 mod reconcile_cli;
+mod rewrite_cli;
 mod serve_process;
 mod server_api;
 mod store_suite;
