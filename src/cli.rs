@@ -166,6 +166,9 @@ pub struct PlanArgs {
     /// Exit 0 when there are no changes, 1 on error, 2 when there are changes
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Fail (exit 1, nothing saved) when the monthly cost would rise by more than this, in USD
+    #[arg(long, value_name = "USD")]
+    pub max_cost_increase: Option<f64>,
     #[command(flatten)]
     pub scope: PlanScope,
 }

@@ -188,7 +188,11 @@ impl Settings {
         Ok(Settings {
             store,
             prompts_dir: root.join(config.prompts_dir.as_deref().unwrap_or("prompts")),
-            usage_path: config.usage.as_deref().map(|p| root.join(p)),
+            usage_path: config
+                .usage
+                .as_deref()
+                .map(|p| root.join(p))
+                .or_else(|| Some(root.join("usage.yaml")).filter(|p| p.is_file())),
             root,
             config_path,
             config,

@@ -119,7 +119,11 @@ fn make_plan(
         targets: scope.targets.clone(),
         store: store.location(),
     };
-    let plan = crate::plan::diff(&prompts, &snapshot, &options);
+    let mut plan = crate::plan::diff(&prompts, &snapshot, &options);
+    if let Some(path) = &settings.usage_path {
+        let usage = crate::plan::cost::UsageFile::load(path)?;
+        crate::plan::cost::annotate(&mut plan, &usage, &settings.catalog, &prompts, &snapshot);
+    }
     Ok(Planned {
         plan,
         prompts,

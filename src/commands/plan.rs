@@ -30,6 +30,18 @@ pub(super) fn run(
             }
         );
     }
+    if let Some(limit) = args.max_cost_increase {
+        let increase = plan.cost.as_ref().and_then(crate::plan::cost::Cost::change);
+        match increase {
+            Some(increase) if increase > limit => anyhow::bail!(
+                "the plan raises the monthly cost by ${increase:.2}, over the limit of ${limit:.2} (--max-cost-increase); nothing was saved"
+            ),
+            None if plan.has_changes() => anyhow::bail!(
+                "--max-cost-increase needs usage.yaml covering the changed prompts (set `usage:` in promptctl.yaml); nothing was saved"
+            ),
+            _ => {}
+        }
+    }
     if let Some(out) = &args.out {
         crate::fsutil::write_atomic(
             out,

@@ -88,6 +88,7 @@ pub fn diff(prompts: &[Prompt], snapshot: &Snapshot, options: &DiffOptions) -> P
         default_model: options.default_model.clone(),
         changes,
         errors,
+        cost: None,
     }
 }
 
@@ -133,6 +134,7 @@ fn reconcile<'a>(
                 replaces: Vec::new(),
                 is_active: true,
                 fields,
+                cost: None,
                 ops: vec![Op::Insert {
                     action: Action::Create,
                     row: new_row,
@@ -163,6 +165,7 @@ fn reconcile<'a>(
                 is_active: true,
                 fields,
                 ops,
+                cost: None,
             });
         }
         return;
@@ -328,6 +331,7 @@ fn update_change(
             expected_row_version: row.row_version,
             patch,
         }],
+        cost: None,
     }
 }
 

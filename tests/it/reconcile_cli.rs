@@ -388,3 +388,119 @@ fn a_forced_restore_backs_up_what_it_replaces() {
     assert_eq!(backup["rows"], before["rows"]);
     assert_eq!(export(dir.path())["rows"].as_array().unwrap().len(), 1);
 }
+
+/// The store before the default-model upgrade: the nine prompts, all on the old default.
+fn old_default_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_prompts(dir.path());
+    fs_err::copy(
+        repo_root().join("usage.yaml"),
+        dir.path().join("usage.yaml"),
+    )
+    .unwrap();
+    let rows: Vec<Value> = legacy_export()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["is_active"] == true && r.get("scope").is_none())
+        .map(|r| {
+            let mut r = r.clone();
+            r["ai_model"] = json!("openai/gpt-4o-mini");
+            r
+        })
+        .collect();
+    fs_err::write(
+        dir.path().join("store.json"),
+        Value::Array(rows).to_string(),
+    )
+    .unwrap();
+    let (code, _, stderr) = run(promptctl(dir.path()).args(["store", "restore", "store.json"]));
+    assert_eq!(code, 0, "{stderr}");
+    dir
+}
+
+#[test]
+fn the_default_model_upgrade_shows_the_cost_the_catalog_prices_imply() {
+    let dir = old_default_project();
+    let plan = plan_json(dir.path(), &[]);
+    assert_eq!(plan["summary"]["update"], 9);
+    // By hand, USD per month: requests × (input × in-price + output × out-price) / 1M.
+    let mini =
+        |requests: f64, input: f64, output: f64| requests * (input * 0.15 + output * 0.60) / 1e6;
+    let gpt5 =
+        |requests: f64, input: f64, output: f64| requests * (input * 1.25 + output * 10.0) / 1e6;
+    let close = |value: &Value, expected: f64| (value.as_f64().unwrap() - expected).abs() < 1e-9;
+    for change in plan["changes"].as_array().unwrap() {
+        let name = change["prompt_name"].as_str().unwrap();
+        let (requests, input, output) = if name.starts_with("generate_questions_") {
+            (100.0, 1500.0, 500.0)
+        } else if name.starts_with("enhance_narrative_") {
+            (100.0, 3000.0, 1000.0)
+        } else {
+            (10.0, 1000.0, 1000.0)
+        };
+        assert!(
+            close(
+                &change["cost"]["monthly_before_usd"],
+                mini(requests, input, output)
+            ),
+            "{change}"
+        );
+        assert!(
+            close(
+                &change["cost"]["monthly_after_usd"],
+                gpt5(requests, input, output)
+            ),
+            "{change}"
+        );
+    }
+    let before = 4.0 * mini(100.0, 1500.0, 500.0)
+        + 4.0 * mini(100.0, 3000.0, 1000.0)
+        + mini(10.0, 1000.0, 1000.0);
+    let after = 4.0 * gpt5(100.0, 1500.0, 500.0)
+        + 4.0 * gpt5(100.0, 3000.0, 1000.0)
+        + gpt5(10.0, 1000.0, 1000.0);
+    assert!(
+        close(&plan["cost"]["monthly_before_usd"], before),
+        "{}",
+        plan["cost"]
+    );
+    assert!(
+        close(&plan["cost"]["monthly_after_usd"], after),
+        "{}",
+        plan["cost"]
+    );
+    assert!((before - 0.6375).abs() < 1e-9 && (after - 8.3625).abs() < 1e-9);
+
+    let (_, text, _) = run(promptctl(dir.path()).arg("plan"));
+    assert!(
+        text.contains("Monthly cost (prompts in usage.yaml): $0.64 → $8.36 (+$7.73, +1211.8%)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("monthly cost: $0.01 → $0.11 (+$0.10, +1400.0%)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn max_cost_increase_fails_the_plan_and_saves_nothing() {
+    let dir = old_default_project();
+    let (code, _, stderr) =
+        run(promptctl(dir.path()).args(["plan", "--max-cost-increase", "5", "--out", "plan.json"]));
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("raises the monthly cost by $7.73, over the limit of $5.00"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("plan.json").exists());
+    let (code, _, stderr) = run(promptctl(dir.path()).args([
+        "plan",
+        "--max-cost-increase",
+        "10",
+        "--out",
+        "plan.json",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(dir.path().join("plan.json").exists());
+}

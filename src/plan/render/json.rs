@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::plan::cost::Cost;
 use crate::plan::{FieldChange, Plan, Summary};
 
 #[derive(Serialize)]
@@ -17,6 +18,8 @@ struct PlanJsonV1<'a> {
     changes: Vec<ChangeJsonV1<'a>>,
     errors: Vec<ErrorJsonV1<'a>>,
     summary: Summary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cost: Option<Cost>,
 }
 
 #[derive(Serialize)]
@@ -26,6 +29,8 @@ struct ChangeJsonV1<'a> {
     prompt_version: &'a str,
     scope: &'static str,
     fields: &'a BTreeMap<String, FieldChange>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cost: Option<Cost>,
 }
 
 #[derive(Serialize)]
@@ -52,6 +57,7 @@ pub fn json(plan: &Plan) -> String {
                 prompt_version: &c.prompt_version,
                 scope: c.scope.as_str(),
                 fields: &c.fields,
+                cost: c.cost,
             })
             .collect(),
         errors: plan
@@ -65,6 +71,7 @@ pub fn json(plan: &Plan) -> String {
             })
             .collect(),
         summary: plan.summary(),
+        cost: plan.cost,
     };
     serde_json::to_string_pretty(&document).unwrap_or_default()
 }

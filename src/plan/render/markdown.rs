@@ -24,7 +24,7 @@ pub fn markdown(plan: &Plan) -> String {
         out.push('\n');
         return out;
     }
-    out.push_str("| | prompt | version | scope | action | changes |\n|---|---|---|---|---|---|\n");
+    out.push_str("| | prompt | version | scope | action | changes | monthly cost |\n|---|---|---|---|---|---|---|\n");
     for change in &plan.changes {
         let fields: Vec<String> = change
             .fields
@@ -43,13 +43,18 @@ pub fn markdown(plan: &Plan) -> String {
             })
             .collect();
         out.push_str(&format!(
-            "| `{}` | `{}` | `{}` | {} | {} | {} |\n",
+            "| `{}` | `{}` | `{}` | {} | {} | {} | {} |\n",
             symbol(change.action),
             change.prompt_name,
             change.prompt_version,
             change.scope,
             change.action.as_str(),
-            fields.join("<br>")
+            fields.join("<br>"),
+            change
+                .cost
+                .as_ref()
+                .map(crate::plan::cost::describe)
+                .unwrap_or_default()
         ));
     }
     for change in &plan.changes {
@@ -69,6 +74,12 @@ pub fn markdown(plan: &Plan) -> String {
         ));
     }
     out.push_str(&format!("\n**{}**\n", footer(&plan.summary())));
+    if let Some(cost) = &plan.cost {
+        out.push_str(&format!(
+            "\nMonthly cost (prompts in usage.yaml): **{}**\n",
+            crate::plan::cost::describe(cost)
+        ));
+    }
     out
 }
 

@@ -1,6 +1,7 @@
 //! The plan as `promptctl plan` prints it.
 
 use super::{NO_CHANGES, footer, is_long, subject, symbol, unified_diff, value, verb};
+use crate::plan::cost::describe;
 use crate::plan::{Action, Change, Plan};
 use crate::printer::{BOLD, GREEN, RED, YELLOW, paint};
 
@@ -35,6 +36,12 @@ pub fn text(plan: &Plan) -> String {
     }
     out.push_str(&paint(BOLD, &footer(&plan.summary())));
     out.push('\n');
+    if let Some(cost) = &plan.cost {
+        out.push_str(&format!(
+            "Monthly cost (prompts in usage.yaml): {}\n",
+            describe(cost)
+        ));
+    }
     out
 }
 
@@ -86,6 +93,9 @@ fn render_change(change: &Change, out: &mut String) {
                 value(&field.after)
             ));
         }
+    }
+    if let Some(cost) = &change.cost {
+        out.push_str(&format!("      monthly cost: {}\n", describe(cost)));
     }
     out.push('\n');
 }
