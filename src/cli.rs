@@ -74,6 +74,8 @@ pub enum Command {
     /// Back up and restore the whole store
     #[command(subcommand)]
     Store(StoreCommand),
+    /// Write YAML files for live production prompts that git does not have yet
+    Import(ImportArgs),
     /// Set the model of many prompt files at once, keeping comments and layout
     SetModel(SetModelArgs),
     /// Run the store server (HTTP API for applications and for the reconciler)
@@ -81,6 +83,16 @@ pub enum Command {
     /// Make API tokens for `serve`
     #[command(subcommand)]
     Token(TokenCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Only this prompt (repeatable)
+    #[arg(long = "name", value_name = "NAME")]
+    pub names: Vec<String>,
+    /// Overwrite files that exist
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -15,6 +15,7 @@
 //! - [`schemas`]: the JSON Schemas in `schemas/`, generated from the types.
 //! - [`store`]: the live state behind the `Store` trait (SQLite, PostgreSQL, HTTP);
 //!   [`plan`]: desired vs live → `Plan` (pure); [`apply`]: a plan as one atomic change set.
+//! - [`import`]: YAML files for live prompts git does not have yet.
 //! - [`server`]: `promptctl serve`, the HTTP face over any store; [`time`]: dates.
 
 pub mod apply;
@@ -24,6 +25,7 @@ pub mod commands;
 pub mod diag;
 pub mod error;
 pub mod fsutil;
+pub mod import;
 pub mod plan;
 pub mod printer;
 pub mod prompt;

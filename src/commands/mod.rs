@@ -2,6 +2,7 @@
 
 mod apply;
 mod history;
+mod import;
 mod list;
 mod models;
 mod plan;
@@ -31,6 +32,7 @@ pub fn dispatch(cli: &Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
         Command::List(args) => list::run(&settings, args, printer),
         Command::History(args) => history::run(&settings, args, printer),
         Command::Store(command) => store::run(&settings, command, printer),
+        Command::Import(args) => import::run(&settings, args, printer),
         Command::SetModel(args) => set_model::run(&settings, args, printer),
         Command::Serve(args) => serve::run(&settings, args, printer),
         Command::Token(command) => token::run(command, printer),

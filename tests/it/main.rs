@@ -9,6 +9,7 @@
 )]
 
 mod common;
+mod import_cli;
 mod loader_props;
 mod plan_props;
 mod reconcile_cli;
