@@ -203,14 +203,22 @@ pub fn plan_edits(
 /// Write the edits, each atomically (temporary file and rename), in parallel. The files are
 /// in git; like `sed -i` or an editor, no fsync each.
 pub fn write(edits: &[Edit]) -> Vec<(Arc<Path>, std::io::Error)> {
-    edits
-        .par_iter()
-        .filter_map(|edit| {
-            crate::fsutil::write_replacing(&edit.path, edit.after.as_bytes(), false)
-                .err()
-                .map(|e| (Arc::clone(&edit.path), e))
-        })
-        .collect()
+    let write_all = || -> Vec<(Arc<Path>, std::io::Error)> {
+        edits
+            .par_iter()
+            .filter_map(|edit| {
+                crate::fsutil::write_replacing(&edit.path, edit.after.as_bytes(), false)
+                    .err()
+                    .map(|e| (Arc::clone(&edit.path), e))
+            })
+            .collect()
+    };
+    // Replacing a file waits on the disk (ext4 flushes the new data on a rename over an old
+    // file, and may discard the old blocks): more threads than cores keep the disk busy.
+    match rayon::ThreadPoolBuilder::new().num_threads(8).build() {
+        Ok(pool) => pool.install(write_all),
+        Err(_) => write_all(),
+    }
 }
 
 #[cfg(test)]
