@@ -192,16 +192,8 @@ pub struct Catalog {
 /// Why a catalog could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
-    #[error("{path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path}:{error}")]
-    Parse {
-        path: String,
-        error: yaml::YamlError,
-    },
+    #[error(transparent)]
+    File(#[from] yaml::FileError),
     #[error("{path}: model `{id}`: {problem}")]
     Invalid {
         path: String,
@@ -214,7 +206,13 @@ impl Catalog {
     /// The catalog compiled into promptctl.
     pub fn builtin() -> Catalog {
         let path = "<built-in catalog>";
-        let catalog = Self::from_file_text(BUILTIN, path).and_then(|file| {
+        let parsed: Result<CatalogFile, CatalogError> = yaml::from_str(BUILTIN)
+            .map_err(|error| yaml::FileError::Parse {
+                path: path.to_owned(),
+                error,
+            })
+            .map_err(CatalogError::from);
+        let catalog = parsed.and_then(|file| {
             let catalog = Catalog {
                 models: file.models,
             };
@@ -230,11 +228,7 @@ impl Catalog {
     /// The built-in catalog combined with a project's `models.yaml`.
     pub fn load(path: &Path) -> Result<Catalog, CatalogError> {
         let display = path.display().to_string();
-        let text = fs_err::read_to_string(path).map_err(|source| CatalogError::Read {
-            path: display.clone(),
-            source,
-        })?;
-        let file = Self::from_file_text(&text, &display)?;
+        let file: CatalogFile = yaml::load_file(path)?;
         let mut models = match file.mode {
             Mode::Replace => Vec::new(),
             Mode::Extend => Self::builtin().models,
@@ -248,13 +242,6 @@ impl Catalog {
         let catalog = Catalog { models };
         catalog.check(&display)?;
         Ok(catalog)
-    }
-
-    fn from_file_text(text: &str, path: &str) -> Result<CatalogFile, CatalogError> {
-        yaml::from_str(text).map_err(|error| CatalogError::Parse {
-            path: path.to_owned(),
-            error,
-        })
     }
 
     fn check(&self, path: &str) -> Result<(), CatalogError> {

@@ -95,16 +95,8 @@ pub struct StoreTarget {
 /// Why settings could not be resolved.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path}:{error}")]
-    Parse {
-        path: String,
-        error: yaml::YamlError,
-    },
+    #[error(transparent)]
+    File(#[from] yaml::FileError),
     #[error(transparent)]
     Catalog(#[from] CatalogError),
     #[error("unknown environment `{name}`: promptctl.yaml defines {}", if .known.is_empty() { "none".to_owned() } else { .known.join(", ") })]
@@ -280,19 +272,9 @@ fn find_config(cwd: &Path) -> Option<PathBuf> {
         .find(|path| path.is_file())
 }
 
+/// An empty or comments-only file reads as no settings (every field is optional).
 fn read_config(path: &Path) -> Result<ConfigFile, SettingsError> {
-    let display = path.display().to_string();
-    let text = fs_err::read_to_string(path).map_err(|source| SettingsError::Read {
-        path: display.clone(),
-        source,
-    })?;
-    if text.trim().is_empty() {
-        return Ok(ConfigFile::default());
-    }
-    yaml::from_str(&text).map_err(|error| SettingsError::Parse {
-        path: display,
-        error,
-    })
+    Ok(yaml::load_file(path)?)
 }
 
 #[cfg(test)]

@@ -128,6 +128,31 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
     Ok(spanned.into())
 }
 
+/// Why a YAML file (a config, a catalog, usage) could not be read into its type.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}:{error}")]
+    Parse { path: String, error: YamlError },
+}
+
+/// Read a YAML file into a type, errors naming the file (and line and column).
+pub fn load_file<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Result<T, FileError> {
+    let display = path.display().to_string();
+    let text = fs_err::read_to_string(path).map_err(|source| FileError::Read {
+        path: display.clone(),
+        source,
+    })?;
+    from_str(&text).map_err(|error| FileError::Parse {
+        path: display,
+        error,
+    })
+}
+
 /// Read a typed value (a config file, say) under the same rules as [`parse`]. Plain scalars
 /// take the type the Rust field asks for (`version: 1.0` reads as the string `"1.0"`).
 pub fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, YamlError> {

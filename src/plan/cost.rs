@@ -60,16 +60,8 @@ impl Cost {
 /// Why usage.yaml cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum UsageError {
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path}:{error}")]
-    Parse {
-        path: String,
-        error: yaml::YamlError,
-    },
+    #[error(transparent)]
+    File(#[from] yaml::FileError),
     #[error("{path}: entry {index}: {message}")]
     Invalid {
         path: String,
@@ -81,14 +73,7 @@ pub enum UsageError {
 impl UsageFile {
     pub fn load(path: &Path) -> Result<UsageFile, UsageError> {
         let display = path.display().to_string();
-        let text = fs_err::read_to_string(path).map_err(|source| UsageError::Read {
-            path: display.clone(),
-            source,
-        })?;
-        let file: UsageFile = yaml::from_str(&text).map_err(|error| UsageError::Parse {
-            path: display.clone(),
-            error,
-        })?;
+        let file: UsageFile = yaml::load_file(path)?;
         for (index, entry) in file.usage.iter().enumerate() {
             let numbers = [
                 entry.requests_per_month,

@@ -215,30 +215,6 @@ impl Patch {
             replaced_by
         );
     }
-
-    /// The row with this patch applied.
-    pub fn applied_to(&self, row: &LiveRow) -> LiveRow {
-        let mut row = row.clone();
-        if let Some(v) = &self.ai_model {
-            row.ai_model = Some(v.clone());
-        }
-        macro_rules! set {
-            ($($field:ident),*) => { $(if let Some(v) = &self.$field { row.$field = v.clone(); })* };
-        }
-        set!(
-            max_tokens,
-            temperature,
-            description,
-            workflow_step,
-            subsystem,
-            replaced_at,
-            replaced_by
-        );
-        if let Some(v) = self.is_active {
-            row.is_active = v;
-        }
-        row
-    }
 }
 
 /// What a change does, as the plan and the audit log name it.
