@@ -15,10 +15,7 @@ CREATE TABLE IF NOT EXISTS ai_prompts (
     updated_at           BIGINT  NOT NULL,
     prompt_name          TEXT    NOT NULL,
     prompt_version       TEXT    NOT NULL,
-    prompt_template      TEXT    NOT NULL,
     description          TEXT,
-    input_schema         TEXT,
-    output_schema        TEXT,
     scope                TEXT    NOT NULL CHECK (scope IN ('production', 'developer')),
     developer_session_id TEXT,
     parent_prompt_id     TEXT,
@@ -35,6 +32,17 @@ CREATE TABLE IF NOT EXISTS ai_prompts (
     replaced_by          TEXT
 );
 
+-- A version's content, which never changes in place (a new content is a new version). Kept
+-- apart so that updates of the small, mutable fields (a bulk model change) rewrite small rows,
+-- not kilobytes of template each.
+CREATE TABLE IF NOT EXISTS ai_prompt_contents (
+    id              TEXT PRIMARY KEY,
+    prompt_template TEXT NOT NULL,
+    input_schema    TEXT,
+    output_schema   TEXT
+);
+
+-- One production row per name and version: concurrent creates of the same version conflict.
 CREATE UNIQUE INDEX IF NOT EXISTS ai_prompts_production_version
     ON ai_prompts (prompt_name, prompt_version) WHERE scope = 'production';
 CREATE INDEX IF NOT EXISTS ai_prompts_name ON ai_prompts (prompt_name);

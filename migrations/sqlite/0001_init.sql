@@ -14,10 +14,7 @@ CREATE TABLE IF NOT EXISTS ai_prompts (
     updated_at           INTEGER NOT NULL,
     prompt_name          TEXT    NOT NULL,
     prompt_version       TEXT    NOT NULL,
-    prompt_template      TEXT    NOT NULL,
     description          TEXT,
-    input_schema         TEXT,
-    output_schema        TEXT,
     scope                TEXT    NOT NULL CHECK (scope IN ('production', 'developer')),
     developer_session_id TEXT,
     parent_prompt_id     TEXT,
@@ -32,6 +29,16 @@ CREATE TABLE IF NOT EXISTS ai_prompts (
     created_by           TEXT,
     replaced_at          INTEGER,
     replaced_by          TEXT
+);
+
+-- A version's content, which never changes in place (a new content is a new version). Kept
+-- apart so that updates of the small, mutable fields (a bulk model change) rewrite small rows,
+-- not kilobytes of template each.
+CREATE TABLE IF NOT EXISTS ai_prompt_contents (
+    id              TEXT PRIMARY KEY,
+    prompt_template TEXT NOT NULL,
+    input_schema    TEXT,
+    output_schema   TEXT
 );
 
 -- One production row per name and version: concurrent creates of the same version conflict.

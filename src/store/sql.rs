@@ -6,11 +6,14 @@ use std::collections::HashMap;
 
 use super::{Conflict, LiveRow, Op, Patch};
 
-/// Every column of `ai_prompts`, in [`LiveRow`]'s order.
-pub(super) const COLUMNS: &str = "id, row_version, updated_at, prompt_name, prompt_version, \
-    prompt_template, description, input_schema, output_schema, scope, developer_session_id, \
-    parent_prompt_id, expires_at, workflow_step, subsystem, ai_model, max_tokens, temperature, \
-    is_active, created_at, created_by, replaced_at, replaced_by";
+/// The columns of `ai_prompts`: every field of [`LiveRow`] but the content.
+const META_COLUMNS: &str = "id, row_version, updated_at, prompt_name, prompt_version, \
+    description, scope, developer_session_id, parent_prompt_id, expires_at, workflow_step, \
+    subsystem, ai_model, max_tokens, temperature, is_active, created_at, created_by, \
+    replaced_at, replaced_by";
+
+/// The columns of `ai_prompt_contents`: a version's content, which never changes in place.
+const CONTENT_COLUMNS: &str = "id, prompt_template, input_schema, output_schema";
 
 /// A value to bind, typed so each backend can bind it natively.
 #[derive(Clone, Debug, PartialEq)]
@@ -21,8 +24,19 @@ pub(super) enum SqlValue {
     Bool(bool),
 }
 
-/// The values of a row, in [`COLUMNS`] order.
-fn row_values(row: &LiveRow) -> Vec<SqlValue> {
+/// The content values of a row, in [`CONTENT_COLUMNS`] order.
+fn content_values(row: &LiveRow) -> Vec<SqlValue> {
+    use SqlValue::Text;
+    vec![
+        Text(Some(row.id.clone())),
+        Text(Some(row.prompt_template.clone())),
+        Text(row.input_schema.clone()),
+        Text(row.output_schema.clone()),
+    ]
+}
+
+/// The other values of a row, in [`META_COLUMNS`] order.
+fn meta_values(row: &LiveRow) -> Vec<SqlValue> {
     use SqlValue::{Bool, Int, Real, Text};
     vec![
         Text(Some(row.id.clone())),
@@ -30,10 +44,7 @@ fn row_values(row: &LiveRow) -> Vec<SqlValue> {
         Int(Some(row.updated_at)),
         Text(Some(row.prompt_name.clone())),
         Text(Some(row.prompt_version.clone())),
-        Text(Some(row.prompt_template.clone())),
         Text(row.description.clone()),
-        Text(row.input_schema.clone()),
-        Text(row.output_schema.clone()),
         Text(Some(row.scope.as_str().to_owned())),
         Text(row.developer_session_id.clone()),
         Text(row.parent_prompt_id.clone()),
@@ -70,16 +81,21 @@ fn insert_many(table_and_columns: &str, rows: Vec<Vec<SqlValue>>) -> (String, Ve
     (sql, values)
 }
 
-/// Multi-row inserts of `rows`, as few statements as the bind limit allows.
+/// Multi-row inserts of `rows` (their fields and their contents), as few statements as the
+/// bind limit allows.
 pub(super) fn insert_rows(rows: &[LiveRow]) -> Vec<(String, Vec<SqlValue>)> {
-    rows.chunks(CHUNK / 23)
-        .map(|chunk| {
-            insert_many(
-                &format!("ai_prompts ({COLUMNS})"),
-                chunk.iter().map(row_values).collect(),
-            )
-        })
-        .collect()
+    let mut statements = Vec::new();
+    for chunk in rows.chunks(CHUNK / 20) {
+        statements.push(insert_many(
+            &format!("ai_prompts ({META_COLUMNS})"),
+            chunk.iter().map(meta_values).collect(),
+        ));
+        statements.push(insert_many(
+            &format!("ai_prompt_contents ({CONTENT_COLUMNS})"),
+            chunk.iter().map(content_values).collect(),
+        ));
+    }
+    statements
 }
 
 /// `UPDATE ai_prompts SET … WHERE (id, row_version) IN (VALUES ($n, $m), …)`: one patch for
@@ -193,6 +209,13 @@ const HEAD_COLUMNS: &str = "id, row_version, updated_at, prompt_name, prompt_ver
     '' AS prompt_template, description, NULL AS input_schema, NULL AS output_schema, scope, \
     developer_session_id, parent_prompt_id, expires_at, workflow_step, subsystem, ai_model, \
     max_tokens, temperature, is_active, created_at, created_by, replaced_at, replaced_by";
+
+/// Every column of a [`LiveRow`]: the fields joined with the content.
+const JOINED_COLUMNS: &str = "p.id, p.row_version, p.updated_at, p.prompt_name, \
+    p.prompt_version, c.prompt_template, p.description, c.input_schema, c.output_schema, \
+    p.scope, p.developer_session_id, p.parent_prompt_id, p.expires_at, p.workflow_step, \
+    p.subsystem, p.ai_model, p.max_tokens, p.temperature, p.is_active, p.created_at, \
+    p.created_by, p.replaced_at, p.replaced_by";
 
 /// `SELECT … FROM ai_prompts WHERE id IN ($1, …)` for `count` ids: the rows without their
 /// content (see [`HEAD_COLUMNS`]).
@@ -475,6 +498,8 @@ pub(super) async fn restore_in(
             rows: usize::try_from(existing).unwrap_or(usize::MAX),
         });
     }
+    tx.execute("DELETE FROM ai_prompt_contents", Vec::new())
+        .await?;
     tx.execute("DELETE FROM ai_prompts", Vec::new()).await?;
     for (sql, values) in insert_rows(&restore.rows) {
         tx.execute(&sql, values).await?;
@@ -539,9 +564,12 @@ impl AuditRow {
     }
 }
 
-/// `SELECT {COLUMNS} FROM ai_prompts ORDER BY …`: a snapshot's rows in a stable order.
+/// Every row, whole, in a stable order: a snapshot.
 pub(super) fn select_all() -> String {
-    format!("SELECT {COLUMNS} FROM ai_prompts ORDER BY prompt_name, prompt_version, id")
+    format!(
+        "SELECT {JOINED_COLUMNS} FROM ai_prompts p JOIN ai_prompt_contents c ON c.id = p.id \
+         ORDER BY p.prompt_name, p.prompt_version, p.id"
+    )
 }
 
 /// SQLite allows 32,766 bound values a statement and PostgreSQL 65,535; stay well under both.
