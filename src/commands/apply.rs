@@ -31,7 +31,7 @@ pub(super) fn run(
         }
         None => {
             let super::Planned { plan, store, .. } =
-                super::make_plan(&runtime, settings, printer, &args.scope)?;
+                super::make_plan(&runtime, settings, printer, &args.scope)?.with_cost(settings)?;
             printer.data(&render::text(&plan));
             if !plan.errors.is_empty() {
                 anyhow::bail!("the plan has errors and cannot be applied");

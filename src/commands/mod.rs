@@ -95,6 +95,24 @@ struct Planned {
     store: Box<dyn crate::store::Store>,
 }
 
+impl Planned {
+    /// The plan with monthly costs, where usage.yaml is configured: for the commands that
+    /// show a plan (`list` has no use for it, and must not fail on a bad usage.yaml).
+    fn with_cost(mut self, settings: &Settings) -> anyhow::Result<Planned> {
+        if let Some(path) = &settings.usage_path {
+            let usage = crate::plan::cost::UsageFile::load(path)?;
+            crate::plan::cost::annotate(
+                &mut self.plan,
+                &usage,
+                &settings.catalog,
+                &self.prompts,
+                &self.snapshot,
+            );
+        }
+        Ok(self)
+    }
+}
+
 /// Validate the prompts and read the store at the same time (on two cores, neither waits for
 /// the other), then diff.
 fn make_plan(
@@ -121,11 +139,7 @@ fn make_plan(
         targets: scope.targets.clone(),
         store: store.location(),
     };
-    let mut plan = crate::plan::diff(&prompts, &snapshot, &options);
-    if let Some(path) = &settings.usage_path {
-        let usage = crate::plan::cost::UsageFile::load(path)?;
-        crate::plan::cost::annotate(&mut plan, &usage, &settings.catalog, &prompts, &snapshot);
-    }
+    let plan = crate::plan::diff(&prompts, &snapshot, &options);
     Ok(Planned {
         plan,
         prompts,

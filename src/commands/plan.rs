@@ -13,7 +13,9 @@ pub(super) fn run(
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
     let runtime = super::runtime()?;
-    let plan = super::make_plan(&runtime, settings, printer, &args.scope)?.plan;
+    let plan = super::make_plan(&runtime, settings, printer, &args.scope)?
+        .with_cost(settings)?
+        .plan;
     printer.data(&match args.format {
         PlanFormat::Text => render::text(&plan),
         PlanFormat::Json => render::json(&plan),

@@ -40,6 +40,19 @@ async fn changes(store: &dyn Store, ops: Vec<Op>) -> ChangeSet {
 
 fn nothing(_: usize, _: usize) {}
 
+/// Give the legacy row `b-1` (at row_version 4, without a model) `model`.
+fn backfill_b1(model: &str) -> Op {
+    Op::Update {
+        action: Action::Backfill,
+        id: "b-1".to_owned(),
+        expected_row_version: 4,
+        patch: Patch {
+            ai_model: Some(model.to_owned()),
+            ..Patch::default()
+        },
+    }
+}
+
 /// A legacy store: rows with and without models, ids, versions.
 fn legacy() -> Restore {
     promptctl::store::export::read(
@@ -167,15 +180,7 @@ pub async fn a_stale_precondition_refuses_the_whole_set_and_lists_every_conflict
         .find(|r| r.prompt_name == "a" && r.prompt_version == "v1" && r.scope == Scope::Production)
         .unwrap();
     let ops = vec![
-        Op::Update {
-            action: Action::Backfill,
-            id: "b-1".to_owned(),
-            expected_row_version: 4,
-            patch: Patch {
-                ai_model: Some("openai/gpt-5".to_owned()),
-                ..Patch::default()
-            },
-        },
+        backfill_b1("openai/gpt-5"),
         Op::Update {
             action: Action::Update,
             id: a1.id.clone(),
@@ -235,15 +240,7 @@ pub async fn a_failure_in_the_middle_leaves_the_store_as_before(store: &dyn Stor
     // Both inserts pass the precondition check (neither exists yet); the second breaks the
     // unique index mid-transaction, after the backfill and the first insert were written.
     let ops = vec![
-        Op::Update {
-            action: Action::Backfill,
-            id: "b-1".to_owned(),
-            expected_row_version: 4,
-            patch: Patch {
-                ai_model: Some("openai/gpt-5".to_owned()),
-                ..Patch::default()
-            },
-        },
+        backfill_b1("openai/gpt-5"),
         insert("c", "v1"),
         insert("c", "v1"),
     ];
@@ -308,15 +305,7 @@ pub async fn concurrent_change_sets_never_both_write_a_row(store: &dyn Store, ur
         store_id: String::new(),
         actor: model.to_owned(),
         idempotency_key: None,
-        ops: vec![Op::Update {
-            action: Action::Backfill,
-            id: "b-1".to_owned(),
-            expected_row_version: 4,
-            patch: Patch {
-                ai_model: Some(model.to_owned()),
-                ..Patch::default()
-            },
-        }],
+        ops: vec![backfill_b1(model)],
     };
     let store_id = store.snapshot().await.unwrap().store_id;
     let mut first = set_for("openai/gpt-5");
