@@ -65,7 +65,8 @@ impl AppState {
     /// Rebuild the prompt cache if the store moved past it.
     async fn refresh(&self) -> Result<(), crate::store::StoreError> {
         let revision = self.store.revision().await?;
-        if revision == self.cache().revision && self.cache().list.is_some() {
+        let current = self.cache();
+        if revision == current.revision && current.list.is_some() {
             return Ok(());
         }
         let snapshot = self.store.snapshot().await?;
