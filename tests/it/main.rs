@@ -19,3 +19,4 @@ mod server_api;
 mod store_suite;
 mod validate_cli;
 mod validate_fixtures;
+mod workflows;
