@@ -30,14 +30,25 @@ impl Printer {
     }
 
     /// Data for stdout: tables, JSON, plans. Printed even with `--quiet`.
-    pub fn data(&self, text: &str) {
+    ///
+    /// A failed write is an error (a backup redirected to a full disk must not pass for a
+    /// whole one), except a closed pipe: `| head` has read all it wants.
+    pub fn data(&self, text: &str) -> Result<(), OutputError> {
         let mut out = anstream::stdout().lock();
-        // A closed pipe (`| head`) is not an error worth reporting.
-        let _ = out.write_all(text.as_bytes());
-        if !text.ends_with('\n') {
-            let _ = out.write_all(b"\n");
+        let written = out
+            .write_all(text.as_bytes())
+            .and_then(|()| {
+                if text.ends_with('\n') {
+                    Ok(())
+                } else {
+                    out.write_all(b"\n")
+                }
+            })
+            .and_then(|()| out.flush());
+        match written {
+            Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(OutputError(error)),
+            _ => Ok(()),
         }
-        let _ = out.flush();
     }
 
     /// Diagnostics and errors for stderr; printed even with `--quiet`.
@@ -65,6 +76,11 @@ impl Printer {
         ));
     }
 }
+
+/// Data could not be written to stdout.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write the output to stdout: {0}")]
+pub struct OutputError(std::io::Error);
 
 const HINT: anstyle::Style = anstyle::Style::new()
     .bold()

@@ -32,7 +32,7 @@ pub(super) fn run(
         None => {
             let super::Planned { plan, store, .. } =
                 super::make_plan(&runtime, settings, printer, &args.scope)?.with_cost(settings)?;
-            printer.data(&render::text(&plan));
+            printer.data(&render::text(&plan))?;
             if !plan.errors.is_empty() {
                 anyhow::bail!("the plan has errors and cannot be applied");
             }
@@ -47,9 +47,9 @@ pub(super) fn run(
         }
     };
     let report = runtime.block_on(apply_with_progress(&plan, store.as_ref(), printer))?;
-    printer.data(&paint(GREEN.bold(), &complete(&report)));
+    printer.data(&paint(GREEN.bold(), &complete(&report)))?;
     if let Some(left) = report.rows_without_model {
-        printer.data(&paint(BOLD, &format!("Rows without ai_model: {left}")));
+        printer.data(&paint(BOLD, &format!("Rows without ai_model: {left}")))?;
     }
     Ok(ExitStatus::Success)
 }

@@ -17,7 +17,7 @@ pub(super) fn run(
         anyhow::Ok(store.history(args.name.as_deref(), args.limit).await?)
     })??;
     match args.format {
-        DataFormat::Json => printer.data(&serde_json::to_string_pretty(&entries)?),
+        DataFormat::Json => printer.data(&serde_json::to_string_pretty(&entries)?)?,
         DataFormat::Text => {
             if entries.is_empty() {
                 printer.status("The audit log is empty.");
@@ -43,7 +43,7 @@ pub(super) fn run(
                     fields(entry),
                 ]);
             }
-            printer.data(&table.render());
+            printer.data(&table.render())?;
         }
     }
     Ok(ExitStatus::Success)

@@ -50,7 +50,7 @@ pub(super) fn run(
                     status: *status,
                 })
                 .collect();
-            printer.data(&serde_json::to_string_pretty(&listed)?);
+            printer.data(&serde_json::to_string_pretty(&listed)?)?;
         }
         DataFormat::Text => {
             let mut header = vec![
@@ -90,7 +90,7 @@ pub(super) fn run(
                 }
                 table.row(cells);
             }
-            printer.data(&table.render());
+            printer.data(&table.render())?;
             let hidden = snapshot.rows.len() - rows.len();
             if hidden > 0 {
                 printer.status(&format!("{hidden} inactive rows hidden; --all shows them"));

@@ -20,7 +20,7 @@ pub(super) fn run(
                 &settings.default_model,
                 &settings.fallback_model,
             );
-            printer.data(&serde_json::to_string_pretty(&entries)?);
+            printer.data(&serde_json::to_string_pretty(&entries)?)?;
         }
         DataFormat::Text => {
             let today = today();
@@ -59,7 +59,7 @@ pub(super) fn run(
                     usage.to_owned(),
                 ]);
             }
-            printer.data(&table.render());
+            printer.data(&table.render())?;
         }
     }
     Ok(ExitStatus::Success)

@@ -20,7 +20,7 @@ pub(super) fn run(
         PlanFormat::Text => render::text(&plan),
         PlanFormat::Json => render::json(&plan),
         PlanFormat::Markdown => render::markdown(&plan),
-    });
+    })?;
     if !plan.errors.is_empty() {
         anyhow::bail!(
             "the plan has {} error(s) and cannot be applied{}",

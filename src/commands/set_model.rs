@@ -24,7 +24,7 @@ pub(super) fn run(
     if args.dry_run {
         let diffs: String = edits.iter().map(rewrite::diff).collect();
         if !diffs.is_empty() {
-            printer.data(&diffs);
+            printer.data(&diffs)?;
         }
     } else {
         let unwritten = rewrite::write(&edits);

@@ -30,7 +30,7 @@ pub(super) fn run(
                             display_path(path).display()
                         ));
                     }
-                    None => printer.data(&text),
+                    None => printer.data(&text)?,
                 }
             }
             StoreCommand::Restore { file, force } => {

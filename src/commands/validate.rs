@@ -37,10 +37,10 @@ pub(super) fn run(
                 printer.error(&render::human(&diagnostics, &sources, true));
             }
         }
-        DiagnosticFormat::Json => printer.data(&render::json(&diagnostics)),
+        DiagnosticFormat::Json => printer.data(&render::json(&diagnostics))?,
         DiagnosticFormat::Github => {
             if !diagnostics.is_empty() {
-                printer.data(&render::github(&diagnostics));
+                printer.data(&render::github(&diagnostics))?;
             }
         }
     }

@@ -11,6 +11,7 @@
 mod common;
 mod import_cli;
 mod loader_props;
+mod output_cli;
 mod plan_props;
 mod reconcile_cli;
 mod rewrite_cli;
