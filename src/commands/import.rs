@@ -25,7 +25,7 @@ pub(super) fn run(
     let mut in_git: HashSet<String> = validation
         .prompts
         .iter()
-        .map(|p| p.prompt_name.clone())
+        .map(|p| p.prompt_name().to_owned())
         .collect();
     for text in validation.sources.values() {
         if let Some(name) = crate::yaml::parse(text).ok().and_then(|root| {

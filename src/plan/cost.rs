@@ -127,7 +127,7 @@ pub fn annotate(
         .collect();
     let subsystem_of: HashMap<&str, Option<&str>> = prompts
         .iter()
-        .map(|p| (p.prompt_name.as_str(), p.subsystem.as_deref()))
+        .map(|p| (p.prompt_name(), p.subsystem()))
         .chain(
             snapshot
                 .rows
@@ -187,12 +187,12 @@ pub fn annotate(
             );
         }
     }
-    for prompt in prompts.iter().filter(|p| p.is_active) {
-        if let Some(entry) = usage.entry(&prompt.prompt_name, prompt.subsystem.as_deref()) {
+    for prompt in prompts.iter().filter(|p| p.is_active()) {
+        if let Some(entry) = usage.entry(&prompt.prompt_name(), prompt.subsystem()) {
             covered = true;
             add(
                 &mut total.monthly_after_usd,
-                monthly(entry, catalog, Some(&prompt.ai_model)),
+                monthly(entry, catalog, Some(&prompt.ai_model())),
             );
         }
     }

@@ -42,12 +42,12 @@ pub fn diff(prompts: &[Prompt], snapshot: &Snapshot, options: &DiffOptions) -> P
     let mut modelled: HashSet<&str> = HashSet::new();
     for prompt in prompts {
         let rows = by_name
-            .get(prompt.prompt_name.as_str())
+            .get(prompt.prompt_name())
             .map_or(&[][..], Vec::as_slice);
         reconcile(prompt, rows, &mut changes, &mut errors, &mut modelled);
     }
     if options.prune {
-        let in_git: HashSet<&str> = prompts.iter().map(|p| p.prompt_name.as_str()).collect();
+        let in_git: HashSet<&str> = prompts.iter().map(|p| p.prompt_name()).collect();
         for (name, rows) in &by_name {
             if !in_git.contains(name) {
                 for row in rows.iter().filter(|r| r.is_active) {
@@ -109,16 +109,16 @@ fn reconcile<'a>(
 ) {
     let same = rows
         .iter()
-        .find(|r| r.prompt_version == prompt.prompt_version)
+        .find(|r| r.prompt_version == prompt.prompt_version())
         .copied();
     let others_active: Vec<&LiveRow> = rows
         .iter()
-        .filter(|r| r.is_active && r.prompt_version != prompt.prompt_version)
+        .filter(|r| r.is_active && r.prompt_version != prompt.prompt_version())
         .copied()
         .collect();
 
     let Some(row) = same else {
-        if !prompt.is_active {
+        if !prompt.is_active() {
             // Git turns the prompt off: no version of it stays active.
             changes.extend(others_active.iter().map(|r| deactivate(r, None)));
             return;
@@ -128,8 +128,8 @@ fn reconcile<'a>(
             let fields = created_fields(&new_row);
             changes.push(Change {
                 action: Action::Create,
-                prompt_name: prompt.prompt_name.clone(),
-                prompt_version: prompt.prompt_version.clone(),
+                prompt_name: prompt.prompt_name().to_owned(),
+                prompt_version: prompt.prompt_version().to_owned(),
                 scope: Scope::Production,
                 replaces: Vec::new(),
                 is_active: true,
@@ -151,12 +151,12 @@ fn reconcile<'a>(
             ops.extend(
                 others_active
                     .iter()
-                    .map(|old| retire(old, &prompt.prompt_version)),
+                    .map(|old| retire(old, &prompt.prompt_version())),
             );
             changes.push(Change {
                 action: Action::Replace,
-                prompt_name: prompt.prompt_name.clone(),
-                prompt_version: prompt.prompt_version.clone(),
+                prompt_name: prompt.prompt_name().to_owned(),
+                prompt_version: prompt.prompt_version().to_owned(),
                 scope: Scope::Production,
                 replaces: others_active
                     .iter()
@@ -173,9 +173,9 @@ fn reconcile<'a>(
 
     if let Some(message) = content_change(prompt, row) {
         errors.push(PlanError {
-            prompt_name: prompt.prompt_name.clone(),
-            prompt_version: prompt.prompt_version.clone(),
-            file: display_path(&prompt.origin.file).display().to_string(),
+            prompt_name: prompt.prompt_name().to_owned(),
+            prompt_version: prompt.prompt_version().to_owned(),
+            file: display_path(&prompt.origin().file).display().to_string(),
             message,
         });
         return;
@@ -183,7 +183,7 @@ fn reconcile<'a>(
     modelled.insert(row.id.as_str());
     let (mut patch, mut fields) = mutable_diff(prompt, row);
 
-    if !prompt.is_active {
+    if !prompt.is_active() {
         changes.extend(others_active.iter().map(|r| deactivate(r, None)));
         if row.is_active {
             patch.is_active = Some(false);
@@ -206,7 +206,7 @@ fn reconcile<'a>(
             change.ops.extend(
                 others_active
                     .iter()
-                    .map(|old| retire(old, &prompt.prompt_version)),
+                    .map(|old| retire(old, &prompt.prompt_version())),
             );
             changes.push(change);
             return;
@@ -216,7 +216,7 @@ fn reconcile<'a>(
         changes.extend(
             others_active
                 .iter()
-                .map(|r| deactivate(r, Some(&prompt.prompt_version))),
+                .map(|r| deactivate(r, Some(&prompt.prompt_version()))),
         );
     }
     if !fields.is_empty() {
@@ -227,13 +227,13 @@ fn reconcile<'a>(
 /// What differs in content a version must never change in place: template and schemas.
 fn content_change(prompt: &Prompt, row: &LiveRow) -> Option<String> {
     let mut changed = Vec::new();
-    if prompt.prompt_template != row.prompt_template {
+    if prompt.prompt_template() != row.prompt_template {
         changed.push("prompt_template");
     }
-    if prompt.input_schema != parse_json(row.input_schema.as_deref()) {
+    if prompt.input_schema() != parse_json(row.input_schema.as_deref()).as_ref() {
         changed.push("input_schema");
     }
-    if prompt.output_schema != parse_json(row.output_schema.as_deref()) {
+    if prompt.output_schema() != parse_json(row.output_schema.as_deref()).as_ref() {
         changed.push("output_schema");
     }
     if changed.is_empty() {
@@ -242,7 +242,7 @@ fn content_change(prompt: &Prompt, row: &LiveRow) -> Option<String> {
     Some(format!(
         "{} changed but prompt_version is still `{}`: bump prompt_version",
         changed.join(" and "),
-        prompt.prompt_version
+        prompt.prompt_version()
     ))
 }
 
@@ -255,15 +255,15 @@ fn parse_json(text: Option<&str>) -> Option<Value> {
 fn mutable_diff(prompt: &Prompt, row: &LiveRow) -> (Patch, BTreeMap<String, FieldChange>) {
     let mut patch = Patch::default();
     let mut fields = BTreeMap::new();
-    if row.ai_model.as_deref() != Some(prompt.ai_model.as_str()) || row.lacks_model() {
-        patch.ai_model = Some(prompt.ai_model.clone());
+    if row.ai_model.as_deref() != Some(prompt.ai_model()) || row.lacks_model() {
+        patch.ai_model = Some(prompt.ai_model().to_owned());
         fields.insert(
             "ai_model".to_owned(),
-            field(json!(row.ai_model), json!(prompt.ai_model)),
+            field(json!(row.ai_model), json!(prompt.ai_model())),
         );
     }
     let max_tokens = prompt
-        .max_tokens
+        .max_tokens()
         .map(|n| i64::try_from(n).unwrap_or(i64::MAX));
     if row.max_tokens != max_tokens {
         patch.max_tokens = Some(max_tokens);
@@ -272,35 +272,35 @@ fn mutable_diff(prompt: &Prompt, row: &LiveRow) -> (Patch, BTreeMap<String, Fiel
             field(json!(row.max_tokens), json!(max_tokens)),
         );
     }
-    if row.temperature != prompt.temperature {
-        patch.temperature = Some(prompt.temperature);
+    if row.temperature != prompt.temperature() {
+        patch.temperature = Some(prompt.temperature());
         fields.insert(
             "temperature".to_owned(),
-            field(json!(row.temperature), json!(prompt.temperature)),
+            field(json!(row.temperature), json!(prompt.temperature())),
         );
     }
     for (name, live, desired, slot) in [
         (
             "description",
-            &row.description,
-            &prompt.description,
+            row.description.as_deref(),
+            prompt.description(),
             &mut patch.description,
         ),
         (
             "workflow_step",
-            &row.workflow_step,
-            &prompt.workflow_step,
+            row.workflow_step.as_deref(),
+            prompt.workflow_step(),
             &mut patch.workflow_step,
         ),
         (
             "subsystem",
-            &row.subsystem,
-            &prompt.subsystem,
+            row.subsystem.as_deref(),
+            prompt.subsystem(),
             &mut patch.subsystem,
         ),
     ] {
         if live != desired {
-            *slot = Some(desired.clone());
+            *slot = Some(desired.map(str::to_owned));
             fields.insert(name.to_owned(), field(json!(live), json!(desired)));
         }
     }
@@ -374,19 +374,19 @@ fn backfill(row: &LiveRow, model: &str) -> Change {
 /// The row a prompt from git becomes.
 fn new_row(prompt: &Prompt) -> NewRow {
     NewRow {
-        prompt_name: prompt.prompt_name.clone(),
-        prompt_version: prompt.prompt_version.clone(),
-        prompt_template: prompt.prompt_template.clone(),
-        description: prompt.description.clone(),
-        input_schema: prompt.input_schema.as_ref().map(Value::to_string),
-        output_schema: prompt.output_schema.as_ref().map(Value::to_string),
-        workflow_step: prompt.workflow_step.clone(),
-        subsystem: prompt.subsystem.clone(),
-        ai_model: prompt.ai_model.clone(),
+        prompt_name: prompt.prompt_name().to_owned(),
+        prompt_version: prompt.prompt_version().to_owned(),
+        prompt_template: prompt.prompt_template().to_owned(),
+        description: prompt.description().map(str::to_owned),
+        input_schema: prompt.input_schema().map(Value::to_string),
+        output_schema: prompt.output_schema().map(Value::to_string),
+        workflow_step: prompt.workflow_step().map(str::to_owned),
+        subsystem: prompt.subsystem().map(str::to_owned),
+        ai_model: prompt.ai_model().to_owned(),
         max_tokens: prompt
-            .max_tokens
+            .max_tokens()
             .map(|n| i64::try_from(n).unwrap_or(i64::MAX)),
-        temperature: prompt.temperature,
+        temperature: prompt.temperature(),
         is_active: true,
     }
 }

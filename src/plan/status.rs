@@ -52,7 +52,7 @@ pub fn status(
 
 /// The names git manages and the rows a plan changes, for [`status`].
 pub fn inputs<'a>(prompts: &'a [Prompt], plan: &'a Plan) -> (HashSet<&'a str>, HashSet<&'a str>) {
-    let names = prompts.iter().map(|p| p.prompt_name.as_str()).collect();
+    let names = prompts.iter().map(|p| p.prompt_name()).collect();
     let mut changed: HashSet<&str> = HashSet::new();
     for op in plan.changes.iter().flat_map(|c| &c.ops) {
         if let Op::Update { id, .. } = op {

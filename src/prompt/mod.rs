@@ -1,14 +1,18 @@
 //! The desired state: prompts as git describes them.
 //!
 //! [`Prompt`] is made only by validation (`crate::validate`), so code past it never sees a file
-//! with errors. Field names are the store's column names.
+//! with errors: its fields are private, read through accessors, and its one constructor is
+//! for the validator. Field names are the store's column names.
 
 pub mod raw;
+pub mod schema;
 pub mod source;
 pub mod template;
 
 use std::path::Path;
 use std::sync::Arc;
+
+use raw::RawPrompt;
 
 /// Where a prompt came from, so later stages (plan errors) can point at it.
 #[derive(Clone, Debug, PartialEq)]
@@ -20,17 +24,97 @@ pub struct Origin {
 /// variables declared.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Prompt {
-    pub prompt_name: String,
-    pub prompt_version: String,
-    pub ai_model: String,
-    pub prompt_template: String,
-    pub description: Option<String>,
-    pub workflow_step: Option<String>,
-    pub subsystem: Option<String>,
-    pub max_tokens: Option<u64>,
-    pub temperature: Option<f64>,
-    pub is_active: bool,
-    pub input_schema: Option<serde_json::Value>,
-    pub output_schema: Option<serde_json::Value>,
-    pub origin: Origin,
+    prompt_name: String,
+    prompt_version: String,
+    ai_model: String,
+    prompt_template: String,
+    description: Option<String>,
+    workflow_step: Option<String>,
+    subsystem: Option<String>,
+    max_tokens: Option<u64>,
+    temperature: Option<f64>,
+    is_active: bool,
+    input_schema: Option<serde_json::Value>,
+    output_schema: Option<serde_json::Value>,
+    origin: Origin,
+}
+
+impl Prompt {
+    /// The prompt of a file that passed every check. Only the validator calls this, after the
+    /// schema and every rule found no error; `None` if a required field is absent.
+    pub(crate) fn from_validated(raw: RawPrompt, file: &Arc<Path>) -> Option<Prompt> {
+        Some(Prompt {
+            prompt_name: raw.prompt_name?,
+            prompt_version: raw.prompt_version?,
+            ai_model: raw.ai_model?,
+            prompt_template: raw.prompt_template?,
+            description: raw.description,
+            workflow_step: raw.workflow_step,
+            subsystem: raw.subsystem,
+            max_tokens: raw.max_tokens,
+            temperature: raw.temperature,
+            is_active: raw.is_active.unwrap_or(true),
+            input_schema: raw.input_schema,
+            output_schema: raw.output_schema,
+            origin: Origin {
+                file: Arc::clone(file),
+            },
+        })
+    }
+
+    pub fn prompt_name(&self) -> &str {
+        &self.prompt_name
+    }
+
+    pub fn prompt_version(&self) -> &str {
+        &self.prompt_version
+    }
+
+    /// The model, always in the catalog validation ran against.
+    pub fn ai_model(&self) -> &str {
+        &self.ai_model
+    }
+
+    pub fn prompt_template(&self) -> &str {
+        &self.prompt_template
+    }
+
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+
+    pub fn workflow_step(&self) -> Option<&str> {
+        self.workflow_step.as_deref()
+    }
+
+    pub fn subsystem(&self) -> Option<&str> {
+        self.subsystem.as_deref()
+    }
+
+    /// At most the model's maximum output.
+    pub fn max_tokens(&self) -> Option<u64> {
+        self.max_tokens
+    }
+
+    pub fn temperature(&self) -> Option<f64> {
+        self.temperature
+    }
+
+    /// `is_active` as written, `true` where the file leaves it out.
+    pub fn is_active(&self) -> bool {
+        self.is_active
+    }
+
+    /// A valid JSON Schema declaring every variable of the template.
+    pub fn input_schema(&self) -> Option<&serde_json::Value> {
+        self.input_schema.as_ref()
+    }
+
+    pub fn output_schema(&self) -> Option<&serde_json::Value> {
+        self.output_schema.as_ref()
+    }
+
+    pub fn origin(&self) -> &Origin {
+        &self.origin
+    }
 }

@@ -17,9 +17,9 @@ use serde_json::Value as Json;
 
 use crate::catalog::Catalog;
 use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::prompt::Prompt;
 use crate::prompt::raw::RawPrompt;
 use crate::prompt::source::{self, SourceFile};
-use crate::prompt::{Origin, Prompt};
 use crate::yaml::{self, Node, Span, Value, YamlErrorKind};
 
 pub use schema::PromptSchema;
@@ -99,14 +99,33 @@ impl<'a> Validator<'a> {
         let duplicated = duplicate_names(&names, &mut sources);
         diagnostics.extend(duplicated.iter().cloned());
         let duplicate_files: Vec<&Arc<Path>> = duplicated.iter().map(|d| &d.file).collect();
-        prompts.retain(|p| !duplicate_files.contains(&&p.origin.file));
-        prompts.sort_by(|a, b| a.prompt_name.cmp(&b.prompt_name));
+        prompts.retain(|p| !duplicate_files.contains(&&p.origin().file));
+        prompts.sort_by(|a, b| a.prompt_name().cmp(b.prompt_name()));
         Validation {
             prompts,
             diagnostics,
             sources,
             files: paths.len(),
         }
+    }
+
+    /// Validate one prompt given as text, as if read from `path`: the prompt, or every
+    /// problem found (warnings alone do not fail it). For prompts made in memory, by tests and
+    /// fuzzing, through the same checks as files on disk.
+    pub fn validate_text(&self, path: &Path, text: &str) -> Result<Prompt, Vec<Diagnostic>> {
+        let source = SourceFile {
+            path: Arc::from(path),
+            text: Arc::from(text),
+        };
+        let mut outcome = FileOutcome {
+            path: Arc::clone(&source.path),
+            diagnostics: Vec::new(),
+            source: None,
+            prompt: None,
+            name: None,
+        };
+        self.check_source(&source, &mut outcome);
+        outcome.prompt.ok_or(outcome.diagnostics)
     }
 
     fn check_file(&self, path: &Arc<Path>) -> FileOutcome {
@@ -136,7 +155,7 @@ impl<'a> Validator<'a> {
     fn check_source(&self, source: &SourceFile, outcome: &mut FileOutcome) {
         if let Some(raw) = self.check_clean(source) {
             outcome.name = raw.prompt_name.clone();
-            outcome.prompt = into_prompt(raw, &source.path);
+            outcome.prompt = Prompt::from_validated(raw, &source.path);
             return;
         }
         self.check_with_spans(source, outcome);
@@ -241,7 +260,7 @@ impl<'a> Validator<'a> {
             .iter()
             .all(|d| d.severity != crate::diag::Severity::Error)
         {
-            outcome.prompt = into_prompt(raw, file);
+            outcome.prompt = Prompt::from_validated(raw, file);
         }
     }
 }
@@ -364,24 +383,4 @@ fn duplicate_names(
         }
     }
     out
-}
-
-fn into_prompt(raw: RawPrompt, file: &Arc<Path>) -> Option<Prompt> {
-    Some(Prompt {
-        prompt_name: raw.prompt_name?,
-        prompt_version: raw.prompt_version?,
-        ai_model: raw.ai_model?,
-        prompt_template: raw.prompt_template?,
-        description: raw.description,
-        workflow_step: raw.workflow_step,
-        subsystem: raw.subsystem,
-        max_tokens: raw.max_tokens,
-        temperature: raw.temperature,
-        is_active: raw.is_active.unwrap_or(true),
-        input_schema: raw.input_schema,
-        output_schema: raw.output_schema,
-        origin: Origin {
-            file: Arc::clone(file),
-        },
-    })
 }

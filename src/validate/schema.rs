@@ -25,7 +25,7 @@ pub struct PromptSchema {
 
 impl PromptSchema {
     pub fn new(catalog: &Catalog) -> PromptSchema {
-        let schema = crate::schemas::prompt_schema(catalog);
+        let schema = crate::prompt::schema::prompt_schema(catalog);
         let fields = schema["properties"]
             .as_object()
             .map(|p| p.keys().cloned().collect())

@@ -2,13 +2,14 @@
 //! planning again yields no changes, and no row that existed before is gone.
 
 use std::path::Path;
-use std::sync::Arc;
 
+use promptctl::catalog::Catalog;
 use promptctl::plan::{DiffOptions, diff};
-use promptctl::prompt::{Origin, Prompt};
+use promptctl::prompt::Prompt;
 use promptctl::store::export::Restore;
 use promptctl::store::sqlite::SqliteStore;
 use promptctl::store::{LiveRow, Scope, Store};
+use promptctl::validate::Validator;
 use proptest::prelude::*;
 
 const NAMES: [&str; 4] = ["alpha", "beta", "gamma", "delta"];
@@ -22,7 +23,7 @@ const MODELS: [&str; 3] = [
 /// A version's content is a function of name and version, as it is when versions are bumped
 /// on every content change; the plan would otherwise (rightly) refuse.
 fn template(name: &str, version: &str) -> String {
-    format!("Prompt {name} at {version}: {{{{topic}}}}")
+    format!("Prompt {name} at {version}.")
 }
 
 #[derive(Clone, Debug)]
@@ -105,24 +106,26 @@ fn live_state() -> impl Strategy<Value = Vec<Row>> {
     })
 }
 
+/// Git's prompts, written as files would be and made through validation.
 fn prompts(git: &[GitPrompt]) -> Vec<Prompt> {
+    let catalog = Catalog::builtin();
+    let validator = Validator::new(&catalog, "openai/gpt-5");
     git.iter()
-        .map(|p| Prompt {
-            prompt_name: NAMES[p.name].to_owned(),
-            prompt_version: VERSIONS[p.version].to_owned(),
-            ai_model: MODELS[p.model].to_owned(),
-            prompt_template: template(NAMES[p.name], VERSIONS[p.version]),
-            description: None,
-            workflow_step: None,
-            subsystem: Some("s".to_owned()),
-            max_tokens: p.max_tokens,
-            temperature: None,
-            is_active: p.active,
-            input_schema: None,
-            output_schema: None,
-            origin: Origin {
-                file: Arc::from(Path::new("prompts/x.yaml")),
-            },
+        .map(|p| {
+            let mut text = format!(
+                "prompt_name: {}\nprompt_version: {}\nai_model: {}\nsubsystem: s\nis_active: {}\nprompt_template: \"{}\"\n",
+                NAMES[p.name],
+                VERSIONS[p.version],
+                MODELS[p.model],
+                p.active,
+                template(NAMES[p.name], VERSIONS[p.version])
+            );
+            if let Some(max_tokens) = p.max_tokens {
+                text.push_str(&format!("max_tokens: {max_tokens}\n"));
+            }
+            validator
+                .validate_text(Path::new("prompts/x.yaml"), &text)
+                .unwrap_or_else(|problems| panic!("{text}\n{problems:#?}"))
         })
         .collect()
 }
@@ -200,20 +203,17 @@ async fn converges(git: Vec<GitPrompt>, live: Vec<Row>) -> Result<(), TestCaseEr
         );
     }
     prop_assert!(after.rows.iter().all(|r| !r.lacks_model()));
-    for prompt in desired.iter().filter(|p| p.is_active) {
+    for prompt in desired.iter().filter(|p| p.is_active()) {
         let active: Vec<&LiveRow> = after
             .rows
             .iter()
             .filter(|r| {
-                r.scope == Scope::Production && r.prompt_name == prompt.prompt_name && r.is_active
+                r.scope == Scope::Production && r.prompt_name == prompt.prompt_name() && r.is_active
             })
             .collect();
         prop_assert_eq!(active.len(), 1);
-        prop_assert_eq!(&active[0].prompt_version, &prompt.prompt_version);
-        prop_assert_eq!(
-            active[0].ai_model.as_deref(),
-            Some(prompt.ai_model.as_str())
-        );
+        prop_assert_eq!(active[0].prompt_version.as_str(), prompt.prompt_version());
+        prop_assert_eq!(active[0].ai_model.as_deref(), Some(prompt.ai_model()));
     }
     Ok(())
 }

@@ -20,35 +20,35 @@ pub fn legacy_export() -> Value {
     assert_eq!(prompts.len(), 9);
     let mut rows = Vec::new();
     for (index, prompt) in prompts.iter().enumerate() {
-        let schema = |s: &Option<Value>| s.as_ref().map(Value::to_string);
+        let schema = |s: Option<&Value>| s.map(Value::to_string);
         rows.push(json!({
-            "prompt_name": prompt.prompt_name,
-            "prompt_version": prompt.prompt_version,
-            "prompt_template": prompt.prompt_template,
-            "description": prompt.description,
-            "input_schema": schema(&prompt.input_schema),
-            "output_schema": schema(&prompt.output_schema),
-            "workflow_step": prompt.workflow_step,
-            "subsystem": prompt.subsystem,
+            "prompt_name": prompt.prompt_name(),
+            "prompt_version": prompt.prompt_version(),
+            "prompt_template": prompt.prompt_template(),
+            "description": prompt.description(),
+            "input_schema": schema(prompt.input_schema()),
+            "output_schema": schema(prompt.output_schema()),
+            "workflow_step": prompt.workflow_step(),
+            "subsystem": prompt.subsystem(),
             "ai_model": if index < 5 { Value::Null } else { json!("openai/gpt-4o-mini") },
-            "max_tokens": prompt.max_tokens,
+            "max_tokens": prompt.max_tokens(),
             "is_active": true,
             "created_at": 1_729_600_000_000_i64 + index as i64,
         }));
         rows.push(json!({
-            "prompt_name": prompt.prompt_name,
+            "prompt_name": prompt.prompt_name(),
             "prompt_version": "v0.9.0",
             "prompt_template": "An older template.",
             "is_active": false,
             "created_at": 1_720_000_000_000_i64,
             "replaced_at": 1_729_600_000_000_i64,
-            "replaced_by": prompt.prompt_version,
+            "replaced_by": prompt.prompt_version(),
         }));
         if index < 3 {
             rows.push(json!({
-                "prompt_name": prompt.prompt_name,
-                "prompt_version": prompt.prompt_version,
-                "prompt_template": format!("{} (being edited)", prompt.prompt_template),
+                "prompt_name": prompt.prompt_name(),
+                "prompt_version": prompt.prompt_version(),
+                "prompt_template": format!("{} (being edited)", prompt.prompt_template()),
                 "scope": "developer",
                 "developer_session_id": format!("session-{index}"),
                 "expires_at": 1_900_000_000_000_i64,
