@@ -25,18 +25,22 @@ pub mod commands;
 pub mod diag;
 pub mod error;
 pub mod fsutil;
+pub mod glob;
 pub mod import;
+pub mod ops;
 pub mod plan;
 pub mod printer;
 pub mod prompt;
 pub mod rewrite;
 pub mod schemas;
+pub mod secret;
 pub mod server;
 pub mod settings;
 pub mod store;
 pub mod suggest;
 pub mod table;
 pub mod time;
+pub mod usage;
 pub mod validate;
 pub mod yaml;
 
@@ -44,7 +48,12 @@ use error::ExitStatus;
 
 /// Run a parsed command line to its exit status. Errors are printed here, once.
 pub fn run(cli: cli::Cli) -> ExitStatus {
-    let printer = printer::Printer::new(cli.global.color, cli.global.quiet);
+    let color = match cli.global.color {
+        cli::ColorChoice::Auto => anstream::ColorChoice::Auto,
+        cli::ColorChoice::Always => anstream::ColorChoice::Always,
+        cli::ColorChoice::Never => anstream::ColorChoice::Never,
+    };
+    let printer = printer::Printer::new(color, cli.global.quiet);
     match commands::dispatch(&cli, &printer) {
         Ok(status) => status,
         Err(error) => {

@@ -6,8 +6,6 @@
 
 use std::io::Write;
 
-use crate::cli::ColorChoice;
-
 /// Writes command output to the right stream.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Printer {
@@ -15,13 +13,9 @@ pub struct Printer {
 }
 
 impl Printer {
-    pub fn new(color: ColorChoice, quiet: bool) -> Printer {
-        let choice = match color {
-            ColorChoice::Auto => anstream::ColorChoice::Auto,
-            ColorChoice::Always => anstream::ColorChoice::Always,
-            ColorChoice::Never => anstream::ColorChoice::Never,
-        };
-        choice.write_global();
+    /// A printer for the whole process: `color` is decided here, once, for every stream.
+    pub fn new(color: anstream::ColorChoice, quiet: bool) -> Printer {
+        color.write_global();
         Printer { quiet }
     }
 

@@ -25,10 +25,7 @@ pub fn documents(catalog: &Catalog) -> Vec<SchemaDocument> {
             "plan.schema.json",
             schema_of::<crate::plan::file::SavedPlan>(),
         ),
-        (
-            "usage.schema.json",
-            schema_of::<crate::plan::cost::UsageFile>(),
-        ),
+        ("usage.schema.json", schema_of::<crate::usage::UsageFile>()),
         ("openapi.json", crate::server::openapi::document()),
     ]
     .into_iter()

@@ -8,7 +8,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Catalog, CatalogError};
+use crate::secret::Secret;
 use crate::suggest::did_you_mean;
+use crate::usage::{UsageError, UsageFile};
 use crate::yaml;
 
 /// The config file's name, looked for in the working directory and its parents.
@@ -77,10 +79,14 @@ pub struct Settings {
     pub default_model: String,
     /// Fallback model; always in the catalog.
     pub fallback_model: String,
-    /// usage.yaml for cost estimates, if configured.
+    /// usage.yaml for cost estimates, if configured (read by [`Settings::load_usage`], only
+    /// by the commands that show a cost).
     pub usage_path: Option<PathBuf>,
     /// The store to plan and apply against.
     pub store: StoreTarget,
+    /// Who the audit log records: `PROMPTCTL_ACTOR`, else the login name (`USER`,
+    /// `USERNAME`), else `unknown`.
+    pub actor: String,
 }
 
 /// Which store, and how to authenticate to it.
@@ -89,7 +95,7 @@ pub struct StoreTarget {
     /// `sqlite:PATH`, `postgres://…` or `http(s)://…`.
     pub url: String,
     /// Bearer token for an HTTP store (never printed).
-    pub token: Option<String>,
+    pub token: Option<Secret>,
 }
 
 /// Why settings could not be resolved.
@@ -177,7 +183,12 @@ impl Settings {
             &catalog,
         )?;
         let store = resolve_store(overrides, env, &config, &root)?;
+        let actor = ["PROMPTCTL_ACTOR", "USER", "USERNAME"]
+            .iter()
+            .find_map(|name| env(name).filter(|v| !v.trim().is_empty()))
+            .unwrap_or_else(|| "unknown".to_owned());
         Ok(Settings {
+            actor,
             store,
             prompts_dir: root.join(config.prompts_dir.as_deref().unwrap_or("prompts")),
             usage_path: config
@@ -192,6 +203,14 @@ impl Settings {
             default_model,
             fallback_model,
         })
+    }
+}
+
+impl Settings {
+    /// usage.yaml, where configured: for the commands that show a cost (`list` has no use
+    /// for it, and must not fail on a bad file).
+    pub fn load_usage(&self) -> Result<Option<UsageFile>, UsageError> {
+        self.usage_path.as_deref().map(UsageFile::load).transpose()
     }
 }
 
@@ -244,7 +263,8 @@ fn resolve_store(
         .and_then(|e| e.token_env.as_deref())
         .and_then(env)
         .or_else(|| env("PROMPTCTL_TOKEN"))
-        .filter(|t| !t.trim().is_empty());
+        .filter(|t| !t.trim().is_empty())
+        .map(Secret::new);
     let url = if let Some(url) = &overrides.store {
         url.clone()
     } else if let Some(environment) = named {
@@ -340,6 +360,22 @@ mod tests {
             error.contains("did you mean one of `openai/gpt-5`"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn debug_never_prints_the_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = Settings::resolve(
+            &Overrides::default(),
+            &|name| (name == "PROMPTCTL_TOKEN").then(|| "pct_secret_value".to_owned()),
+            dir.path(),
+        )
+        .unwrap();
+        assert_eq!(
+            settings.store.token.as_ref().map(Secret::expose),
+            Some("pct_secret_value")
+        );
+        assert!(!format!("{settings:?}").contains("pct_secret_value"));
     }
 
     #[test]

@@ -7,7 +7,8 @@ use anyhow::Context;
 use crate::apply::ApplyReport;
 use crate::cli::ApplyArgs;
 use crate::error::ExitStatus;
-use crate::plan::{self, Plan, render};
+use crate::ops::plan::Planned;
+use crate::plan::{self, Plan, cost, render};
 use crate::printer::{BOLD, GREEN, Printer, paint};
 use crate::settings::Settings;
 
@@ -19,20 +20,31 @@ pub(super) fn run(
     args: &ApplyArgs,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let runtime = super::runtime()?;
+    let runtime = crate::ops::runtime()?;
     let (plan, store) = match &args.plan_file {
         // A saved plan is the approval, as in Terraform.
         Some(path) => {
+            refuse_scope_with_saved_plan(args)?;
             let text = fs_err::read_to_string(path)?;
             let plan = plan::file::read(&text)
                 .with_context(|| format!("cannot apply {}", path.display()))?;
-            let store = runtime.block_on(super::open_store(settings))?;
+            let store = runtime.block_on(crate::ops::open_store(settings))?;
             (plan, store)
         }
         None => {
-            let super::Planned { plan, store, .. } =
-                super::make_plan(&runtime, settings, printer, &args.scope)?.with_cost(settings)?;
-            printer.data(&render::text(&plan))?;
+            let usage = settings.load_usage()?;
+            let Planned {
+                plan,
+                prompts,
+                snapshot,
+                store,
+                warnings,
+            } = crate::ops::plan::plan(&runtime, settings, &super::plan::options(&args.scope))
+                .map_err(|e| super::failure(e, printer, "applying"))?;
+            super::show_diagnostics(warnings, printer);
+            let cost = usage
+                .map(|usage| cost::estimate(&plan, &usage, &settings.catalog, &prompts, &snapshot));
+            printer.data(&render::text(&plan, cost.as_ref()))?;
             if !plan.errors.is_empty() {
                 anyhow::bail!("the plan has errors and cannot be applied");
             }
@@ -46,12 +58,37 @@ pub(super) fn run(
             (plan, store)
         }
     };
-    let report = runtime.block_on(apply_with_progress(&plan, store.as_ref(), printer))?;
+    let report = runtime.block_on(apply_with_progress(
+        &plan,
+        store.as_ref(),
+        &settings.actor,
+        printer,
+    ))?;
     printer.data(&paint(GREEN.bold(), &complete(&report)))?;
     if let Some(left) = report.rows_without_model {
         printer.data(&paint(BOLD, &format!("Rows without ai_model: {left}")))?;
     }
     Ok(ExitStatus::Success)
+}
+
+/// A saved plan is applied exactly as it was saved: options that shape a new plan would be
+/// silently ignored, so they are refused.
+fn refuse_scope_with_saved_plan(args: &ApplyArgs) -> anyhow::Result<()> {
+    let mut given = Vec::new();
+    if !args.scope.targets.is_empty() {
+        given.push("--target");
+    }
+    if args.scope.prune {
+        given.push("--prune");
+    }
+    if given.is_empty() {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "{} cannot be used with a saved plan, which is applied exactly as it was saved; pass {} to `promptctl plan --out FILE` instead",
+        given.join(" and "),
+        if given.len() == 1 { "it" } else { "them" }
+    )
 }
 
 /// Terraform's question; only `yes` goes on.
@@ -70,6 +107,7 @@ fn confirm(printer: &Printer) -> anyhow::Result<bool> {
 async fn apply_with_progress(
     plan: &Plan,
     store: &dyn crate::store::Store,
+    actor: &str,
     printer: &Printer,
 ) -> anyhow::Result<ApplyReport> {
     let ops: usize = plan.changes.iter().map(|c| c.ops.len()).sum();
@@ -85,7 +123,7 @@ async fn apply_with_progress(
     };
     let progress =
         |done: usize, _total: usize| bar.set_position(u64::try_from(done).unwrap_or(u64::MAX));
-    let report = crate::apply::apply(plan, store, &super::actor(), &progress).await;
+    let report = crate::apply::apply(plan, store, actor, &progress).await;
     bar.finish_and_clear();
     Ok(report?)
 }

@@ -2,6 +2,7 @@
 
 use crate::cli::{DataFormat, HistoryArgs};
 use crate::error::ExitStatus;
+use crate::ops::store::HistoryOptions;
 use crate::printer::Printer;
 use crate::settings::Settings;
 use crate::table::Table;
@@ -12,10 +13,15 @@ pub(super) fn run(
     args: &HistoryArgs,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let entries = super::block_on(async {
-        let store = super::open_store(settings).await?;
-        anyhow::Ok(store.history(args.name.as_deref(), args.limit).await?)
-    })??;
+    let runtime = crate::ops::runtime()?;
+    let entries = crate::ops::store::history(
+        &runtime,
+        settings,
+        &HistoryOptions {
+            name: args.name.clone(),
+            limit: args.limit,
+        },
+    )?;
     match args.format {
         DataFormat::Json => printer.data(&serde_json::to_string_pretty(&entries)?)?,
         DataFormat::Text => {

@@ -2,9 +2,10 @@
 
 use serde::Serialize;
 
-use crate::cli::{DataFormat, ListArgs, PlanScope};
+use crate::cli::{DataFormat, ListArgs};
 use crate::error::ExitStatus;
-use crate::plan::status::{self, RowStatus};
+use crate::ops::list::{GitState, ListOptions};
+use crate::plan::status::RowStatus;
 use crate::printer::Printer;
 use crate::settings::Settings;
 use crate::store::LiveRow;
@@ -23,27 +24,17 @@ pub(super) fn run(
     args: &ListArgs,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let scope = PlanScope {
-        targets: Vec::new(),
-        prune: false,
-    };
-    let runtime = super::runtime()?;
-    let super::Planned {
-        plan,
-        prompts,
-        snapshot,
-        ..
-    } = super::make_plan(&runtime, settings, printer, &scope)?;
-    let (names, changed) = status::inputs(&prompts, &plan);
-    let rows: Vec<(&LiveRow, RowStatus)> = snapshot
-        .rows
-        .iter()
-        .filter(|row| args.all || row.is_active)
-        .map(|row| (row, status::status(row, &names, &changed)))
-        .collect();
+    let runtime = crate::ops::runtime()?;
+    let listing = crate::ops::list::list(&runtime, settings, ListOptions { all: args.all })?;
+    if let GitState::NotRead { reason } = &listing.git {
+        printer.status(&format!(
+            "note: git was not read ({reason}), so STATUS shows only what the store knows"
+        ));
+    }
     match args.format {
         DataFormat::Json => {
-            let listed: Vec<ListedRowV1<'_>> = rows
+            let listed: Vec<ListedRowV1<'_>> = listing
+                .rows
                 .iter()
                 .map(|(row, status)| ListedRowV1 {
                     row,
@@ -60,7 +51,7 @@ pub(super) fn run(
                 header.push("ACTIVE");
             }
             let mut table = Table::new(header);
-            for (row, status) in &rows {
+            for (row, status) in &listing.rows {
                 let model = row
                     .ai_model
                     .as_deref()
@@ -91,9 +82,11 @@ pub(super) fn run(
                 table.row(cells);
             }
             printer.data(&table.render())?;
-            let hidden = snapshot.rows.len() - rows.len();
-            if hidden > 0 {
-                printer.status(&format!("{hidden} inactive rows hidden; --all shows them"));
+            if listing.hidden > 0 {
+                printer.status(&format!(
+                    "{} inactive rows hidden; --all shows them",
+                    listing.hidden
+                ));
             }
         }
     }

@@ -1,8 +1,10 @@
 //! `promptctl plan`
 
-use crate::cli::{PlanArgs, PlanFormat};
+use crate::cli::{PlanArgs, PlanFormat, PlanScope};
 use crate::diag::display_path;
 use crate::error::ExitStatus;
+use crate::ops::plan::{PlanOptions, Planned};
+use crate::plan::cost::{self, PlanCost};
 use crate::plan::{self, render};
 use crate::printer::Printer;
 use crate::settings::Settings;
@@ -12,14 +14,23 @@ pub(super) fn run(
     args: &PlanArgs,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let runtime = super::runtime()?;
-    let plan = super::make_plan(&runtime, settings, printer, &args.scope)?
-        .with_cost(settings)?
-        .plan;
+    let usage = settings.load_usage()?;
+    let runtime = crate::ops::runtime()?;
+    let Planned {
+        plan,
+        prompts,
+        snapshot,
+        warnings,
+        ..
+    } = crate::ops::plan::plan(&runtime, settings, &options(&args.scope))
+        .map_err(|e| super::failure(e, printer, "planning"))?;
+    super::show_diagnostics(warnings, printer);
+    let cost =
+        usage.map(|usage| cost::estimate(&plan, &usage, &settings.catalog, &prompts, &snapshot));
     printer.data(&match args.format {
-        PlanFormat::Text => render::text(&plan),
-        PlanFormat::Json => render::json(&plan),
-        PlanFormat::Markdown => render::markdown(&plan),
+        PlanFormat::Text => render::text(&plan, cost.as_ref()),
+        PlanFormat::Json => render::json(&plan, cost.as_ref()),
+        PlanFormat::Markdown => render::markdown(&plan, cost.as_ref()),
     })?;
     if !plan.errors.is_empty() {
         anyhow::bail!(
@@ -33,16 +44,7 @@ pub(super) fn run(
         );
     }
     if let Some(limit) = args.max_cost_increase {
-        let increase = plan.cost.as_ref().and_then(crate::plan::cost::Cost::change);
-        match increase {
-            Some(increase) if increase > limit => anyhow::bail!(
-                "the plan raises the monthly cost by ${increase:.2}, over the limit of ${limit:.2} (--max-cost-increase); nothing was saved"
-            ),
-            None if plan.has_changes() => anyhow::bail!(
-                "--max-cost-increase needs usage.yaml covering the changed prompts (set `usage:` in promptctl.yaml); nothing was saved"
-            ),
-            _ => {}
-        }
+        check_cost(&plan, cost.as_ref(), limit)?;
     }
     if let Some(out) = &args.out {
         crate::fsutil::write_atomic(
@@ -63,4 +65,25 @@ pub(super) fn run(
     } else {
         ExitStatus::Success
     })
+}
+
+/// What `--target` and `--prune` ask for.
+pub(super) fn options(scope: &PlanScope) -> PlanOptions {
+    PlanOptions {
+        targets: scope.targets.clone(),
+        prune: scope.prune,
+    }
+}
+
+/// `--max-cost-increase`: a guardrail for CI.
+fn check_cost(plan: &plan::Plan, cost: Option<&PlanCost>, limit: f64) -> anyhow::Result<()> {
+    match cost.and_then(|c| c.total).and_then(|total| total.change()) {
+        Some(increase) if increase > limit => anyhow::bail!(
+            "the plan raises the monthly cost by ${increase:.2}, over the limit of ${limit:.2} (--max-cost-increase); nothing was saved"
+        ),
+        None if plan.has_changes() => anyhow::bail!(
+            "--max-cost-increase needs usage.yaml covering the changed prompts (set `usage:` in promptctl.yaml); nothing was saved"
+        ),
+        _ => Ok(()),
+    }
 }

@@ -1,80 +1,57 @@
 //! `promptctl store export` and `promptctl store restore`
 
-use anyhow::Context;
-
 use crate::cli::StoreCommand;
 use crate::diag::display_path;
 use crate::error::ExitStatus;
+use crate::ops::store::RestoreOptions;
 use crate::printer::Printer;
 use crate::settings::Settings;
-use crate::store::{export, now_ms};
+use crate::store::export;
 
 pub(super) fn run(
     settings: &Settings,
     command: &StoreCommand,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    super::block_on(async {
-        let store = super::open_store(settings).await?;
-        match command {
-            StoreCommand::Export { out } => {
-                let snapshot = store.snapshot().await?;
-                let text = export::write(&snapshot);
-                match out {
-                    Some(path) => {
-                        crate::fsutil::write_atomic(path, text.as_bytes())?;
-                        printer.status(&format!(
-                            "Exported {} rows (revision {}) to {}",
-                            snapshot.rows.len(),
-                            snapshot.revision,
-                            display_path(path).display()
-                        ));
-                    }
-                    None => printer.data(&text)?,
+    let runtime = crate::ops::runtime()?;
+    match command {
+        StoreCommand::Export { out } => {
+            let snapshot = crate::ops::store::export(&runtime, settings)?;
+            let text = export::write(&snapshot);
+            match out {
+                Some(path) => {
+                    crate::fsutil::write_atomic(path, text.as_bytes())?;
+                    printer.status(&format!(
+                        "Exported {} rows (revision {}) to {}",
+                        snapshot.rows.len(),
+                        snapshot.revision,
+                        display_path(path).display()
+                    ));
                 }
-            }
-            StoreCommand::Restore { file, force } => {
-                let text = fs_err::read_to_string(file)?;
-                let restore = export::read(&text, now_ms())
-                    .with_context(|| format!("cannot restore {}", file.display()))?;
-                if *force {
-                    // Nothing is lost: the rows a forced restore replaces are saved first.
-                    let snapshot = store.snapshot().await?;
-                    if !snapshot.rows.is_empty() {
-                        let backup =
-                            settings
-                                .root
-                                .join(".promptctl")
-                                .join("backups")
-                                .join(format!(
-                                    "before-restore-{}-r{}-{}.json",
-                                    snapshot.store_id,
-                                    snapshot.revision,
-                                    now_ms()
-                                ));
-                        fs_err::create_dir_all(backup.parent().unwrap_or(&settings.root))?;
-                        crate::fsutil::write_atomic(&backup, export::write(&snapshot).as_bytes())?;
-                        printer.status(&format!(
-                            "Backed up the {} rows being replaced to {}",
-                            snapshot.rows.len(),
-                            display_path(&backup).display()
-                        ));
-                    }
-                }
-                let revision = store.restore(&restore, &super::actor(), *force).await?;
-                let without_model = restore.rows.iter().filter(|r| r.lacks_model()).count();
-                printer.status(&format!(
-                    "Restored {} rows into {} (revision {revision}); {without_model} without ai_model",
-                    restore.rows.len(),
-                    store.location()
-                ));
-                if without_model > 0 {
-                    printer.hint(
-                        "`promptctl plan` shows the backfill that gives them the default model",
-                    );
-                }
+                None => printer.data(&text)?,
             }
         }
-        anyhow::Ok(ExitStatus::Success)
-    })?
+        StoreCommand::Restore { file, force } => {
+            let options = RestoreOptions {
+                file: file.clone(),
+                force: *force,
+            };
+            let report = crate::ops::store::restore(&runtime, settings, &options)?;
+            if let Some((path, rows)) = &report.backup {
+                printer.status(&format!(
+                    "Backed up the {rows} rows being replaced to {}",
+                    display_path(path).display()
+                ));
+            }
+            printer.status(&format!(
+                "Restored {} rows into {} (revision {}); {} without ai_model",
+                report.rows, report.store, report.revision, report.without_model
+            ));
+            if report.without_model > 0 {
+                printer
+                    .hint("`promptctl plan` shows the backfill that gives them the default model");
+            }
+        }
+    }
+    Ok(ExitStatus::Success)
 }

@@ -5,25 +5,19 @@ use crate::diag::{Severity, render};
 use crate::error::ExitStatus;
 use crate::printer::Printer;
 use crate::settings::Settings;
-use crate::validate::{Validation, Validator};
+use crate::validate::Validation;
 
 pub(super) fn run(
     settings: &Settings,
     args: &ValidateArgs,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let roots = if args.paths.is_empty() {
-        vec![settings.prompts_dir.clone()]
-    } else {
-        args.paths.clone()
-    };
-    let validator = Validator::new(&settings.catalog, &settings.default_model);
     let Validation {
         prompts,
         diagnostics,
         sources,
         files,
-    } = validator.validate_paths(&roots);
+    } = crate::ops::validate(settings, &args.paths);
     let failed = diagnostics.has_errors();
     let (errors, warnings) = (
         diagnostics.count(Severity::Error),

@@ -1,50 +1,21 @@
-//! Monthly cost before and after a plan, from `usage.yaml` and the catalog's prices.
+//! Monthly cost before and after a plan, from `usage.yaml` and the catalog's prices: a pure
+//! function of the plan, the catalog and usage, returned beside the plan, never stored in it.
 //!
 //! Display only: cost never changes what apply does.
 
 use std::collections::HashMap;
-use std::path::Path;
 
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{Action, Plan};
 use crate::catalog::Catalog;
 use crate::prompt::Prompt;
 use crate::store::{Scope, Snapshot};
-use crate::yaml;
-
-/// `usage.yaml`: how much each prompt is used.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(title = "promptctl usage (usage.yaml)")]
-pub struct UsageFile {
-    /// Entries, first match wins.
-    pub usage: Vec<UsageEntry>,
-}
-
-/// The usage of the prompts an entry matches (by name glob and/or subsystem; both must match).
-#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UsageEntry {
-    /// `prompt_name`, `*` globs allowed.
-    pub prompt: Option<String>,
-    /// `subsystem`.
-    pub subsystem: Option<String>,
-    /// Requests per month, for each matching prompt.
-    #[schemars(range(min = 0.0))]
-    pub requests_per_month: f64,
-    /// Average input tokens per request.
-    #[schemars(range(min = 0.0))]
-    pub input_tokens: f64,
-    /// Average output tokens per request.
-    #[schemars(range(min = 0.0))]
-    pub output_tokens: f64,
-}
+use crate::usage::{UsageEntry, UsageFile};
 
 /// Monthly cost in USD, before and after; `None` where unknown (no model, or not in the
 /// catalog).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Cost {
     pub monthly_before_usd: Option<f64>,
     pub monthly_after_usd: Option<f64>,
@@ -57,49 +28,19 @@ impl Cost {
     }
 }
 
-/// Why usage.yaml cannot be read.
-#[derive(Debug, thiserror::Error)]
-pub enum UsageError {
-    #[error(transparent)]
-    File(#[from] yaml::FileError),
-    #[error("{path}: entry {index}: {message}")]
-    Invalid {
-        path: String,
-        index: usize,
-        message: String,
-    },
+/// The cost of a plan: of each change (index for index with `Plan::changes`; `None` where
+/// usage does not cover the prompt) and of every active prompt usage covers.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PlanCost {
+    pub changes: Vec<Option<Cost>>,
+    /// `None` when usage covers no prompt.
+    pub total: Option<Cost>,
 }
 
-impl UsageFile {
-    pub fn load(path: &Path) -> Result<UsageFile, UsageError> {
-        let display = path.display().to_string();
-        let file: UsageFile = yaml::load_file(path)?;
-        for (index, entry) in file.usage.iter().enumerate() {
-            let numbers = [
-                entry.requests_per_month,
-                entry.input_tokens,
-                entry.output_tokens,
-            ];
-            if numbers.iter().any(|n| !n.is_finite() || *n < 0.0) {
-                return Err(UsageError::Invalid {
-                    path: display,
-                    index: index + 1,
-                    message: "requests and tokens must be zero or more".to_owned(),
-                });
-            }
-        }
-        Ok(file)
-    }
-
-    /// The first entry matching a prompt.
-    fn entry(&self, name: &str, subsystem: Option<&str>) -> Option<&UsageEntry> {
-        self.usage.iter().find(|e| {
-            e.prompt
-                .as_deref()
-                .is_none_or(|p| crate::rewrite::glob(p, name))
-                && e.subsystem.as_deref().is_none_or(|s| Some(s) == subsystem)
-                && (e.prompt.is_some() || e.subsystem.is_some())
-        })
+impl PlanCost {
+    /// The cost of change `index`, if known.
+    pub fn of_change(&self, index: usize) -> Option<&Cost> {
+        self.changes.get(index).and_then(Option::as_ref)
     }
 }
 
@@ -109,16 +50,15 @@ fn monthly(usage: &UsageEntry, catalog: &Catalog, model: Option<&str>) -> Option
     Some(usage.requests_per_month * model.cost_usd(usage.input_tokens, usage.output_tokens))
 }
 
-/// Put monthly costs on every change about an active production prompt that usage covers,
-/// and on the plan: the active production prompts now (the live store) and after the plan
-/// (git).
-pub fn annotate(
-    plan: &mut Plan,
+/// The cost of every change about an active production prompt that usage covers, and of the
+/// active production prompts now (the live store) and after the plan (git).
+pub fn estimate(
+    plan: &Plan,
     usage: &UsageFile,
     catalog: &Catalog,
     prompts: &[Prompt],
     snapshot: &Snapshot,
-) {
+) -> PlanCost {
     let live: HashMap<&str, Option<&str>> = snapshot
         .rows
         .iter()
@@ -135,43 +75,39 @@ pub fn annotate(
                 .map(|r| (r.prompt_name.as_str(), r.subsystem.as_deref())),
         )
         .collect();
-    for change in &mut plan.changes {
-        if change.scope != Scope::Production {
-            continue;
-        }
-        let subsystem = subsystem_of
-            .get(change.prompt_name.as_str())
-            .copied()
-            .flatten();
-        let Some(entry) = usage.entry(&change.prompt_name, subsystem) else {
-            continue;
-        };
-        let was_active = live.contains_key(change.prompt_name.as_str());
-        let before = match live.get(change.prompt_name.as_str()) {
-            Some(model) => monthly(entry, catalog, *model),
-            None => Some(0.0),
-        };
-        let after_model = change
-            .fields
-            .get("ai_model")
-            .and_then(|f| f.after.as_str())
-            .map(str::to_owned)
-            .or_else(|| {
-                live.get(change.prompt_name.as_str())
-                    .copied()
-                    .flatten()
-                    .map(str::to_owned)
-            });
-        let after = match change.action {
-            Action::Deactivate if change.is_active || was_active => Some(0.0),
-            Action::Backfill if !change.is_active => continue,
-            _ => monthly(entry, catalog, after_model.as_deref()),
-        };
-        change.cost = Some(Cost {
-            monthly_before_usd: before,
-            monthly_after_usd: after,
-        });
-    }
+    let changes = plan
+        .changes
+        .iter()
+        .map(|change| {
+            if change.scope != Scope::Production {
+                return None;
+            }
+            let subsystem = subsystem_of
+                .get(change.prompt_name.as_str())
+                .copied()
+                .flatten();
+            let entry = usage.entry(&change.prompt_name, subsystem)?;
+            let now = live.get(change.prompt_name.as_str());
+            let before = match now {
+                Some(model) => monthly(entry, catalog, *model),
+                None => Some(0.0),
+            };
+            let after_model = change
+                .fields
+                .get("ai_model")
+                .and_then(|f| f.after.as_str())
+                .or_else(|| now.copied().flatten());
+            let after = match change.action {
+                Action::Deactivate if change.is_active || now.is_some() => Some(0.0),
+                Action::Backfill if !change.is_active => return None,
+                _ => monthly(entry, catalog, after_model),
+            };
+            Some(Cost {
+                monthly_before_usd: before,
+                monthly_after_usd: after,
+            })
+        })
+        .collect();
     let mut total = Cost {
         monthly_before_usd: Some(0.0),
         monthly_after_usd: Some(0.0),
@@ -188,16 +124,17 @@ pub fn annotate(
         }
     }
     for prompt in prompts.iter().filter(|p| p.is_active()) {
-        if let Some(entry) = usage.entry(&prompt.prompt_name(), prompt.subsystem()) {
+        if let Some(entry) = usage.entry(prompt.prompt_name(), prompt.subsystem()) {
             covered = true;
             add(
                 &mut total.monthly_after_usd,
-                monthly(entry, catalog, Some(&prompt.ai_model())),
+                monthly(entry, catalog, Some(prompt.ai_model())),
             );
         }
     }
-    if covered {
-        plan.cost = Some(total);
+    PlanCost {
+        changes,
+        total: covered.then_some(total),
     }
 }
 

@@ -88,7 +88,6 @@ pub fn diff(prompts: &[Prompt], snapshot: &Snapshot, options: &DiffOptions) -> P
         default_model: options.default_model.clone(),
         changes,
         errors,
-        cost: None,
     }
 }
 
@@ -134,7 +133,6 @@ fn reconcile<'a>(
                 replaces: Vec::new(),
                 is_active: true,
                 fields,
-                cost: None,
                 ops: vec![Op::Insert {
                     action: Action::Create,
                     row: new_row,
@@ -151,7 +149,7 @@ fn reconcile<'a>(
             ops.extend(
                 others_active
                     .iter()
-                    .map(|old| retire(old, &prompt.prompt_version())),
+                    .map(|old| retire(old, prompt.prompt_version())),
             );
             changes.push(Change {
                 action: Action::Replace,
@@ -165,7 +163,6 @@ fn reconcile<'a>(
                 is_active: true,
                 fields,
                 ops,
-                cost: None,
             });
         }
         return;
@@ -206,7 +203,7 @@ fn reconcile<'a>(
             change.ops.extend(
                 others_active
                     .iter()
-                    .map(|old| retire(old, &prompt.prompt_version())),
+                    .map(|old| retire(old, prompt.prompt_version())),
             );
             changes.push(change);
             return;
@@ -216,7 +213,7 @@ fn reconcile<'a>(
         changes.extend(
             others_active
                 .iter()
-                .map(|r| deactivate(r, Some(&prompt.prompt_version()))),
+                .map(|r| deactivate(r, Some(prompt.prompt_version()))),
         );
     }
     if !fields.is_empty() {
@@ -331,7 +328,6 @@ fn update_change(
             expected_row_version: row.row_version,
             patch,
         }],
-        cost: None,
     }
 }
 

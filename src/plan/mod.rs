@@ -40,9 +40,6 @@ pub struct Change {
     pub fields: BTreeMap<String, FieldChange>,
     /// The writes, each with its precondition.
     pub ops: Vec<Op>,
-    /// Monthly cost before and after, where usage.yaml covers the prompt (display only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cost: Option<cost::Cost>,
 }
 
 /// A reason the plan cannot be applied at all.
@@ -68,9 +65,6 @@ pub struct Plan {
     pub changes: Vec<Change>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<PlanError>,
-    /// Monthly cost of the active prompts usage.yaml covers, now and after (display only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cost: Option<cost::Cost>,
 }
 
 /// How many changes of each action a plan has.

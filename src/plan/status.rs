@@ -20,6 +20,8 @@ pub enum RowStatus {
     Unmanaged,
     /// It has no `ai_model`.
     NoModel,
+    /// Git's prompts could not be read, so how the row stands is unknown.
+    GitNotRead,
 }
 
 impl RowStatus {
@@ -29,6 +31,7 @@ impl RowStatus {
             RowStatus::Drift => "drift",
             RowStatus::Unmanaged => "unmanaged",
             RowStatus::NoModel => "no model",
+            RowStatus::GitNotRead => "git not read",
         }
     }
 }
@@ -47,6 +50,15 @@ pub fn status(
         RowStatus::Drift
     } else {
         RowStatus::InSync
+    }
+}
+
+/// The status of `row` from the store alone, when git could not be read.
+pub fn store_only(row: &LiveRow) -> RowStatus {
+    if row.lacks_model() {
+        RowStatus::NoModel
+    } else {
+        RowStatus::GitNotRead
     }
 }
 

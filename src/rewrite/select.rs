@@ -7,6 +7,7 @@ use rayon::prelude::*;
 
 use super::{Edit, RewriteError, set_ai_model};
 use crate::catalog::{Catalog, Lifecycle};
+use crate::glob::glob;
 use crate::prompt::source;
 use crate::yaml::{self, Node};
 
@@ -69,29 +70,6 @@ impl WhereClause {
             .unwrap_or_default();
         glob(&self.pattern, value)
     }
-}
-
-/// `*` matches any run of characters; everything else matches itself.
-pub fn glob(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == text;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !text.starts_with(first)
-        || !text[first.len()..].ends_with(last)
-        || text.len() < first.len() + last.len()
-    {
-        return false;
-    }
-    let mut rest = &text[first.len()..text.len() - last.len()];
-    for part in &parts[1..parts.len() - 1] {
-        match rest.find(part) {
-            Some(at) => rest = &rest[at + part.len()..],
-            None => return false,
-        }
-    }
-    true
 }
 
 /// Which prompts to move, and where.
@@ -224,17 +202,6 @@ pub fn write(edits: &[Edit]) -> Vec<(Arc<Path>, std::io::Error)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn globs() {
-        assert!(glob("generate_*", "generate_questions"));
-        assert!(glob("*_event", "enhance_before_event"));
-        assert!(glob("a*b*c", "a-x-b-y-c"));
-        assert!(glob("*", ""));
-        assert!(!glob("a*b", "ab-"));
-        assert!(!glob("a*a", "a"));
-        assert!(glob("exact", "exact") && !glob("exact", "exacto"));
-    }
 
     #[test]
     fn where_clauses_parse_and_refuse_other_keys() {

@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use super::export::Restore;
 use super::wire::{ErrorBody, Health, RestoreRequest, RestoreResponse};
 use super::{ApplyOutcome, AuditEntry, ChangeSet, Progress, Snapshot, Store, StoreError, new_id};
+use crate::secret::Secret;
 
 /// Attempts per request, the first included.
 const ATTEMPTS: u32 = 4;
@@ -22,11 +23,11 @@ const ATTEMPTS: u32 = 4;
 pub struct HttpStore {
     client: reqwest::Client,
     base: String,
-    token: Option<String>,
+    token: Option<Secret>,
 }
 
 impl HttpStore {
-    pub fn new(url: &str, token: Option<String>) -> Result<HttpStore, StoreError> {
+    pub fn new(url: &str, token: Option<Secret>) -> Result<HttpStore, StoreError> {
         ensure_tls_provider();
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
@@ -57,7 +58,7 @@ impl HttpStore {
         loop {
             let mut request = self.client.request(method.clone(), &url);
             if let Some(token) = &self.token {
-                request = request.bearer_auth(token);
+                request = request.bearer_auth(token.expose());
             }
             if let Some(body) = body {
                 request = request.json(body);

@@ -459,7 +459,10 @@ pub trait Store: Send + Sync {
 
 /// Open the store a URL names: `sqlite:PATH`, `postgres://…`, `http(s)://…` (with a bearer
 /// token).
-pub async fn open(url: &str, token: Option<String>) -> Result<Box<dyn Store>, StoreError> {
+pub async fn open(
+    url: &str,
+    token: Option<crate::secret::Secret>,
+) -> Result<Box<dyn Store>, StoreError> {
     if url.starts_with("http://") || url.starts_with("https://") {
         return Ok(Box::new(http::HttpStore::new(url, token)?));
     }

@@ -35,6 +35,7 @@ pub struct Validator<'a> {
 }
 
 /// The outcome of validating a set of files.
+#[derive(Debug)]
 pub struct Validation {
     /// The prompts of files without errors, sorted by name.
     pub prompts: Vec<Prompt>,

@@ -10,6 +10,7 @@
 
 mod common;
 mod import_cli;
+mod layering;
 mod loader_props;
 mod output_cli;
 mod plan_props;

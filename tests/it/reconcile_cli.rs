@@ -504,3 +504,62 @@ fn max_cost_increase_fails_the_plan_and_saves_nothing() {
     assert_eq!(code, 0, "{stderr}");
     assert!(dir.path().join("plan.json").exists());
 }
+
+#[test]
+fn a_saved_plan_refuses_options_that_would_shape_a_new_plan() {
+    let dir = legacy_project();
+    let (code, _, _) = run(promptctl(dir.path()).args(["plan", "--out", "plan.json"]));
+    assert_eq!(code, 0);
+    let before = export(dir.path());
+    for extra in [
+        &["--target", "generate_mock_incident_data"][..],
+        &["--prune"],
+    ] {
+        let (code, _, stderr) = run(promptctl(dir.path())
+            .args(["apply", "plan.json"])
+            .args(extra));
+        assert_eq!(code, 1, "{extra:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{} cannot be used with a saved plan", extra[0])),
+            "{stderr}"
+        );
+        assert_eq!(export(dir.path()), before, "{extra:?} changed the store");
+    }
+}
+
+#[test]
+fn list_reads_the_store_from_a_folder_that_is_not_a_prompts_repository() {
+    let project = legacy_project();
+    let store = format!(
+        "sqlite:{}",
+        project.path().join(".promptctl/store.db").display()
+    );
+    let elsewhere = tempfile::tempdir().unwrap();
+    // A folder with no prompts at all, and one whose prompt file is broken.
+    let broken = tempfile::tempdir().unwrap();
+    fs_err::create_dir_all(broken.path().join("prompts")).unwrap();
+    fs_err::write(broken.path().join("prompts/bad.yaml"), "prompt_name: [").unwrap();
+    for dir in [elsewhere.path(), broken.path()] {
+        let (code, stdout, stderr) =
+            run(promptctl(dir).args(["--store", &store, "list", "--format", "json"]));
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stderr.contains("git was not read"), "{stderr}");
+        let rows: Value = serde_json::from_str(&stdout).unwrap();
+        let statuses: Vec<&str> = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(statuses.len(), 12, "{stdout}");
+        assert!(
+            statuses
+                .iter()
+                .all(|s| ["git_not_read", "no_model"].contains(s)),
+            "{statuses:?}"
+        );
+        let (code, stdout, _) = run(promptctl(dir).args(["--store", &store, "list"]));
+        assert_eq!(code, 0);
+        assert!(stdout.contains("git not read"), "{stdout}");
+    }
+}

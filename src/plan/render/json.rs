@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::plan::cost::Cost;
+use crate::plan::cost::{Cost, PlanCost};
 use crate::plan::{FieldChange, Plan, Summary};
 
 #[derive(Serialize)]
@@ -41,7 +41,8 @@ struct ErrorJsonV1<'a> {
     message: &'a str,
 }
 
-pub fn json(plan: &Plan) -> String {
+/// The plan as JSON (version 1), with monthly costs where they are known.
+pub fn json(plan: &Plan, cost: Option<&PlanCost>) -> String {
     let document = PlanJsonV1 {
         format_version: 1,
         store: &plan.store,
@@ -51,13 +52,14 @@ pub fn json(plan: &Plan) -> String {
         changes: plan
             .changes
             .iter()
-            .map(|c| ChangeJsonV1 {
+            .enumerate()
+            .map(|(index, c)| ChangeJsonV1 {
                 action: c.action.as_str(),
                 prompt_name: &c.prompt_name,
                 prompt_version: &c.prompt_version,
                 scope: c.scope.as_str(),
                 fields: &c.fields,
-                cost: c.cost,
+                cost: cost.and_then(|cost| cost.of_change(index)).copied(),
             })
             .collect(),
         errors: plan
@@ -71,7 +73,7 @@ pub fn json(plan: &Plan) -> String {
             })
             .collect(),
         summary: plan.summary(),
-        cost: plan.cost,
+        cost: cost.and_then(|c| c.total),
     };
     serde_json::to_string_pretty(&document).unwrap_or_default()
 }

@@ -2,8 +2,10 @@
 
 use super::{NO_CHANGES, footer, is_long, symbol, unified_diff, value};
 use crate::plan::Plan;
+use crate::plan::cost::{PlanCost, describe};
 
-pub fn markdown(plan: &Plan) -> String {
+/// The plan as Markdown, with monthly costs where they are known.
+pub fn markdown(plan: &Plan, cost: Option<&PlanCost>) -> String {
     let mut out = String::from("### promptctl plan\n\n");
     out.push_str(&format!(
         "Store `{}` · store_id `{}` · revision {} · default model `{}`\n\n",
@@ -25,7 +27,7 @@ pub fn markdown(plan: &Plan) -> String {
         return out;
     }
     out.push_str("| | prompt | version | scope | action | changes | monthly cost |\n|---|---|---|---|---|---|---|\n");
-    for change in &plan.changes {
+    for (index, change) in plan.changes.iter().enumerate() {
         let fields: Vec<String> = change
             .fields
             .iter()
@@ -50,10 +52,8 @@ pub fn markdown(plan: &Plan) -> String {
             change.scope,
             change.action.as_str(),
             fields.join("<br>"),
-            change
-                .cost
-                .as_ref()
-                .map(crate::plan::cost::describe)
+            cost.and_then(|c| c.of_change(index))
+                .map(describe)
                 .unwrap_or_default()
         ));
     }
@@ -74,10 +74,10 @@ pub fn markdown(plan: &Plan) -> String {
         ));
     }
     out.push_str(&format!("\n**{}**\n", footer(&plan.summary())));
-    if let Some(cost) = &plan.cost {
+    if let Some(total) = cost.and_then(|c| c.total.as_ref()) {
         out.push_str(&format!(
             "\nMonthly cost (prompts in usage.yaml): **{}**\n",
-            crate::plan::cost::describe(cost)
+            describe(total)
         ));
     }
     out

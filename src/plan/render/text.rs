@@ -1,12 +1,13 @@
 //! The plan as `promptctl plan` prints it.
 
 use super::{NO_CHANGES, footer, is_long, subject, symbol, unified_diff, value, verb};
-use crate::plan::cost::describe;
+use crate::plan::cost::{Cost, PlanCost, describe};
 use crate::plan::{Action, Change, Plan};
 use crate::printer::{BOLD, GREEN, RED, YELLOW, paint};
 
-/// The plan as text, styled (the printer strips styles where colour is off).
-pub fn text(plan: &Plan) -> String {
+/// The plan as text, styled (the printer strips styles where colour is off), with monthly
+/// costs where they are known.
+pub fn text(plan: &Plan, cost: Option<&PlanCost>) -> String {
     let mut out = String::new();
     out.push_str(&format!(
         "Store: {} (store_id {}, revision {})\nDefault model: {}\n\n",
@@ -31,12 +32,12 @@ pub fn text(plan: &Plan) -> String {
         return out;
     }
     out.push_str("promptctl will perform the following actions:\n\n");
-    for change in &plan.changes {
-        render_change(change, &mut out);
+    for (index, change) in plan.changes.iter().enumerate() {
+        render_change(change, cost.and_then(|c| c.of_change(index)), &mut out);
     }
     out.push_str(&paint(BOLD, &footer(&plan.summary())));
     out.push('\n');
-    if let Some(cost) = &plan.cost {
+    if let Some(cost) = cost.and_then(|c| c.total.as_ref()) {
         out.push_str(&format!(
             "Monthly cost (prompts in usage.yaml): {}\n",
             describe(cost)
@@ -53,7 +54,7 @@ fn style(action: Action) -> anstyle::Style {
     }
 }
 
-fn render_change(change: &Change, out: &mut String) {
+fn render_change(change: &Change, cost: Option<&Cost>, out: &mut String) {
     out.push_str(&format!(
         "  {} {} {}\n",
         paint(style(change.action).bold(), symbol(change.action)),
@@ -94,7 +95,7 @@ fn render_change(change: &Change, out: &mut String) {
             ));
         }
     }
-    if let Some(cost) = &change.cost {
+    if let Some(cost) = cost {
         out.push_str(&format!("      monthly cost: {}\n", describe(cost)));
     }
     out.push('\n');

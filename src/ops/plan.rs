@@ -1,0 +1,70 @@
+//! Make a plan: validate git's prompts and read the store at the same time, then diff.
+
+use crate::plan::{DiffOptions, Plan};
+use crate::prompt::Prompt;
+use crate::settings::Settings;
+use crate::store::{Snapshot, Store};
+use crate::validate::Validation;
+
+use super::OpsError;
+
+/// What a plan covers.
+#[derive(Clone, Debug, Default)]
+pub struct PlanOptions {
+    /// Only these prompt names; every prompt when empty.
+    pub targets: Vec<String>,
+    /// Also deactivate production prompts whose name git does not have.
+    pub prune: bool,
+}
+
+/// A plan, what it was made from, and the store it was made against (to apply it to).
+pub struct Planned {
+    pub plan: Plan,
+    pub prompts: Vec<Prompt>,
+    pub snapshot: Snapshot,
+    pub store: Box<dyn Store>,
+    /// Warnings about the prompt files (errors stop the plan), with the texts to show them.
+    pub warnings: Validation,
+}
+
+/// Validate the prompts and read the store at the same time (on two cores, neither waits for
+/// the other), then diff. Prompt files with errors fail it with the validation to show.
+pub fn plan(
+    runtime: &tokio::runtime::Runtime,
+    settings: &Settings,
+    options: &PlanOptions,
+) -> Result<Planned, OpsError> {
+    let (validation, opened) = std::thread::scope(|threads| {
+        let validating = threads.spawn(|| super::validate_prompts(settings));
+        let opened = runtime.block_on(async {
+            let store = super::open_store(settings).await?;
+            let snapshot = store.snapshot().await?;
+            Ok::<_, OpsError>((store, snapshot))
+        });
+        (validating.join(), opened)
+    });
+    let mut validation =
+        validation.map_err(|_| OpsError::Refused("validation failed unexpectedly".to_owned()))?;
+    if validation.diagnostics.has_errors() {
+        return Err(OpsError::InvalidPrompts(Box::new(validation)));
+    }
+    let (store, snapshot) = opened?;
+    let prompts = std::mem::take(&mut validation.prompts);
+    let plan = crate::plan::diff(
+        &prompts,
+        &snapshot,
+        &DiffOptions {
+            default_model: settings.default_model.clone(),
+            prune: options.prune,
+            targets: options.targets.clone(),
+            store: store.location(),
+        },
+    );
+    Ok(Planned {
+        plan,
+        prompts,
+        snapshot,
+        store,
+        warnings: validation,
+    })
+}

@@ -1,0 +1,81 @@
+//! `usage.yaml`: how much each prompt is used, for the monthly cost of a plan.
+
+use std::path::Path;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::glob::glob;
+use crate::yaml;
+
+/// `usage.yaml`: how much each prompt is used.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "promptctl usage (usage.yaml)")]
+pub struct UsageFile {
+    /// Entries, first match wins.
+    pub usage: Vec<UsageEntry>,
+}
+
+/// The usage of the prompts an entry matches (by name glob and/or subsystem; both must match).
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UsageEntry {
+    /// `prompt_name`, `*` globs allowed.
+    pub prompt: Option<String>,
+    /// `subsystem`.
+    pub subsystem: Option<String>,
+    /// Requests per month, for each matching prompt.
+    #[schemars(range(min = 0.0))]
+    pub requests_per_month: f64,
+    /// Average input tokens per request.
+    #[schemars(range(min = 0.0))]
+    pub input_tokens: f64,
+    /// Average output tokens per request.
+    #[schemars(range(min = 0.0))]
+    pub output_tokens: f64,
+}
+
+/// Why usage.yaml cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum UsageError {
+    #[error(transparent)]
+    File(#[from] yaml::FileError),
+    #[error("{path}: entry {index}: {message}")]
+    Invalid {
+        path: String,
+        index: usize,
+        message: String,
+    },
+}
+
+impl UsageFile {
+    pub fn load(path: &Path) -> Result<UsageFile, UsageError> {
+        let display = path.display().to_string();
+        let file: UsageFile = yaml::load_file(path)?;
+        for (index, entry) in file.usage.iter().enumerate() {
+            let numbers = [
+                entry.requests_per_month,
+                entry.input_tokens,
+                entry.output_tokens,
+            ];
+            if numbers.iter().any(|n| !n.is_finite() || *n < 0.0) {
+                return Err(UsageError::Invalid {
+                    path: display,
+                    index: index + 1,
+                    message: "requests and tokens must be zero or more".to_owned(),
+                });
+            }
+        }
+        Ok(file)
+    }
+
+    /// The first entry matching a prompt.
+    pub fn entry(&self, name: &str, subsystem: Option<&str>) -> Option<&UsageEntry> {
+        self.usage.iter().find(|e| {
+            e.prompt.as_deref().is_none_or(|p| glob(p, name))
+                && e.subsystem.as_deref().is_none_or(|s| Some(s) == subsystem)
+                && (e.prompt.is_some() || e.subsystem.is_some())
+        })
+    }
+}
