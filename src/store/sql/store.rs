@@ -1,0 +1,273 @@
+//! [`SqlStore`]: the [`Store`] trait over any SQL backend sqlx can bind our values on, written
+//! once. A backend says only what differs, in its [`Dialect`]: how a statement is spelled, how
+//! a write transaction takes the store's lock, and how a read sees one moment.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use sqlx::{
+    Arguments, AssertSqlSafe, Database, Encode, Executor, FromRow, IntoArguments, Pool,
+    Transaction, Type,
+};
+
+use super::write::{WriteTx, apply_in, restore_in};
+use super::{AUDIT_SELECT, AuditRow, CHUNK, SqlValue};
+use crate::store::{
+    ApplyOutcome, AuditEntry, ChangeSet, LiveRow, Progress, Snapshot, Store, StoreError,
+    export::Restore,
+};
+
+/// What one SQL backend does differently from another.
+pub(in crate::store) trait Dialect: Database {
+    /// The shared SQL (`$1…` placeholders, numbered in order of use) as this backend runs it.
+    fn spell(sql: &str) -> String;
+    /// Begins a transaction that will write; see [`Dialect::LOCK_META`].
+    const BEGIN_WRITE: &'static str;
+    /// Reads the store's id and revision, holding the store's write lock from then until the
+    /// transaction ends, so change sets apply one after another.
+    const LOCK_META: &'static str;
+    /// Begins a read-only transaction whose reads all see one moment.
+    const BEGIN_SNAPSHOT: &'static str;
+    /// How many rows a statement touched (sqlx has no common trait for it).
+    fn rows_affected(result: &Self::QueryResult) -> u64;
+}
+
+/// A store in a SQL database.
+pub struct SqlStore<DB: Database> {
+    pub(in crate::store) pool: Pool<DB>,
+    /// Where it is, for headers and messages (no password).
+    pub(in crate::store) location: String,
+}
+
+/// A write transaction.
+struct SqlTx<DB: Database>(Transaction<'static, DB>);
+
+/// A backend that can bind our four kinds of value ([`SqlValue`]).
+trait Binds: Database {
+    /// `values` as the backend's arguments, in order.
+    fn arguments(values: Vec<SqlValue>) -> Result<Self::Arguments, sqlx::Error>;
+}
+
+impl<DB> Binds for DB
+where
+    DB: Database,
+    Option<String>: for<'q> Encode<'q, DB> + Type<DB>,
+    Option<i64>: for<'q> Encode<'q, DB> + Type<DB>,
+    Option<f64>: for<'q> Encode<'q, DB> + Type<DB>,
+    bool: for<'q> Encode<'q, DB> + Type<DB>,
+{
+    fn arguments(values: Vec<SqlValue>) -> Result<DB::Arguments, sqlx::Error> {
+        let mut arguments = DB::Arguments::default();
+        for value in values {
+            match value {
+                SqlValue::Text(v) => arguments.add(v),
+                SqlValue::Int(v) => arguments.add(v),
+                SqlValue::Real(v) => arguments.add(v),
+                SqlValue::Bool(v) => arguments.add(v),
+            }
+            .map_err(sqlx::Error::Encode)?;
+        }
+        Ok(arguments)
+    }
+}
+
+/// A statement with `values` bound, as the backend spells it.
+fn bound<DB>(
+    sql: &str,
+    values: Vec<SqlValue>,
+) -> Result<sqlx::query::Query<'static, DB, DB::Arguments>, sqlx::Error>
+where
+    DB: Dialect + Binds,
+    DB::Arguments: IntoArguments<DB>,
+{
+    // Our SQL is built from constants and `$n` placeholders only; values are bound.
+    Ok(sqlx::query_with(
+        AssertSqlSafe(DB::spell(sql)),
+        DB::arguments(values)?,
+    ))
+}
+
+/// The same, for a query whose rows are read as `T`.
+fn bound_as<DB, T>(
+    sql: &str,
+    values: Vec<SqlValue>,
+) -> Result<sqlx::query::QueryAs<'static, DB, T, DB::Arguments>, sqlx::Error>
+where
+    DB: Dialect + Binds,
+    DB::Arguments: IntoArguments<DB>,
+    T: for<'r> FromRow<'r, DB::Row>,
+{
+    Ok(sqlx::query_as_with(
+        AssertSqlSafe(DB::spell(sql)),
+        DB::arguments(values)?,
+    ))
+}
+
+/// The ids as text values, for `IN ($1, …)`.
+fn texts(items: &[&str]) -> Vec<SqlValue> {
+    items
+        .iter()
+        .map(|item| SqlValue::Text(Some((*item).to_owned())))
+        .collect()
+}
+
+// The bounds below say what sqlx must be able to do with a backend: run statements on a
+// connection, bind our values, and read rows into our types. SQLite and PostgreSQL meet them.
+#[async_trait]
+impl<DB> WriteTx for SqlTx<DB>
+where
+    DB: Dialect + Binds,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    LiveRow: for<'r> FromRow<'r, DB::Row>,
+    (String, String): for<'r> FromRow<'r, DB::Row>,
+    (String, i64): for<'r> FromRow<'r, DB::Row>,
+    (String,): for<'r> FromRow<'r, DB::Row>,
+    (i64,): for<'r> FromRow<'r, DB::Row>,
+{
+    async fn execute(&mut self, sql: &str, values: Vec<SqlValue>) -> Result<u64, sqlx::Error> {
+        let result = bound::<DB>(sql, values)?.execute(&mut *self.0).await?;
+        Ok(DB::rows_affected(&result))
+    }
+
+    async fn rows_by_id(&mut self, ids: &[&str]) -> Result<HashMap<String, LiveRow>, sqlx::Error> {
+        let mut rows = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(CHUNK) {
+            let sql = super::select_by_ids(chunk.len());
+            for row in bound_as::<DB, LiveRow>(&sql, texts(chunk))?
+                .fetch_all(&mut *self.0)
+                .await?
+            {
+                rows.insert(row.id.clone(), row);
+            }
+        }
+        Ok(rows)
+    }
+
+    async fn production_versions(
+        &mut self,
+        names: &[&str],
+    ) -> Result<Vec<(String, String)>, sqlx::Error> {
+        let mut versions = Vec::new();
+        for chunk in names.chunks(CHUNK) {
+            let sql = super::select_production_versions(chunk.len());
+            versions.extend(
+                bound_as::<DB, (String, String)>(&sql, texts(chunk))?
+                    .fetch_all(&mut *self.0)
+                    .await?,
+            );
+        }
+        Ok(versions)
+    }
+
+    async fn meta(&mut self) -> Result<(String, i64), sqlx::Error> {
+        bound_as::<DB, (String, i64)>(DB::LOCK_META, Vec::new())?
+            .fetch_one(&mut *self.0)
+            .await
+    }
+
+    async fn applied_outcome(&mut self, key: &str) -> Result<Option<String>, sqlx::Error> {
+        let row = bound_as::<DB, (String,)>(
+            "SELECT outcome FROM applied_changesets WHERE key = $1",
+            texts(&[key]),
+        )?
+        .fetch_optional(&mut *self.0)
+        .await?;
+        Ok(row.map(|(outcome,)| outcome))
+    }
+
+    async fn count_rows(&mut self) -> Result<i64, sqlx::Error> {
+        let (count,) = bound_as::<DB, (i64,)>("SELECT COUNT(*) FROM ai_prompts", Vec::new())?
+            .fetch_one(&mut *self.0)
+            .await?;
+        Ok(count)
+    }
+}
+
+#[async_trait]
+impl<DB> Store for SqlStore<DB>
+where
+    DB: Dialect + Binds,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    LiveRow: for<'r> FromRow<'r, DB::Row>,
+    AuditRow: for<'r> FromRow<'r, DB::Row>,
+    (String, String): for<'r> FromRow<'r, DB::Row>,
+    (String, i64): for<'r> FromRow<'r, DB::Row>,
+    (String,): for<'r> FromRow<'r, DB::Row>,
+    (i64,): for<'r> FromRow<'r, DB::Row>,
+{
+    fn location(&self) -> String {
+        self.location.clone()
+    }
+
+    async fn snapshot(&self) -> Result<Snapshot, StoreError> {
+        let mut tx = self.pool.begin_with(DB::BEGIN_SNAPSHOT).await?;
+        let (store_id, revision) = bound_as::<DB, (String, i64)>(
+            "SELECT store_id, revision FROM store_meta WHERE id = 1",
+            Vec::new(),
+        )?
+        .fetch_one(&mut *tx)
+        .await?;
+        let rows = bound_as::<DB, LiveRow>(&super::select_all(), Vec::new())?
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Snapshot {
+            store_id,
+            revision,
+            rows,
+        })
+    }
+
+    async fn revision(&self) -> Result<i64, StoreError> {
+        let (revision,) =
+            bound_as::<DB, (i64,)>("SELECT revision FROM store_meta WHERE id = 1", Vec::new())?
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(revision)
+    }
+
+    async fn apply(
+        &self,
+        changes: &ChangeSet,
+        progress: Progress<'_>,
+    ) -> Result<ApplyOutcome, StoreError> {
+        let mut tx = SqlTx(self.pool.begin_with(DB::BEGIN_WRITE).await?);
+        let outcome = apply_in(&mut tx, changes, progress).await?;
+        tx.0.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn history(
+        &self,
+        prompt_name: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let limit = SqlValue::Int(Some(i64::try_from(limit).unwrap_or(i64::MAX)));
+        let query = match prompt_name {
+            Some(name) => bound_as::<DB, AuditRow>(
+                &format!("{AUDIT_SELECT} WHERE prompt_name = $1 ORDER BY seq DESC LIMIT $2"),
+                vec![SqlValue::Text(Some(name.to_owned())), limit],
+            )?,
+            None => bound_as::<DB, AuditRow>(
+                &format!("{AUDIT_SELECT} ORDER BY seq DESC LIMIT $1"),
+                vec![limit],
+            )?,
+        };
+        let rows = query.fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(AuditRow::into_entry).collect())
+    }
+
+    async fn restore(
+        &self,
+        restore: &Restore,
+        actor: &str,
+        force: bool,
+    ) -> Result<i64, StoreError> {
+        let mut tx = SqlTx(self.pool.begin_with(DB::BEGIN_WRITE).await?);
+        let revision = restore_in(&mut tx, restore, actor, force).await?;
+        tx.0.commit().await?;
+        Ok(revision)
+    }
+}

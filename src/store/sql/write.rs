@@ -1,0 +1,289 @@
+//! A change set and a restore inside a write transaction, the same for every backend: check
+//! the store and every precondition, then write in batches, audit, and move the revision.
+//! Backends provide only the few primitives of [`WriteTx`].
+
+use std::collections::HashMap;
+
+use super::{
+    CHUNK, SqlValue, audit, insert_audit, insert_rows, inserted_names, update_many, updated_ids,
+};
+use crate::store::{Conflict, LiveRow, Op, Patch};
+
+/// Every precondition of `ops` that does not hold, given the rows they update (by id) and the
+/// production versions that exist of the names they insert.
+pub(super) fn conflicts(
+    ops: &[Op],
+    rows: &HashMap<String, LiveRow>,
+    production_versions: &[(String, String)],
+) -> Vec<Conflict> {
+    let mut out = Vec::new();
+    for op in ops {
+        match op {
+            Op::Update {
+                id,
+                expected_row_version,
+                ..
+            } => match rows.get(id) {
+                Some(row) if row.row_version == *expected_row_version => {}
+                Some(row) => out.push(Conflict {
+                    prompt_name: row.prompt_name.clone(),
+                    prompt_version: row.prompt_version.clone(),
+                    id: Some(id.clone()),
+                    expected_row_version: Some(*expected_row_version),
+                    actual_row_version: Some(row.row_version),
+                    reason: format!(
+                        "row_version is {} (the plan read {expected_row_version})",
+                        row.row_version
+                    ),
+                }),
+                None => out.push(Conflict {
+                    prompt_name: String::new(),
+                    prompt_version: String::new(),
+                    id: Some(id.clone()),
+                    expected_row_version: Some(*expected_row_version),
+                    actual_row_version: None,
+                    reason: format!("row {id} is not in the store"),
+                }),
+            },
+            Op::Insert {
+                row,
+                expect_new_name,
+                ..
+            } => {
+                let taken = production_versions.iter().find(|(name, version)| {
+                    *name == row.prompt_name && (*expect_new_name || *version == row.prompt_version)
+                });
+                if let Some((_, version)) = taken {
+                    out.push(Conflict {
+                        prompt_name: row.prompt_name.clone(),
+                        prompt_version: row.prompt_version.clone(),
+                        id: None,
+                        expected_row_version: None,
+                        actual_row_version: None,
+                        reason: format!("version {version} was created since the plan was made"),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The few things a backend's write transaction must do; the change-set logic above them is
+/// shared by [`apply_in`] and [`restore_in`].
+#[async_trait::async_trait]
+pub(in crate::store) trait WriteTx: Send {
+    /// Run one statement with `$1…` placeholders; the number of rows it touched.
+    async fn execute(&mut self, sql: &str, values: Vec<SqlValue>) -> Result<u64, sqlx::Error>;
+    /// The rows with these ids.
+    async fn rows_by_id(&mut self, ids: &[&str]) -> Result<HashMap<String, LiveRow>, sqlx::Error>;
+    /// `(name, version)` of the production rows of these names.
+    async fn production_versions(
+        &mut self,
+        names: &[&str],
+    ) -> Result<Vec<(String, String)>, sqlx::Error>;
+    /// `(store_id, revision)`, locked until the transaction ends.
+    async fn meta(&mut self) -> Result<(String, i64), sqlx::Error>;
+    /// The stored outcome of a change set already applied under `key`.
+    async fn applied_outcome(&mut self, key: &str) -> Result<Option<String>, sqlx::Error>;
+    /// How many rows the store holds.
+    async fn count_rows(&mut self) -> Result<i64, sqlx::Error>;
+}
+
+/// Apply a change set inside `tx`: check the store, every precondition (all conflicts are
+/// reported), then write every op with its audit entry and move the revision by one. The
+/// caller commits; any error leaves the transaction to roll back.
+pub(in crate::store) async fn apply_in(
+    tx: &mut dyn WriteTx,
+    changes: &crate::store::ChangeSet,
+    progress: crate::store::Progress<'_>,
+) -> Result<crate::store::ApplyOutcome, crate::store::StoreError> {
+    use crate::store::{ApplyOutcome, StoreError, audit_values, new_id, now_ms, row_from_new};
+    changes.check()?;
+    let (store_id, revision) = tx.meta().await?;
+    if let Some(key) = &changes.idempotency_key
+        && let Some(outcome) = tx.applied_outcome(key).await?
+    {
+        return serde_json::from_str(&outcome).map_err(|e| StoreError::Invalid(e.to_string()));
+    }
+    if store_id != changes.store_id {
+        return Err(StoreError::WrongStore {
+            expected: changes.store_id.clone(),
+            actual: store_id,
+        });
+    }
+    let rows = tx.rows_by_id(&updated_ids(&changes.ops)).await?;
+    let versions = tx
+        .production_versions(&inserted_names(&changes.ops))
+        .await?;
+    let found = conflicts(&changes.ops, &rows, &versions);
+    if !found.is_empty() {
+        return Err(StoreError::Conflict(found));
+    }
+    let revision = revision + 1;
+    tx.execute(
+        "UPDATE store_meta SET revision = $1 WHERE id = 1",
+        vec![SqlValue::Int(Some(revision))],
+    )
+    .await?;
+    let now = now_ms();
+    let total = changes.ops.len();
+    let mut done = 0;
+    // Writes go in batches: one statement per patch shape for updates, multi-row inserts for
+    // rows and audit entries. A bulk model change of 10,000 rows is a few dozen statements,
+    // not 20,000 round trips.
+    let mut audits = Vec::with_capacity(total);
+    let mut inserts = Vec::new();
+    let mut groups: Vec<(&Patch, Vec<(&str, i64)>)> = Vec::new();
+    let mut group_of: HashMap<String, usize> = HashMap::new();
+    for op in &changes.ops {
+        match op {
+            Op::Update {
+                action,
+                id,
+                expected_row_version,
+                patch,
+            } => {
+                let key = serde_json::to_string(patch).unwrap_or_default();
+                let index = *group_of.entry(key).or_insert_with(|| {
+                    groups.push((patch, Vec::new()));
+                    groups.len() - 1
+                });
+                groups[index].1.push((id.as_str(), *expected_row_version));
+                let row = &rows[id];
+                let (before, after) = audit_values(row, patch);
+                audits.push(audit(
+                    revision,
+                    now,
+                    &changes.actor,
+                    action.as_str(),
+                    Some(row),
+                    Some(&before),
+                    Some(&after),
+                ));
+            }
+            Op::Insert { action, row, .. } => {
+                let live = row_from_new(row, new_id(), now, &changes.actor);
+                let after = serde_json::to_value(&live).unwrap_or_default();
+                audits.push(audit(
+                    revision,
+                    now,
+                    &changes.actor,
+                    action.as_str(),
+                    Some(&live),
+                    None,
+                    Some(&after),
+                ));
+                inserts.push(live);
+            }
+        }
+    }
+    for (patch, targets) in &groups {
+        for chunk in targets.chunks(CHUNK / 2 - 16) {
+            let (sql, values) = update_many(chunk, patch, now);
+            let written = tx.execute(&sql, values).await?;
+            if written != chunk.len() as u64 {
+                // Another writer got in between the check and the write (possible only where
+                // the backend does not serialise writers): refuse the whole set.
+                let rows_now = tx
+                    .rows_by_id(&chunk.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+                    .await?;
+                return Err(StoreError::Conflict(conflicts(
+                    &changes.ops,
+                    &rows_now,
+                    &[],
+                )));
+            }
+            done += chunk.len();
+            progress(done, total);
+        }
+    }
+    for (sql, values) in insert_rows(&inserts) {
+        tx.execute(&sql, values)
+            .await
+            .map_err(|error| match &error {
+                // Two inserts of one version in the same set, or one that raced ours.
+                sqlx::Error::Database(db) if db.is_unique_violation() => {
+                    StoreError::Conflict(vec![Conflict {
+                        prompt_name: String::new(),
+                        prompt_version: String::new(),
+                        id: None,
+                        expected_row_version: None,
+                        actual_row_version: None,
+                        reason: "a production row with the same name and version exists".to_owned(),
+                    }])
+                }
+                _ => StoreError::from(error),
+            })?;
+    }
+    done += inserts.len();
+    progress(done, total);
+    for (sql, values) in insert_audit(audits) {
+        tx.execute(&sql, values).await?;
+    }
+    let outcome = ApplyOutcome {
+        revision,
+        applied: total,
+    };
+    if let Some(key) = &changes.idempotency_key {
+        tx.execute(
+            "INSERT INTO applied_changesets (key, revision, outcome, at) VALUES ($1, $2, $3, $4)",
+            vec![
+                SqlValue::Text(Some(key.clone())),
+                SqlValue::Int(Some(revision)),
+                SqlValue::Text(Some(serde_json::to_string(&outcome).unwrap_or_default())),
+                SqlValue::Int(Some(now)),
+            ],
+        )
+        .await?;
+    }
+    Ok(outcome)
+}
+
+/// Load `restore`'s rows inside `tx`, replacing the store's rows only with `force`. The
+/// revision moves past both the store's and the file's; the store keeps the file's id when it
+/// has one. The caller commits.
+pub(in crate::store) async fn restore_in(
+    tx: &mut dyn WriteTx,
+    restore: &crate::store::export::Restore,
+    actor: &str,
+    force: bool,
+) -> Result<i64, crate::store::StoreError> {
+    let (store_id, revision) = tx.meta().await?;
+    let existing = tx.count_rows().await?;
+    if existing > 0 && !force {
+        return Err(crate::store::StoreError::NotEmpty {
+            rows: usize::try_from(existing).unwrap_or(usize::MAX),
+        });
+    }
+    tx.execute("DELETE FROM ai_prompt_contents", Vec::new())
+        .await?;
+    tx.execute("DELETE FROM ai_prompts", Vec::new()).await?;
+    for (sql, values) in insert_rows(&restore.rows) {
+        tx.execute(&sql, values).await?;
+    }
+    let revision = revision.max(restore.revision.unwrap_or(0)) + 1;
+    let store_id = restore.store_id.clone().unwrap_or(store_id);
+    tx.execute(
+        "UPDATE store_meta SET store_id = $1, revision = $2 WHERE id = 1",
+        vec![
+            SqlValue::Text(Some(store_id)),
+            SqlValue::Int(Some(revision)),
+        ],
+    )
+    .await?;
+    let after = serde_json::json!({ "rows": restore.rows.len(), "replaced_rows": existing });
+    let entry = audit(
+        revision,
+        crate::store::now_ms(),
+        actor,
+        "restore",
+        None,
+        None,
+        Some(&after),
+    );
+    for (sql, values) in insert_audit(vec![entry]) {
+        tx.execute(&sql, values).await?;
+    }
+    Ok(revision)
+}
