@@ -18,6 +18,7 @@ mod reconcile_cli;
 mod rewrite_cli;
 mod serve_process;
 mod server_api;
+mod store_conflicts;
 mod store_suite;
 mod validate_cli;
 mod validate_fixtures;

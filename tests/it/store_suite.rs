@@ -325,6 +325,110 @@ pub async fn concurrent_change_sets_never_both_write_a_row(store: &dyn Store, ur
     assert_eq!(snapshot.revision, 2);
 }
 
+pub async fn a_change_set_that_changes_nothing_writes_nothing(store: &dyn Store, _: &str) {
+    store.restore(&legacy(), "tester", false).await.unwrap();
+    let before = store.snapshot().await.unwrap();
+    let logged = store.history(None, 100).await.unwrap().len();
+    let a1 = before
+        .rows
+        .iter()
+        .find(|r| r.prompt_name == "a" && r.prompt_version == "v1" && r.scope == Scope::Production)
+        .unwrap();
+    let update = |patch: Patch| Op::Update {
+        action: Action::Update,
+        id: a1.id.clone(),
+        expected_row_version: a1.row_version,
+        patch,
+    };
+    let nothing_set = Patch::default();
+    let same_values = Patch {
+        ai_model: a1.ai_model.clone(),
+        max_tokens: Some(a1.max_tokens),
+        description: Some(a1.description.clone()),
+        is_active: Some(a1.is_active),
+        ..Patch::default()
+    };
+    for ops in [
+        vec![],
+        vec![update(nothing_set)],
+        vec![update(same_values.clone())],
+    ] {
+        let outcome = store
+            .apply(&changes(store, ops.clone()).await, &nothing)
+            .await
+            .unwrap();
+        assert_eq!(
+            (outcome.revision, outcome.applied),
+            (before.revision, 0),
+            "{ops:?}"
+        );
+        assert_eq!(
+            store.snapshot().await.unwrap(),
+            before,
+            "{ops:?} changed the store"
+        );
+        assert_eq!(store.history(None, 100).await.unwrap().len(), logged);
+    }
+    // With a real change beside it, only the real change is written and audited.
+    let outcome = store
+        .apply(
+            &changes(
+                store,
+                vec![update(same_values), backfill_b1("openai/gpt-5")],
+            )
+            .await,
+            &nothing,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (outcome.revision, outcome.applied),
+        (before.revision + 1, 1)
+    );
+    let after = store.snapshot().await.unwrap();
+    let a1_after = after.rows.iter().find(|r| r.id == a1.id).unwrap();
+    assert_eq!(a1_after, a1, "the unchanged row kept its row_version");
+    let history = store.history(None, 100).await.unwrap();
+    assert_eq!(history.len(), logged + 1);
+    assert_eq!(history[0].row_id.as_deref(), Some("b-1"));
+}
+
+pub async fn values_no_path_could_make_are_refused(store: &dyn Store, _: &str) {
+    store.restore(&legacy(), "tester", false).await.unwrap();
+    let before = store.snapshot().await.unwrap();
+    let mut bad_name = new_row("a\nforged", "v1");
+    bad_name.prompt_name = "a\nforged log line".to_owned();
+    let mut negative_tokens = new_row("c", "v1");
+    negative_tokens.max_tokens = Some(-5);
+    let mut hot = new_row("c", "v1");
+    hot.temperature = Some(9.0);
+    let mut broken_schema = new_row("c", "v1");
+    broken_schema.input_schema = Some("{oops".to_owned());
+    let insert_of = |row: NewRow| Op::Insert {
+        action: Action::Create,
+        row,
+        expect_new_name: false,
+    };
+    let cases = vec![
+        (vec![insert_of(bad_name)], "prompt_name"),
+        (vec![insert_of(negative_tokens)], "max_tokens"),
+        (vec![insert_of(hot)], "temperature"),
+        (vec![insert_of(broken_schema)], "input_schema"),
+        (vec![insert("c", "v1"), insert("c", "v1")], "inserted twice"),
+    ];
+    for (ops, named) in cases {
+        let error = store
+            .apply(&changes(store, ops).await, &nothing)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, StoreError::Invalid(message) if message.contains(named)),
+            "{named}: {error}"
+        );
+    }
+    assert_eq!(store.snapshot().await.unwrap(), before);
+}
+
 macro_rules! suite {
     ($runner:ident: $($test:ident),* $(,)?) => {
         $(
@@ -364,4 +468,6 @@ backends!(
     a_retried_change_set_applies_once,
     restore_takes_legacy_rows_into_an_empty_store_only,
     concurrent_change_sets_never_both_write_a_row,
+    a_change_set_that_changes_nothing_writes_nothing,
+    values_no_path_could_make_are_refused,
 );

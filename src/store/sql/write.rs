@@ -7,7 +7,10 @@ use std::collections::HashMap;
 use super::{
     CHUNK, SqlValue, audit, insert_audit, insert_rows, inserted_names, update_many, updated_ids,
 };
-use crate::store::{Conflict, LiveRow, Op, Patch};
+use crate::store::{
+    Action, ApplyOutcome, ChangeSet, Conflict, LiveRow, NewRow, Op, Patch, Progress, StoreError,
+    audit_values, new_id, now_ms, row_from_new,
+};
 
 /// Every precondition of `ops` that does not hold, given the rows they update (by id) and the
 /// production versions that exist of the names they insert.
@@ -42,7 +45,7 @@ pub(super) fn conflicts(
                     id: Some(id.clone()),
                     expected_row_version: Some(*expected_row_version),
                     actual_row_version: None,
-                    reason: format!("row {id} is not in the store"),
+                    reason: "is not in the store".to_owned(),
                 }),
             },
             Op::Insert {
@@ -91,14 +94,15 @@ pub(in crate::store) trait WriteTx: Send {
 }
 
 /// Apply a change set inside `tx`: check the store, every precondition (all conflicts are
-/// reported), then write every op with its audit entry and move the revision by one. The
-/// caller commits; any error leaves the transaction to roll back.
+/// reported), then write every op that changes something, with its audit entry, and move the
+/// revision by one. A set that changes nothing (no ops, or only values the rows already hold)
+/// writes nothing, not even a revision. The caller commits; any error leaves the transaction
+/// to roll back.
 pub(in crate::store) async fn apply_in(
     tx: &mut dyn WriteTx,
-    changes: &crate::store::ChangeSet,
-    progress: crate::store::Progress<'_>,
-) -> Result<crate::store::ApplyOutcome, crate::store::StoreError> {
-    use crate::store::{ApplyOutcome, StoreError, audit_values, new_id, now_ms, row_from_new};
+    changes: &ChangeSet,
+    progress: Progress<'_>,
+) -> Result<ApplyOutcome, StoreError> {
     changes.check()?;
     let (store_id, revision) = tx.meta().await?;
     if let Some(key) = &changes.idempotency_key
@@ -120,6 +124,13 @@ pub(in crate::store) async fn apply_in(
     if !found.is_empty() {
         return Err(StoreError::Conflict(found));
     }
+    let writes = effective_writes(&changes.ops, &rows);
+    if writes.is_empty() {
+        return Ok(ApplyOutcome {
+            revision,
+            applied: 0,
+        });
+    }
     let revision = revision + 1;
     tx.execute(
         "UPDATE store_meta SET revision = $1 WHERE id = 1",
@@ -127,31 +138,24 @@ pub(in crate::store) async fn apply_in(
     )
     .await?;
     let now = now_ms();
-    let total = changes.ops.len();
+    let total = writes.len();
     let mut done = 0;
     // Writes go in batches: one statement per patch shape for updates, multi-row inserts for
     // rows and audit entries. A bulk model change of 10,000 rows is a few dozen statements,
     // not 20,000 round trips.
     let mut audits = Vec::with_capacity(total);
     let mut inserts = Vec::new();
-    let mut groups: Vec<(&Patch, Vec<(&str, i64)>)> = Vec::new();
+    let mut groups: Vec<(Patch, Vec<(&str, i64)>)> = Vec::new();
     let mut group_of: HashMap<String, usize> = HashMap::new();
-    for op in &changes.ops {
-        match op {
-            Op::Update {
+    for write in writes {
+        match write {
+            Write::Update {
                 action,
-                id,
+                row,
                 expected_row_version,
                 patch,
             } => {
-                let key = serde_json::to_string(patch).unwrap_or_default();
-                let index = *group_of.entry(key).or_insert_with(|| {
-                    groups.push((patch, Vec::new()));
-                    groups.len() - 1
-                });
-                groups[index].1.push((id.as_str(), *expected_row_version));
-                let row = &rows[id];
-                let (before, after) = audit_values(row, patch);
+                let (before, after) = audit_values(row, &patch);
                 audits.push(audit(
                     revision,
                     now,
@@ -161,8 +165,16 @@ pub(in crate::store) async fn apply_in(
                     Some(&before),
                     Some(&after),
                 ));
+                let key = after.to_string();
+                let index = *group_of.entry(key).or_insert_with(|| {
+                    groups.push((patch, Vec::new()));
+                    groups.len() - 1
+                });
+                groups[index]
+                    .1
+                    .push((row.id.as_str(), expected_row_version));
             }
-            Op::Insert { action, row, .. } => {
+            Write::Insert { action, row } => {
                 let live = row_from_new(row, new_id(), now, &changes.actor);
                 let after = serde_json::to_value(&live).unwrap_or_default();
                 audits.push(audit(
@@ -184,15 +196,11 @@ pub(in crate::store) async fn apply_in(
             let written = tx.execute(&sql, values).await?;
             if written != chunk.len() as u64 {
                 // Another writer got in between the check and the write (possible only where
-                // the backend does not serialise writers): refuse the whole set.
-                let rows_now = tx
-                    .rows_by_id(&chunk.iter().map(|(id, _)| *id).collect::<Vec<_>>())
-                    .await?;
-                return Err(StoreError::Conflict(conflicts(
-                    &changes.ops,
-                    &rows_now,
-                    &[],
-                )));
+                // the backend does not serialise writers): refuse the whole set, naming the
+                // rows of this statement that did not move as expected.
+                let ids: Vec<&str> = chunk.iter().map(|(id, _)| *id).collect();
+                let rows_now = tx.rows_by_id(&ids).await?;
+                return Err(StoreError::Conflict(unwritten(chunk, &rows, &rows_now)));
             }
             done += chunk.len();
             progress(done, total);
@@ -202,7 +210,8 @@ pub(in crate::store) async fn apply_in(
         tx.execute(&sql, values)
             .await
             .map_err(|error| match &error {
-                // Two inserts of one version in the same set, or one that raced ours.
+                // Inserts were checked against the store and each other above; only a writer
+                // outside promptctl can have raced one in.
                 sqlx::Error::Database(db) if db.is_unique_violation() => {
                     StoreError::Conflict(vec![Conflict {
                         prompt_name: String::new(),
@@ -210,7 +219,9 @@ pub(in crate::store) async fn apply_in(
                         id: None,
                         expected_row_version: None,
                         actual_row_version: None,
-                        reason: "a production row with the same name and version exists".to_owned(),
+                        reason: "a new version was created by another writer meanwhile: \
+                                 a production row with the same name and version exists"
+                            .to_owned(),
                     }])
                 }
                 _ => StoreError::from(error),
@@ -226,18 +237,112 @@ pub(in crate::store) async fn apply_in(
         applied: total,
     };
     if let Some(key) = &changes.idempotency_key {
-        tx.execute(
-            "INSERT INTO applied_changesets (key, revision, outcome, at) VALUES ($1, $2, $3, $4)",
-            vec![
-                SqlValue::Text(Some(key.clone())),
-                SqlValue::Int(Some(revision)),
-                SqlValue::Text(Some(serde_json::to_string(&outcome).unwrap_or_default())),
-                SqlValue::Int(Some(now)),
-            ],
-        )
-        .await?;
+        record_outcome(tx, key, revision, &outcome, now).await?;
     }
     Ok(outcome)
+}
+
+/// One write a change set really makes.
+enum Write<'a> {
+    Update {
+        action: Action,
+        row: &'a LiveRow,
+        expected_row_version: i64,
+        /// Only the fields that change the row.
+        patch: Patch,
+    },
+    Insert {
+        action: Action,
+        row: &'a NewRow,
+    },
+}
+
+/// The writes of `ops` that change something: an update whose every field already holds its
+/// value is no write at all (no `row_version` bump, no audit entry).
+fn effective_writes<'a>(ops: &'a [Op], rows: &'a HashMap<String, LiveRow>) -> Vec<Write<'a>> {
+    ops.iter()
+        .filter_map(|op| match op {
+            Op::Update {
+                action,
+                id,
+                expected_row_version,
+                patch,
+            } => {
+                let row = rows.get(id)?;
+                let patch = patch.effective(row);
+                (!patch.is_empty()).then_some(Write::Update {
+                    action: *action,
+                    row,
+                    expected_row_version: *expected_row_version,
+                    patch,
+                })
+            }
+            Op::Insert { action, row, .. } => Some(Write::Insert {
+                action: *action,
+                row,
+            }),
+        })
+        .collect()
+}
+
+/// The rows of one update statement that did not move from the version the change set
+/// expected to the next: changed, refused or deleted by another writer meanwhile.
+fn unwritten(
+    chunk: &[(&str, i64)],
+    rows: &HashMap<String, LiveRow>,
+    rows_now: &HashMap<String, LiveRow>,
+) -> Vec<Conflict> {
+    chunk
+        .iter()
+        .filter_map(|&(id, expected)| {
+            let was = rows.get(id);
+            let now = rows_now.get(id);
+            if now.is_some_and(|row| row.row_version == expected + 1) {
+                return None;
+            }
+            let named = now.or(was);
+            Some(Conflict {
+                prompt_name: named.map(|r| r.prompt_name.clone()).unwrap_or_default(),
+                prompt_version: named.map(|r| r.prompt_version.clone()).unwrap_or_default(),
+                id: Some(id.to_owned()),
+                expected_row_version: Some(expected),
+                actual_row_version: now.map(|r| r.row_version),
+                reason: match now {
+                    None => "was deleted by another writer while the change set was written"
+                        .to_owned(),
+                    Some(row) if row.row_version == expected => {
+                        "was not updated: another writer holds or refused it".to_owned()
+                    }
+                    Some(row) => format!(
+                        "row_version is {} (the plan read {expected}): changed by another writer while the change set was written",
+                        row.row_version
+                    ),
+                },
+            })
+        })
+        .collect()
+}
+
+/// Remember the outcome of a change set (or restore) under its idempotency key, so a retry
+/// of the same request returns it instead of applying again.
+async fn record_outcome(
+    tx: &mut dyn WriteTx,
+    key: &str,
+    revision: i64,
+    outcome: &impl serde::Serialize,
+    now: i64,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO applied_changesets (key, revision, outcome, at) VALUES ($1, $2, $3, $4)",
+        vec![
+            SqlValue::Text(Some(key.to_owned())),
+            SqlValue::Int(Some(revision)),
+            SqlValue::Text(Some(serde_json::to_string(outcome).unwrap_or_default())),
+            SqlValue::Int(Some(now)),
+        ],
+    )
+    .await?;
+    Ok(())
 }
 
 /// Load `restore`'s rows inside `tx`, replacing the store's rows only with `force`. The

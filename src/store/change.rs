@@ -1,0 +1,432 @@
+//! Change sets: the writes a plan (or an API client) asks of a store, each with its
+//! precondition, and what a store answers. No write path may create a row without a model.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::{LiveRow, Scope, StoreError, values};
+
+/// A row to insert. `ai_model` is not optional: the type refuses a row without a model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct NewRow {
+    pub prompt_name: String,
+    pub prompt_version: String,
+    pub prompt_template: String,
+    pub description: Option<String>,
+    pub input_schema: Option<String>,
+    pub output_schema: Option<String>,
+    pub workflow_step: Option<String>,
+    pub subsystem: Option<String>,
+    pub ai_model: String,
+    pub max_tokens: Option<i64>,
+    pub temperature: Option<f64>,
+    pub is_active: bool,
+}
+
+/// Fields an update may set; `None` leaves a field as it is. `Some(None)` clears it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Patch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ai_model: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "explicit",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_tokens: Option<Option<i64>>,
+    #[serde(
+        default,
+        deserialize_with = "explicit",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub temperature: Option<Option<f64>>,
+    #[serde(
+        default,
+        deserialize_with = "explicit",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Option<Option<String>>,
+    #[serde(
+        default,
+        deserialize_with = "explicit",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub workflow_step: Option<Option<String>>,
+    #[serde(
+        default,
+        deserialize_with = "explicit",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub subsystem: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_active: Option<bool>,
+    #[serde(
+        default,
+        deserialize_with = "explicit",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub replaced_at: Option<Option<i64>>,
+    #[serde(
+        default,
+        deserialize_with = "explicit",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub replaced_by: Option<Option<String>>,
+}
+
+/// `"field": null` in a patch means "clear it" (`Some(None)`), which serde would otherwise
+/// read as "leave it" (`None`) — a saved plan or an HTTP change set would lose the clearing.
+fn explicit<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+impl Patch {
+    /// The values a patch sets, as [`values`] allows them.
+    fn check(&self) -> Result<(), FieldProblem> {
+        if let Some(model) = &self.ai_model {
+            values::model(model).map_err(|e| ("ai_model", e))?;
+        }
+        for (field, value) in [
+            ("workflow_step", &self.workflow_step),
+            ("subsystem", &self.subsystem),
+            ("replaced_by", &self.replaced_by),
+        ] {
+            if let Some(Some(value)) = value {
+                values::optional_identifier(value).map_err(|e| (field, e))?;
+            }
+        }
+        if let Some(Some(max_tokens)) = self.max_tokens {
+            values::max_tokens(max_tokens).map_err(|e| ("max_tokens", e))?;
+        }
+        if let Some(Some(temperature)) = self.temperature {
+            values::temperature(temperature).map_err(|e| ("temperature", e))?;
+        }
+        if let Some(Some(at)) = self.replaced_at {
+            values::time(at).map_err(|e| ("replaced_at", e))?;
+        }
+        Ok(())
+    }
+
+    /// Whether the patch sets nothing.
+    pub fn is_empty(&self) -> bool {
+        *self == Patch::default()
+    }
+
+    /// The fields of this patch that would change `row`: a field set to the value the row
+    /// already holds changes nothing, and is no change to audit.
+    pub fn effective(&self, row: &LiveRow) -> Patch {
+        fn changed<T: PartialEq + Clone>(new: &Option<T>, old: &T) -> Option<T> {
+            new.as_ref().filter(|new| *new != old).cloned()
+        }
+        Patch {
+            ai_model: self
+                .ai_model
+                .clone()
+                .filter(|m| row.ai_model.as_deref() != Some(m.as_str())),
+            max_tokens: changed(&self.max_tokens, &row.max_tokens),
+            temperature: changed(&self.temperature, &row.temperature),
+            description: changed(&self.description, &row.description),
+            workflow_step: changed(&self.workflow_step, &row.workflow_step),
+            subsystem: changed(&self.subsystem, &row.subsystem),
+            is_active: changed(&self.is_active, &row.is_active),
+            replaced_at: changed(&self.replaced_at, &row.replaced_at),
+            replaced_by: changed(&self.replaced_by, &row.replaced_by),
+        }
+    }
+
+    /// Fold `other` into this patch; `other`'s values win where both set a field.
+    pub fn merge(&mut self, other: Patch) {
+        macro_rules! take {
+            ($($field:ident),*) => { $(if other.$field.is_some() { self.$field = other.$field; })* };
+        }
+        take!(
+            ai_model,
+            max_tokens,
+            temperature,
+            description,
+            workflow_step,
+            subsystem,
+            is_active,
+            replaced_at,
+            replaced_by
+        );
+    }
+}
+
+/// What a change does, as the plan and the audit log name it.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Create,
+    Update,
+    Replace,
+    Backfill,
+    Deactivate,
+}
+
+impl Action {
+    pub const ALL: [Action; 5] = [
+        Action::Create,
+        Action::Update,
+        Action::Replace,
+        Action::Backfill,
+        Action::Deactivate,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Replace => "replace",
+            Action::Backfill => "backfill",
+            Action::Deactivate => "deactivate",
+        }
+    }
+}
+
+/// One write of a change set.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(tag = "op", rename_all = "lowercase")]
+pub enum Op {
+    /// Insert a new row. Refused when a production row with the same name and version exists,
+    /// or, with `expect_new_name`, any production row with the name (a concurrent create).
+    Insert {
+        action: Action,
+        row: NewRow,
+        #[serde(default)]
+        expect_new_name: bool,
+    },
+    /// Patch a row, only if its `row_version` is still `expected_row_version`.
+    Update {
+        action: Action,
+        id: String,
+        expected_row_version: i64,
+        patch: Patch,
+    },
+}
+
+impl Op {
+    pub fn action(&self) -> Action {
+        match self {
+            Op::Insert { action, .. } | Op::Update { action, .. } => *action,
+        }
+    }
+}
+
+/// Writes applied together or not at all, to the store `store_id`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ChangeSet {
+    pub store_id: String,
+    /// Who applies it, for the audit log.
+    pub actor: String,
+    /// Set by clients that may retry: a change set with a key already applied is not applied
+    /// again; the first outcome is returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    pub ops: Vec<Op>,
+}
+
+impl ChangeSet {
+    /// Refuse what no store may write, naming the op and field: a row without a model or
+    /// with a value no other path could make (see [`values`]), an update clearing a model,
+    /// two updates of one row, two inserts of one version.
+    pub fn check(&self) -> Result<(), StoreError> {
+        let invalid = |what: String, field: &str, problem: String| {
+            StoreError::Invalid(format!("{what}: `{field}` {problem}"))
+        };
+        values::optional_identifier(&self.actor)
+            .map_err(|e| invalid("the change set".to_owned(), "actor", e))?;
+        let mut updated = std::collections::HashSet::new();
+        let mut inserted = std::collections::HashSet::new();
+        for (index, op) in self.ops.iter().enumerate() {
+            let what = format!("op {}", index + 1);
+            match op {
+                Op::Insert { row, .. } => {
+                    row.check()
+                        .map_err(|(field, problem)| invalid(what.clone(), field, problem))?;
+                    if !inserted.insert((row.prompt_name.as_str(), row.prompt_version.as_str())) {
+                        return Err(StoreError::Invalid(format!(
+                            "{what}: {} {} is inserted twice in one change set",
+                            row.prompt_name, row.prompt_version
+                        )));
+                    }
+                }
+                Op::Update { id, patch, .. } => {
+                    values::identifier(id).map_err(|e| invalid(what.clone(), "id", e))?;
+                    patch.check().map_err(|(field, problem)| {
+                        invalid(format!("{what} (row {id})"), field, problem)
+                    })?;
+                    if !updated.insert(id.as_str()) {
+                        return Err(StoreError::Invalid(format!(
+                            "{what}: row {id} is updated twice in one change set"
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A field at fault and what is wrong with it.
+type FieldProblem = (&'static str, String);
+
+impl NewRow {
+    /// The values of a new row, as [`values`] allows them.
+    fn check(&self) -> Result<(), FieldProblem> {
+        values::identifier(&self.prompt_name).map_err(|e| ("prompt_name", e))?;
+        values::identifier(&self.prompt_version).map_err(|e| ("prompt_version", e))?;
+        if self.prompt_template.trim().is_empty() {
+            return Err(("prompt_template", "is empty".to_owned()));
+        }
+        values::model(&self.ai_model).map_err(|e| ("ai_model", e))?;
+        for (field, value) in [
+            ("workflow_step", &self.workflow_step),
+            ("subsystem", &self.subsystem),
+        ] {
+            if let Some(value) = value {
+                values::optional_identifier(value).map_err(|e| (field, e))?;
+            }
+        }
+        for (field, value) in [
+            ("input_schema", &self.input_schema),
+            ("output_schema", &self.output_schema),
+        ] {
+            if let Some(value) = value {
+                values::json_text(value).map_err(|e| (field, e))?;
+            }
+        }
+        if let Some(max_tokens) = self.max_tokens {
+            values::max_tokens(max_tokens).map_err(|e| ("max_tokens", e))?;
+        }
+        if let Some(temperature) = self.temperature {
+            values::temperature(temperature).map_err(|e| ("temperature", e))?;
+        }
+        Ok(())
+    }
+}
+
+/// A precondition that no longer holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Conflict {
+    pub prompt_name: String,
+    pub prompt_version: String,
+    /// The row, when the conflict is about an existing row.
+    pub id: Option<String>,
+    pub expected_row_version: Option<i64>,
+    /// The row's version now; `None` when it is gone or, for an insert, already there.
+    pub actual_row_version: Option<i64>,
+    pub reason: String,
+}
+
+impl fmt::Display for Conflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.id {
+            // A row the store no longer has is known only by its id.
+            Some(id) if self.prompt_name.is_empty() => write!(f, "row {id}: {}", self.reason),
+            _ => write!(
+                f,
+                "{} {}: {}",
+                self.prompt_name, self.prompt_version, self.reason
+            ),
+        }
+    }
+}
+
+/// What an applied change set did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ApplyOutcome {
+    /// The store's revision after the change set.
+    pub revision: i64,
+    /// How many ops were applied.
+    pub applied: usize,
+}
+
+/// The fields a patch sets, before and after, as JSON objects for the audit log. Only the
+/// patched fields are serialised: a bulk change of 10,000 rows must not copy their templates.
+pub fn audit_values(row: &LiveRow, patch: &Patch) -> (serde_json::Value, serde_json::Value) {
+    use serde_json::json;
+    let after = serde_json::to_value(patch).unwrap_or_default();
+    let mut before = serde_json::Map::new();
+    if let Some(fields) = after.as_object() {
+        for field in fields.keys() {
+            let value = match field.as_str() {
+                "ai_model" => json!(row.ai_model),
+                "max_tokens" => json!(row.max_tokens),
+                "temperature" => json!(row.temperature),
+                "description" => json!(row.description),
+                "workflow_step" => json!(row.workflow_step),
+                "subsystem" => json!(row.subsystem),
+                "is_active" => json!(row.is_active),
+                "replaced_at" => json!(row.replaced_at),
+                "replaced_by" => json!(row.replaced_by),
+                _ => serde_json::Value::Null,
+            };
+            before.insert(field.clone(), value);
+        }
+    }
+    (before.into(), after)
+}
+
+/// The row an insert creates, as stored.
+pub fn row_from_new(new: &NewRow, id: String, now: i64, actor: &str) -> LiveRow {
+    LiveRow {
+        id,
+        row_version: 1,
+        updated_at: now,
+        prompt_name: new.prompt_name.clone(),
+        prompt_version: new.prompt_version.clone(),
+        prompt_template: new.prompt_template.clone(),
+        description: new.description.clone(),
+        input_schema: new.input_schema.clone(),
+        output_schema: new.output_schema.clone(),
+        scope: Scope::Production,
+        developer_session_id: None,
+        parent_prompt_id: None,
+        expires_at: None,
+        workflow_step: new.workflow_step.clone(),
+        subsystem: new.subsystem.clone(),
+        ai_model: Some(new.ai_model.clone()),
+        max_tokens: new.max_tokens,
+        temperature: new.temperature,
+        is_active: new.is_active,
+        created_at: now,
+        created_by: Some(actor.to_owned()),
+        replaced_at: None,
+        replaced_by: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_patch_that_clears_a_field_survives_json() {
+        let patch = Patch {
+            max_tokens: Some(None),
+            ai_model: Some("openai/gpt-5".to_owned()),
+            ..Patch::default()
+        };
+        let text = serde_json::to_string(&patch).unwrap();
+        assert_eq!(text, r#"{"ai_model":"openai/gpt-5","max_tokens":null}"#);
+        assert_eq!(serde_json::from_str::<Patch>(&text).unwrap(), patch);
+    }
+}

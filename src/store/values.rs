@@ -1,0 +1,110 @@
+//! What a stored value may be, checked the same way on every write path: a change set's
+//! inserts and patches, and every row of a restore. A row no path could make must not get in
+//! through another.
+
+/// Longest identifier-like value (names, versions, ids, models) accepted, in bytes: far above
+/// any real one, far below what would hurt a log line or an index.
+pub const MAX_IDENTIFIER_BYTES: usize = 1024;
+
+/// A required identifier-like text (`prompt_name`, `prompt_version`, `id`, …): not blank, no
+/// control characters, not absurdly long.
+pub fn identifier(value: &str) -> Result<(), String> {
+    if value.trim().is_empty() {
+        return Err("is empty".to_owned());
+    }
+    optional_identifier(value)
+}
+
+/// An optional identifier-like text (`subsystem`, `created_by`, …), when present: no control
+/// characters (a newline or escape in a name would forge log lines and break tables), not
+/// absurdly long.
+pub fn optional_identifier(value: &str) -> Result<(), String> {
+    if let Some(c) = value.chars().find(|c| c.is_control()) {
+        return Err(format!(
+            "holds the control character {:?}; names and ids are plain text",
+            c
+        ));
+    }
+    if value.len() > MAX_IDENTIFIER_BYTES {
+        return Err(format!(
+            "is {} bytes long; at most {MAX_IDENTIFIER_BYTES} are accepted",
+            value.len()
+        ));
+    }
+    Ok(())
+}
+
+/// `ai_model`, where a value is given: a model id, never blank.
+pub fn model(value: &str) -> Result<(), String> {
+    identifier(value).map_err(|e| format!("{e} (a row's model is never set blank)"))
+}
+
+/// `max_tokens`, where given: at least 1.
+pub fn max_tokens(value: i64) -> Result<(), String> {
+    if value < 1 {
+        return Err(format!("must be 1 or more, found {value}"));
+    }
+    Ok(())
+}
+
+/// `temperature`, where given: a number from 0 to 2.
+pub fn temperature(value: f64) -> Result<(), String> {
+    if !(0.0..=2.0).contains(&value) {
+        return Err(format!("must be between 0 and 2, found {value}"));
+    }
+    Ok(())
+}
+
+/// A time (milliseconds since the Unix epoch): not before 1970.
+pub fn time(value: i64) -> Result<(), String> {
+    if value < 0 {
+        return Err(format!(
+            "must be 0 or more (milliseconds since 1970), found {value}"
+        ));
+    }
+    Ok(())
+}
+
+/// `row_version`: 1 or more.
+pub fn row_version(value: i64) -> Result<(), String> {
+    if value < 1 {
+        return Err(format!("must be 1 or more, found {value}"));
+    }
+    Ok(())
+}
+
+/// JSON Schema text, where given: it must parse as JSON.
+pub fn json_text(value: &str) -> Result<(), String> {
+    serde_json::from_str::<serde_json::Value>(value)
+        .map(drop)
+        .map_err(|error| format!("is not JSON text: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_what_no_write_path_may_store() {
+        assert!(identifier("generate_questions").is_ok());
+        assert!(identifier(" ").is_err());
+        assert!(
+            identifier("a\nb")
+                .unwrap_err()
+                .contains("control character")
+        );
+        assert!(identifier("a\u{1b}[31m").is_err());
+        assert!(
+            identifier(&"x".repeat(2000))
+                .unwrap_err()
+                .contains("2000 bytes")
+        );
+        assert!(optional_identifier("").is_ok());
+        assert!(max_tokens(0).is_err() && max_tokens(1).is_ok());
+        assert!(temperature(2.5).is_err() && temperature(f64::NAN).is_err());
+        assert!(temperature(0.0).is_ok());
+        assert!(time(-1).is_err() && time(0).is_ok());
+        assert!(row_version(0).is_err() && row_version(-3).is_err());
+        assert!(json_text("{oops").is_err() && json_text("{}").is_ok());
+    }
+}
