@@ -13,8 +13,10 @@ pub struct ApplyReport {
     pub revision: i64,
     /// The plan's changes, by action: all of them were applied.
     pub summary: Summary,
-    /// After a backfill, how many rows still lack a model (the story's verification: 0).
-    pub rows_without_model: Option<usize>,
+    /// After a backfill, how many rows still lack a model (the story's verification: 0):
+    /// `Err` with why, if the store could not be read again after the commit. That read is a
+    /// follow-up: the change set is applied either way.
+    pub rows_without_model: Option<Result<usize, String>>,
 }
 
 /// The store writes of a plan, in order. Two changes that update one row (a replaced version
@@ -85,9 +87,15 @@ pub async fn apply(
     }
     let changes = change_set(plan, actor, now_ms());
     let outcome = store.apply(&changes, progress).await?;
+    // Committed: from here on nothing may turn the outcome into a failure.
     let rows_without_model = if summary.backfill > 0 {
-        let snapshot = store.snapshot().await?;
-        Some(snapshot.rows.iter().filter(|r| r.lacks_model()).count())
+        Some(
+            store
+                .snapshot()
+                .await
+                .map(|snapshot| snapshot.rows.iter().filter(|r| r.lacks_model()).count())
+                .map_err(|error| error.to_string()),
+        )
     } else {
         None
     };

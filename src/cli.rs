@@ -244,14 +244,20 @@ pub enum StoreCommand {
         /// File to write
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Export the rows a forced restore replaced (the store keeps them), by backup id
+        #[arg(long, value_name = "ID")]
+        backup: Option<String>,
     },
     /// Load an export (or a legacy export) into an empty store
     Restore {
         /// The export file
         file: PathBuf,
-        /// Replace a non-empty store's rows (a backup is written first)
+        /// Replace a non-empty store's rows (they are backed up to a file and kept in the store)
         #[arg(long)]
         force: bool,
+        /// With --force, let a file without rows empty the store
+        #[arg(long, requires = "force")]
+        allow_empty: bool,
     },
 }
 

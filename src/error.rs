@@ -9,6 +9,9 @@ pub enum ExitStatus {
     Failure,
     /// `plan --detailed-exitcode`: there are changes to apply.
     Changes,
+    /// A write whose outcome is unknown: it may or may not have been applied (its commit, or
+    /// the server's answer, was lost). Never reported as a failure that changed nothing.
+    Unknown,
 }
 
 impl ExitStatus {
@@ -17,6 +20,7 @@ impl ExitStatus {
             ExitStatus::Success => 0,
             ExitStatus::Failure => 1,
             ExitStatus::Changes => 2,
+            ExitStatus::Unknown => 3,
         }
     }
 }

@@ -18,6 +18,7 @@
 //! - [`import`]: YAML files for live prompts git does not have yet.
 //! - [`server`]: `promptctl serve`, the HTTP face over any store; [`time`]: dates.
 
+pub mod api;
 pub mod apply;
 pub mod catalog;
 pub mod cli;
@@ -62,7 +63,24 @@ pub fn run(cli: cli::Cli) -> ExitStatus {
                 printer::RED.bold().render(),
                 printer::RED.bold().render_reset()
             ));
-            ExitStatus::Failure
+            if outcome_unknown(&error) {
+                ExitStatus::Unknown
+            } else {
+                ExitStatus::Failure
+            }
         }
     }
+}
+
+/// Whether a failure left a write's outcome unknown (exit 3), rather than changing nothing.
+fn outcome_unknown(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<store::StoreError>(),
+            Some(store::StoreError::Unknown(_))
+        ) || matches!(
+            cause.downcast_ref::<ops::OpsError>(),
+            Some(ops::OpsError::Store(store::StoreError::Unknown(_)))
+        )
+    })
 }

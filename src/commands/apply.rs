@@ -11,6 +11,7 @@ use crate::ops::plan::Planned;
 use crate::plan::{self, Plan, cost, render};
 use crate::printer::{BOLD, GREEN, Printer, paint};
 use crate::settings::Settings;
+use crate::store::StoreError;
 
 /// Change sets at least this large get a progress bar (on a terminal).
 const PROGRESS_FROM: usize = 200;
@@ -65,8 +66,14 @@ pub(super) fn run(
         printer,
     ))?;
     printer.data(&paint(GREEN.bold(), &complete(&report)))?;
-    if let Some(left) = report.rows_without_model {
-        printer.data(&paint(BOLD, &format!("Rows without ai_model: {left}")))?;
+    match report.rows_without_model {
+        Some(Ok(left)) => {
+            printer.data(&paint(BOLD, &format!("Rows without ai_model: {left}")))?;
+        }
+        Some(Err(why)) => printer.error(&format!(
+            "warning: the changes are applied, but the store could not be read again to count the rows without ai_model: {why}"
+        )),
+        None => {}
     }
     Ok(ExitStatus::Success)
 }
@@ -109,7 +116,7 @@ async fn apply_with_progress(
     store: &dyn crate::store::Store,
     actor: &str,
     printer: &Printer,
-) -> anyhow::Result<ApplyReport> {
+) -> Result<ApplyReport, StoreError> {
     let ops: usize = plan.changes.iter().map(|c| c.ops.len()).sum();
     let bar = if ops >= PROGRESS_FROM && std::io::stderr().is_terminal() && !printer.is_quiet() {
         let bar = indicatif::ProgressBar::new(u64::try_from(ops).unwrap_or(u64::MAX));
@@ -125,7 +132,7 @@ async fn apply_with_progress(
         |done: usize, _total: usize| bar.set_position(u64::try_from(done).unwrap_or(u64::MAX));
     let report = crate::apply::apply(plan, store, actor, &progress).await;
     bar.finish_and_clear();
-    Ok(report?)
+    report
 }
 
 /// `Apply complete! N created, N updated, N replaced, N backfilled, N deactivated.`

@@ -3,7 +3,7 @@
 use crate::cli::StoreCommand;
 use crate::diag::display_path;
 use crate::error::ExitStatus;
-use crate::ops::store::RestoreOptions;
+use crate::ops::store::{ExportOptions, RestoreOptions};
 use crate::printer::Printer;
 use crate::settings::Settings;
 use crate::store::export;
@@ -15,8 +15,11 @@ pub(super) fn run(
 ) -> anyhow::Result<ExitStatus> {
     let runtime = crate::ops::runtime()?;
     match command {
-        StoreCommand::Export { out } => {
-            let snapshot = crate::ops::store::export(&runtime, settings)?;
+        StoreCommand::Export { out, backup } => {
+            let options = ExportOptions {
+                backup: backup.clone(),
+            };
+            let snapshot = crate::ops::store::export(&runtime, settings, &options)?;
             let text = export::write(&snapshot);
             match out {
                 Some(path) => {
@@ -31,16 +34,27 @@ pub(super) fn run(
                 None => printer.data(&text)?,
             }
         }
-        StoreCommand::Restore { file, force } => {
+        StoreCommand::Restore {
+            file,
+            force,
+            allow_empty,
+        } => {
             let options = RestoreOptions {
                 file: file.clone(),
                 force: *force,
+                allow_empty: *allow_empty,
             };
             let report = crate::ops::store::restore(&runtime, settings, &options)?;
             if let Some((path, rows)) = &report.backup {
                 printer.status(&format!(
                     "Backed up the {rows} rows being replaced to {}",
                     display_path(path).display()
+                ));
+            }
+            if let Some(backup) = &report.store_backup {
+                printer.status(&format!(
+                    "The store keeps them too, as backup {} (`promptctl store export --backup {}`)",
+                    backup.id, backup.id
                 ));
             }
             printer.status(&format!(

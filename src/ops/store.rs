@@ -3,19 +3,35 @@
 use std::path::{Path, PathBuf};
 
 use crate::settings::Settings;
-use crate::store::{AuditEntry, Snapshot, export, now_ms};
+use crate::store::{self, AuditEntry, Backup, Snapshot, export, now_ms};
 
 use super::OpsError;
 
-/// Every row of the store, with its id and revision.
+/// What to export.
+#[derive(Clone, Debug, Default)]
+pub struct ExportOptions {
+    /// A backup the store keeps (the rows a forced restore replaced) instead of its rows.
+    pub backup: Option<String>,
+}
+
+/// Every row of the store, with its id and revision; or the rows of one of its backups.
 pub fn export(
     runtime: &tokio::runtime::Runtime,
     settings: &Settings,
+    options: &ExportOptions,
 ) -> Result<Snapshot, OpsError> {
-    Ok(runtime.block_on(async {
+    runtime.block_on(async {
         let store = super::open_store(settings).await?;
-        store.snapshot().await
-    })?)
+        match &options.backup {
+            None => Ok(store.snapshot().await?),
+            Some(id) => store.backup(id).await?.ok_or_else(|| {
+                OpsError::Refused(format!(
+                    "the store {} has no backup `{id}`; `promptctl history` names the backup of each forced restore",
+                    store.location()
+                ))
+            }),
+        }
+    })
 }
 
 /// What to restore, and how.
@@ -25,6 +41,8 @@ pub struct RestoreOptions {
     pub file: PathBuf,
     /// Replace the rows of a non-empty store (they are backed up first).
     pub force: bool,
+    /// With `force`, let a file of no rows empty the store.
+    pub allow_empty: bool,
 }
 
 /// What a restore did.
@@ -39,23 +57,27 @@ pub struct RestoreReport {
     pub without_model: usize,
     /// The file holding the rows a forced restore replaced, and how many.
     pub backup: Option<(PathBuf, usize)>,
+    /// The same rows, kept inside the store.
+    pub store_backup: Option<Backup>,
 }
 
-/// Load an export into the store. A file with any bad row is refused whole, naming the row
-/// and field; with `force`, the rows replaced are first written under
-/// `.promptctl/backups/`.
+/// Load an export into the store. A file with any bad row (a value no write path may store,
+/// a model outside the catalog) is refused whole, naming the row and field; with `force`, the
+/// rows replaced are written under `.promptctl/backups/` and kept inside the store too.
 pub fn restore(
     runtime: &tokio::runtime::Runtime,
     settings: &Settings,
     options: &RestoreOptions,
 ) -> Result<RestoreReport, OpsError> {
     let text = fs_err::read_to_string(&options.file)?;
-    let restore = export::read(&text, now_ms()).map_err(|error| {
+    let refused = |error: export::ExportError| {
         OpsError::Refused(format!(
             "cannot restore {}: {error}",
             options.file.display()
         ))
-    })?;
+    };
+    let restore = export::read(&text, now_ms()).map_err(refused)?;
+    restore.check_models(&settings.catalog).map_err(refused)?;
     runtime.block_on(async {
         let store = super::open_store(settings).await?;
         let mut backup = None;
@@ -71,15 +93,20 @@ pub fn restore(
                 backup = Some((path, snapshot.rows.len()));
             }
         }
-        let revision = store
-            .restore(&restore, &settings.actor, options.force)
-            .await?;
+        let restore_options = store::RestoreOptions {
+            actor: settings.actor.clone(),
+            force: options.force,
+            allow_empty: options.allow_empty,
+            idempotency_key: None,
+        };
+        let outcome = store.restore(&restore, &restore_options).await?;
         Ok(RestoreReport {
             store: store.location(),
-            revision,
-            rows: restore.rows.len(),
+            revision: outcome.revision,
+            rows: outcome.restored,
             without_model: restore.rows.iter().filter(|r| r.lacks_model()).count(),
             backup,
+            store_backup: outcome.backup,
         })
     })
 }

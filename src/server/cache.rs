@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use sha2::{Digest, Sha256};
 
-use crate::store::wire::{ActivePrompt, PromptList, PromptSummary};
+use crate::api::v1::{ActivePromptV1, PromptListV1, PromptSummaryV1};
 use crate::store::{LiveRow, Scope, Snapshot};
 
 /// A ready response body and its ETag.
@@ -73,7 +73,7 @@ impl PromptCache {
         let mut prompts = HashMap::with_capacity(active.len());
         let mut summaries = Vec::with_capacity(active.len());
         for (name, row) in active {
-            let answer = ActivePrompt {
+            let answer = ActivePromptV1 {
                 prompt_name: row.prompt_name.clone(),
                 prompt_version: row.prompt_version.clone(),
                 prompt_template: row.prompt_template.clone(),
@@ -87,7 +87,7 @@ impl PromptCache {
                 subsystem: row.subsystem.clone(),
                 revision: snapshot.revision,
             };
-            summaries.push(PromptSummary {
+            summaries.push(PromptSummaryV1 {
                 prompt_name: row.prompt_name.clone(),
                 prompt_version: row.prompt_version.clone(),
                 ai_model: answer.ai_model.clone(),
@@ -100,7 +100,7 @@ impl PromptCache {
         Arc::new(PromptCache {
             revision: snapshot.revision,
             prompts,
-            list: Some(Cached::of(&PromptList {
+            list: Some(Cached::of(&PromptListV1 {
                 revision: snapshot.revision,
                 prompts: summaries,
             })),

@@ -4,29 +4,22 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use crate::api::v1::{ConflictV1, ErrorBodyV1, ErrorDetailV1};
 use crate::store::StoreError;
-use crate::store::wire::{ErrorBody, ErrorDetail};
 
 /// An error response.
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
     /// Boxed: errors travel in `Result`s on every handler's path and should stay small.
-    pub detail: Box<ErrorDetail>,
+    pub detail: Box<ErrorDetailV1>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
-            detail: Box::new(ErrorDetail {
-                code: code.to_owned(),
-                message: message.into(),
-                conflicts: Vec::new(),
-                expected_store_id: None,
-                store_id: None,
-                rows: None,
-            }),
+            detail: Box::new(ErrorDetailV1::new(code, message)),
         }
     }
 
@@ -65,7 +58,7 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(conflicts) => {
                 let mut api =
                     ApiError::new(StatusCode::CONFLICT, "conflict", "stale plan: re-run plan");
-                api.detail.conflicts = conflicts;
+                api.detail.conflicts = conflicts.iter().map(ConflictV1::from).collect();
                 api
             }
             StoreError::WrongStore {
@@ -83,6 +76,14 @@ impl From<StoreError> for ApiError {
                 api
             }
             StoreError::Invalid(message) => ApiError::unprocessable(message),
+            StoreError::Unknown(message) => {
+                tracing::error!(error = %message, "a write's outcome is unknown");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "outcome_unknown",
+                    "the store did not confirm the write: it may or may not have been applied; retry with the same Idempotency-Key, or read /v1/history",
+                )
+            }
             other => {
                 tracing::error!(error = %other, "store failure");
                 ApiError::new(
@@ -99,7 +100,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (
             self.status,
-            axum::Json(ErrorBody {
+            axum::Json(ErrorBodyV1 {
                 error: *self.detail,
             }),
         )

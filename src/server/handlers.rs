@@ -12,9 +12,11 @@ use serde::Deserialize;
 
 use super::cache::Cached;
 use super::{ApiError, AppState, Caller, Route};
-use crate::catalog::CatalogEntryV1;
-use crate::store::wire::{Health, RestoreRequest, RestoreResponse};
-use crate::store::{ChangeSet, Op};
+use crate::api::v1::{
+    ApplyOutcomeV1, AuditEntryV1, ChangeSetV1, ExportV1, HealthV1, ModelV1, RestoreRequestV1,
+    RestoreResponseV1, SnapshotV1,
+};
+use crate::store::{ChangeSet, RestoreOptions, export};
 
 type Shared = State<Arc<AppState>>;
 
@@ -29,6 +31,7 @@ pub(super) fn for_route(route: &Route) -> MethodRouter<Arc<AppState>> {
         (Method::GET, "/v1/history") => get(history),
         (Method::GET, "/v1/models") => get(models),
         (Method::POST, "/v1/restore") => post(restore),
+        (Method::GET, "/v1/backups/{id}") => get(backup),
         (method, path) => unreachable!("no handler for {method} {path}"),
     }
 }
@@ -55,14 +58,15 @@ fn parse<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
 }
 
 async fn health(State(state): Shared) -> Response {
-    json_response(&Health {
+    json_response(&HealthV1 {
         status: "ok".to_owned(),
         revision: state.cache().revision,
     })
 }
 
 async fn snapshot(State(state): Shared) -> Result<Response, ApiError> {
-    Ok(json_response(&state.store.snapshot().await?))
+    let snapshot = state.store.snapshot().await?;
+    Ok(json_response(&SnapshotV1::from(&snapshot)))
 }
 
 async fn changesets(
@@ -72,9 +76,9 @@ async fn changesets(
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, ApiError> {
     let body = body.map_err(body_rejection)?;
-    let mut changes: ChangeSet = parse(&body)?;
-    if let Some(key) = headers.get("idempotency-key").and_then(|v| v.to_str().ok()) {
-        changes.idempotency_key = Some(key.to_owned());
+    let mut changes = ChangeSet::from(parse::<ChangeSetV1>(&body)?);
+    if let Some(key) = idempotency_key(&headers)? {
+        changes.idempotency_key = Some(key);
     }
     // The audit log records who applied: the token's name, and the client's own label.
     if let Some(Extension(Caller(name))) = caller {
@@ -84,28 +88,26 @@ async fn changesets(
             format!("{name} ({})", changes.actor)
         };
     }
-    check_models(&state, &changes)?;
+    changes.check_models(&state.catalog)?;
+    changes.check()?;
     let outcome = state.store.apply(&changes, &|_, _| {}).await?;
     refresh_now(&state).await;
-    Ok(json_response(&outcome))
+    Ok(json_response(&ApplyOutcomeV1::from(&outcome)))
 }
 
-/// A change set may only name models the server's catalog has (422 otherwise).
-fn check_models(state: &AppState, changes: &ChangeSet) -> Result<(), ApiError> {
-    for op in &changes.ops {
-        let model = match op {
-            Op::Insert { row, .. } => Some(row.ai_model.as_str()),
-            Op::Update { patch, .. } => patch.ai_model.as_deref(),
-        };
-        if let Some(model) = model
-            && state.catalog.get(model).is_none()
-        {
-            return Err(ApiError::unprocessable(format!(
-                "`{model}` is not in the server's model catalog"
-            )));
-        }
-    }
-    changes.check().map_err(ApiError::from)
+/// The `Idempotency-Key` header, if sent; one that is not plain text is a bad request.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .filter(|key| crate::store::values::identifier(key).is_ok())
+        .ok_or_else(|| {
+            ApiError::bad_request("the Idempotency-Key header must be plain text, 1 to 1024 bytes")
+        })?;
+    Ok(Some(key.to_owned()))
 }
 
 fn cached(entry: &Cached, headers: &HeaderMap) -> Response {
@@ -178,14 +180,15 @@ async fn history(
 ) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let limit = query.limit.unwrap_or(50).min(10_000);
+    let entries = state.store.history(query.name.as_deref(), limit).await?;
     Ok(json_response(
-        &state.store.history(query.name.as_deref(), limit).await?,
+        &entries.iter().map(AuditEntryV1::from).collect::<Vec<_>>(),
     ))
 }
 
 async fn models(State(state): Shared) -> Response {
-    json_response(&CatalogEntryV1::list(
-        &state.catalog,
+    json_response(&ModelV1::list(
+        state.catalog.models(),
         &state.default_model,
         &state.fallback_model,
     ))
@@ -194,17 +197,34 @@ async fn models(State(state): Shared) -> Response {
 async fn restore(
     State(state): Shared,
     caller: Option<Extension<Caller>>,
+    headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, ApiError> {
     let body = body.map_err(body_rejection)?;
-    let request: RestoreRequest = parse(&body)?;
-    let actor = caller.map_or_else(|| "anonymous".to_owned(), |Extension(Caller(name))| name);
-    let revision = state
+    let request: RestoreRequestV1 = parse(&body)?;
+    // Read as a file is: every row checked, the first bad one named with its field.
+    let rows = export::read_value(request.restore, crate::store::now_ms())
+        .map_err(|e| ApiError::unprocessable(e.to_string()))?;
+    rows.check_models(&state.catalog)
+        .map_err(|e| ApiError::unprocessable(e.to_string()))?;
+    let options = RestoreOptions {
+        actor: caller.map_or_else(|| "anonymous".to_owned(), |Extension(Caller(name))| name),
+        force: request.force,
+        allow_empty: request.allow_empty,
+        idempotency_key: idempotency_key(&headers)?.or(request.idempotency_key),
+    };
+    let outcome = state.store.restore(&rows, &options).await?;
+    refresh_now(&state).await;
+    Ok(json_response(&RestoreResponseV1::from(&outcome)))
+}
+
+async fn backup(State(state): Shared, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let snapshot = state
         .store
-        .restore(&request.restore, &actor, request.force)
-        .await?;
-    state.changed.notify_one();
-    Ok(json_response(&RestoreResponse { revision }))
+        .backup(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no backup named `{}`", shorten(&id))))?;
+    Ok(json_response(&ExportV1::from(&snapshot)))
 }
 
 /// After a write, the cache catches up before the answer goes out: a client that wrote reads

@@ -1,8 +1,9 @@
 //! `promptctl serve`: an HTTP face over any [`Store`]. Applications read the active prompt and
 //! its model from memory; the reconciler plans and applies through the same API.
 //!
-//! Layers, outermost first: request log (no secrets) → per-request timeout → bearer-token auth
-//! with roles → body limit → handlers. Every error is `{"error":{"code","message"}}`.
+//! Layers, outermost first: request log (no secrets) → per-request timeout → body limit →
+//! routing → the route's bearer-token check (its role, from the one route table) → handler.
+//! Every error is `{"error":{"code","message"}}`.
 
 pub mod auth;
 mod cache;
@@ -50,6 +51,9 @@ pub struct AppState {
     pub default_model: String,
     pub fallback_model: String,
     cache: RwLock<Arc<PromptCache>>,
+    /// One refresh at a time: two at once would both read the store, and the slower could
+    /// install the older snapshot.
+    refreshing: tokio::sync::Mutex<()>,
     /// Wakes the refresher after a write on this server.
     changed: Notify,
 }
@@ -62,20 +66,33 @@ impl AppState {
         }
     }
 
-    /// Rebuild the prompt cache if the store moved past it.
+    /// Rebuild the prompt cache if the store moved past it. The cache only ever moves
+    /// forward: refreshes run one at a time, and an older snapshot never replaces a newer one.
     async fn refresh(&self) -> Result<(), crate::store::StoreError> {
+        let _one_at_a_time = self.refreshing.lock().await;
         let revision = self.store.revision().await?;
         let current = self.cache();
-        if revision == current.revision && current.list.is_some() {
+        if revision <= current.revision && current.list.is_some() {
             return Ok(());
         }
         let snapshot = self.store.snapshot().await?;
-        let cache = PromptCache::build(&snapshot, &self.default_model, &self.fallback_model);
-        match self.cache.write() {
-            Ok(mut slot) => *slot = cache,
-            Err(poisoned) => *poisoned.into_inner() = cache,
-        }
+        self.install(PromptCache::build(
+            &snapshot,
+            &self.default_model,
+            &self.fallback_model,
+        ));
         Ok(())
+    }
+
+    /// Put `cache` in place, unless the one there is newer.
+    fn install(&self, cache: Arc<PromptCache>) {
+        let mut slot = match self.cache.write() {
+            Ok(slot) => slot,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if slot.list.is_none() || cache.revision >= slot.revision {
+            *slot = cache;
+        }
     }
 }
 
@@ -143,7 +160,13 @@ pub fn routes() -> Vec<Route> {
             Method::POST,
             "/v1/restore",
             Some(Role::Admin),
-            "Load an export into the store",
+            "Load an export into the store (a forced restore keeps the rows it replaces)",
+        ),
+        route(
+            Method::GET,
+            "/v1/backups/{id}",
+            Some(Role::Read),
+            "The rows a forced restore replaced, as an export",
         ),
     ]
 }
@@ -152,18 +175,26 @@ pub fn routes() -> Vec<Route> {
 pub fn app(state: Arc<AppState>, options: &ServeOptions) -> Router {
     let mut router = Router::new();
     for route in routes() {
-        router = router.route(route.path, handlers::for_route(&route));
+        // The role a route needs comes from the same table the OpenAPI document is made from.
+        let guarded = handlers::for_route(&route).route_layer(middleware::from_fn_with_state(
+            (Arc::clone(&state), route.role),
+            authorize,
+        ));
+        router = router.route(route.path, guarded);
     }
     router
         .fallback(|| async { ApiError::not_found("no such endpoint") })
+        .method_not_allowed_fallback(|method: Method| async move {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!("{method} is not allowed on this endpoint"),
+            )
+        })
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
         .layer(middleware::from_fn_with_state(
             options.max_body_bytes,
             declared_length,
-        ))
-        .layer(middleware::from_fn_with_state(
-            Arc::clone(&state),
-            authorize,
         ))
         .layer(middleware::from_fn_with_state(
             options.request_timeout,
@@ -185,27 +216,17 @@ fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     .into_response()
 }
 
-/// The role a request needs: public for `/healthz`, admin for POST, read otherwise.
-fn needed_role(method: &Method, path: &str) -> Option<Role> {
-    if path == "/healthz" {
-        None
-    } else if method == Method::GET || method == Method::HEAD {
-        Some(Role::Read)
-    } else {
-        Some(Role::Admin)
-    }
-}
-
 /// The authenticated caller's name, for the log and the audit log.
 #[derive(Clone)]
 pub struct Caller(pub String);
 
+/// Admit a request to a route that needs `needed` (`None`: public).
 async fn authorize(
-    State(state): State<Arc<AppState>>,
+    State((state, needed)): State<(Arc<AppState>, Option<Role>)>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    let Some(needed) = needed_role(request.method(), request.uri().path()) else {
+    let Some(needed) = needed else {
         return next.run(request).await;
     };
     let Some(tokens) = &state.tokens else {
@@ -253,14 +274,25 @@ async fn declared_length(State(max): State<usize>, request: Request, next: Next)
 }
 
 async fn time_limit(State(limit): State<Duration>, request: Request, next: Next) -> Response {
-    // A change set cut off here rolls back: dropping its transaction undoes it.
+    let reads = request.method() == Method::GET || request.method() == Method::HEAD;
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
-        Err(_) => ApiError::new(
+        Err(_) if reads => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "timeout",
             format!(
-                "the request took longer than {} s and was cancelled; nothing was changed",
+                "the request took longer than {} s and was cancelled",
+                limit.as_secs()
+            ),
+        )
+        .into_response(),
+        // A write cut off before its commit rolls back (dropping its transaction undoes it),
+        // but one cut off during the commit may have landed: the outcome is unknown.
+        Err(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "outcome_unknown",
+            format!(
+                "the request took longer than {} s and was cancelled; it may or may not have been applied: retry with the same Idempotency-Key, or read /v1/history",
                 limit.as_secs()
             ),
         )
@@ -329,6 +361,7 @@ pub async fn serve_on(
         default_model: options.default_model.clone(),
         fallback_model: options.fallback_model.clone(),
         cache: RwLock::new(Arc::new(PromptCache::default())),
+        refreshing: tokio::sync::Mutex::new(()),
         changed: Notify::new(),
     });
     state.refresh().await?;

@@ -1,174 +1,248 @@
-//! `schemas/openapi.json`: the API as OpenAPI 3.1, made from the same route list the router is
-//! made from and from the same types the handlers send, so it cannot drift from either.
+//! `schemas/openapi.json`: the API as OpenAPI 3.1, made from the same route table the router
+//! is made from (paths, methods, roles) and from the frozen v1 types the handlers send and
+//! read, with JSON Schema 2020-12 (`"type": ["integer", "null"]`, never 3.0's `nullable`), so
+//! a strict validator accepts every live answer. Every status the server sends is listed.
 
-use schemars::JsonSchema;
-use schemars::generate::SchemaSettings;
+use schemars::generate::{SchemaGenerator, SchemaSettings};
 use serde_json::{Map, Value, json};
 
-use super::{Role, routes};
-use crate::catalog::CatalogEntryV1;
-use crate::store::wire::{
-    ActivePrompt, ErrorBody, Health, PromptList, RestoreRequest, RestoreResponse,
+use super::{Role, Route, routes};
+use crate::api::v1::{
+    ActivePromptV1, ApplyOutcomeV1, AuditEntryV1, ChangeSetV1, ErrorBodyV1, ExportV1, HealthV1,
+    ModelV1, PromptListV1, RestoreRequestV1, RestoreResponseV1, SnapshotV1,
 };
-use crate::store::{ApplyOutcome, AuditEntry, ChangeSet, Snapshot};
+
+/// What a route reads and answers, beyond its path and role.
+struct Operation {
+    request: Option<Value>,
+    response: Value,
+    /// Error statuses particular to the route, with what they mean.
+    errors: Vec<(&'static str, &'static str)>,
+    /// `ETag`/`If-None-Match`: a 304 without a body.
+    etag: bool,
+    parameters: Vec<Value>,
+    links: Value,
+}
 
 /// The OpenAPI document.
 pub fn document() -> Value {
-    let mut components = Map::new();
-    let mut schema = |name: &str, value: Value| -> Value {
-        components.insert(name.to_owned(), value);
-        json!({ "$ref": format!("#/components/schemas/{name}") })
-    };
-    let error = schema("ErrorBody", schema_of::<ErrorBody>());
-    let bodies: Vec<(&str, &str, Option<Value>, Value)> = vec![
-        (
-            "GET",
-            "/healthz",
-            None,
-            schema("Health", schema_of::<Health>()),
-        ),
-        (
-            "GET",
-            "/v1/snapshot",
-            None,
-            schema("Snapshot", schema_of::<Snapshot>()),
-        ),
-        (
-            "POST",
-            "/v1/changesets",
-            Some(schema("ChangeSet", schema_of::<ChangeSet>())),
-            schema("ApplyOutcome", schema_of::<ApplyOutcome>()),
-        ),
-        (
-            "GET",
-            "/v1/prompts",
-            None,
-            schema("PromptList", schema_of::<PromptList>()),
-        ),
-        (
-            "GET",
-            "/v1/prompts/{name}",
-            None,
-            schema("ActivePrompt", schema_of::<ActivePrompt>()),
-        ),
-        (
-            "GET",
-            "/v1/history",
-            None,
-            json!({"type": "array", "items": schema("AuditEntry", schema_of::<AuditEntry>())}),
-        ),
-        (
-            "GET",
-            "/v1/models",
-            None,
-            json!({"type": "array", "items": schema("CatalogEntry", schema_of::<CatalogEntryV1>())}),
-        ),
-        (
-            "POST",
-            "/v1/restore",
-            Some(schema("RestoreRequest", schema_of::<RestoreRequest>())),
-            schema("RestoreResponse", schema_of::<RestoreResponse>()),
-        ),
-    ];
+    let mut generator = SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.definitions_path = "/components/schemas".into();
+            s.meta_schema = None;
+        })
+        .into_generator();
     let mut paths = Map::new();
     for route in routes() {
-        let (_, _, request, response) = bodies
-            .iter()
-            .find(|(method, path, ..)| *method == route.method.as_str() && *path == route.path)
-            .unwrap_or_else(|| unreachable!("no OpenAPI body for {} {}", route.method, route.path));
-        let mut responses = Map::new();
-        responses.insert(
-            "200".to_owned(),
-            json!({"description": "OK", "content": {"application/json": {"schema": response}}}),
-        );
-        let error_response = |description: &str| json!({"description": description, "content": {"application/json": {"schema": error.clone()}}});
-        if route.role.is_some() {
-            responses.insert(
-                "401".to_owned(),
-                error_response("No or unknown bearer token"),
-            );
-            responses.insert(
-                "403".to_owned(),
-                error_response("The token's role is not enough"),
-            );
-        }
-        if route.method == axum::http::Method::POST {
-            responses.insert("400".to_owned(), error_response("Malformed JSON"));
-            responses.insert("409".to_owned(), error_response("A precondition failed (`conflict`, with `conflicts`), the change set is for another store (`wrong_store`), or the store is not empty (`not_empty`)"));
-            responses.insert("413".to_owned(), error_response("The body is too large"));
-            responses.insert(
-                "422".to_owned(),
-                error_response("A row without ai_model, or a model outside the catalog"),
-            );
-        }
-        if route.path == "/v1/prompts/{name}" {
-            responses.insert(
-                "304".to_owned(),
-                json!({"description": "Not modified (If-None-Match matched the ETag)"}),
-            );
-            responses.insert(
-                "404".to_owned(),
-                error_response("No active production prompt of that name"),
-            );
-        }
-        responses.insert(
-            "503".to_owned(),
-            error_response("The store is unavailable, or the request timed out"),
-        );
-        let mut operation = Map::new();
-        operation.insert("summary".to_owned(), json!(route.summary));
-        operation.insert(
-            "operationId".to_owned(),
-            json!(operation_id(route.method.as_str(), route.path)),
-        );
-        operation.insert(
-            "security".to_owned(),
-            match route.role {
-                Some(role) => json!([{ "bearer": [role.as_str()] }]),
-                None => json!([]),
-            },
-        );
-        if let Some(request) = request {
-            operation.insert(
-                "requestBody".to_owned(),
-                json!({"required": true, "content": {"application/json": {"schema": request}}}),
-            );
-        }
-        let mut parameters = Vec::new();
-        if route.path.contains("{name}") {
-            parameters.push(json!({"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}));
-            parameters.push(json!({"name": "If-None-Match", "in": "header", "required": false, "schema": {"type": "string"}}));
-        }
-        if route.path == "/v1/history" {
-            parameters.push(json!({"name": "name", "in": "query", "required": false, "schema": {"type": "string"}}));
-            parameters.push(json!({"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0}}));
-        }
-        if route.path == "/v1/changesets" {
-            parameters.push(json!({"name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string"}}));
-        }
-        if !parameters.is_empty() {
-            operation.insert("parameters".to_owned(), Value::Array(parameters));
-        }
-        operation.insert("responses".to_owned(), Value::Object(responses));
+        let operation = operation(&route, &mut generator);
         let entry = paths
             .entry(route.path.to_owned())
             .or_insert_with(|| json!({}));
-        entry[route.method.as_str().to_ascii_lowercase()] = Value::Object(operation);
+        entry[route.method.as_str().to_ascii_lowercase()] =
+            described(&route, operation, &mut generator);
     }
+    let schemas = generator.take_definitions(true);
     json!({
         "openapi": "3.1.0",
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
         "info": {
             "title": "promptctl store API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "The live prompt store served by `promptctl serve`. Tokens have the role `read` (GET) or `admin` (also POST)."
+            "description": "The live prompt store served by `promptctl serve`. Tokens have the role `read` (GET) or `admin` (also POST); `/healthz` needs none. Bodies are version 1, frozen: fields are never renamed or removed under `/v1/`."
         },
         "paths": paths,
         "components": {
-            "schemas": components,
-            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } }
-        },
-        "security": [{ "bearer": [Role::Read.as_str()] }]
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A token made with `promptctl token new`; its role is `read` or `admin`."
+                }
+            }
+        }
     })
+}
+
+/// The operation object of a route.
+fn described(route: &Route, operation: Operation, generator: &mut SchemaGenerator) -> Value {
+    let error = generator.subschema_for::<ErrorBodyV1>();
+    let error_response = |description: &str| json!({"description": description, "content": {"application/json": {"schema": error.clone()}}});
+    let mut responses = Map::new();
+    let mut ok = json!({"description": "OK", "content": {"application/json": {"schema": operation.response}}});
+    if operation.etag {
+        ok["headers"] = json!({"ETag": {"description": "Changes when the answer does", "schema": {"type": "string"}}});
+        responses.insert(
+            "304".to_owned(),
+            json!({"description": "Not modified: If-None-Match matched the ETag"}),
+        );
+    }
+    if operation.links != json!({}) {
+        ok["links"] = operation.links;
+    }
+    responses.insert("200".to_owned(), ok);
+    if let Some(role) = route.role {
+        responses.insert(
+            "401".to_owned(),
+            error_response("No bearer token, or an unknown one (`unauthorized`)"),
+        );
+        if role == Role::Admin {
+            responses.insert(
+                "403".to_owned(),
+                error_response("The token's role is `read`; this needs `admin` (`forbidden`)"),
+            );
+        }
+    }
+    for (status, description) in operation.errors {
+        responses.insert(status.to_owned(), error_response(description));
+    }
+    responses.insert(
+        "500".to_owned(),
+        error_response("A bug (`internal`), or a write whose commit the store did not confirm (`outcome_unknown`: it may or may not have been applied)"),
+    );
+    responses.insert(
+        "503".to_owned(),
+        error_response("The store is unavailable (`unavailable`), or the request took too long (`timeout`; for a write `outcome_unknown`: retry with the same Idempotency-Key)"),
+    );
+    let mut object = Map::new();
+    object.insert("summary".to_owned(), json!(route.summary));
+    object.insert(
+        "operationId".to_owned(),
+        json!(operation_id(route.method.as_str(), route.path)),
+    );
+    object.insert(
+        "security".to_owned(),
+        match route.role {
+            Some(role) => json!([{ "bearer": [role.as_str()] }]),
+            None => json!([]),
+        },
+    );
+    if let Some(request) = operation.request {
+        object.insert(
+            "requestBody".to_owned(),
+            json!({"required": true, "content": {"application/json": {"schema": request}}}),
+        );
+    }
+    if !operation.parameters.is_empty() {
+        object.insert("parameters".to_owned(), Value::Array(operation.parameters));
+    }
+    object.insert("responses".to_owned(), Value::Object(responses));
+    Value::Object(object)
+}
+
+/// Bodies, parameters and errors of each route.
+fn operation(route: &Route, generator: &mut SchemaGenerator) -> Operation {
+    let mut schema = |of: fn(&mut SchemaGenerator) -> schemars::Schema| of(generator).to_value();
+    let none = || Operation {
+        request: None,
+        response: Value::Null,
+        errors: Vec::new(),
+        etag: false,
+        parameters: Vec::new(),
+        links: json!({}),
+    };
+    let header = |name: &str, description: &str| json!({"name": name, "in": "header", "required": false, "description": description, "schema": {"type": "string"}});
+    let writes = vec![
+        (
+            "400",
+            "Malformed JSON, an unknown field, or a bad Idempotency-Key (`bad_request`)",
+        ),
+        (
+            "409",
+            "A precondition failed (`conflict`, with `conflicts`), the change set is for another store (`wrong_store`), or the store is not empty (`not_empty`)",
+        ),
+        (
+            "413",
+            "The body is larger than the server accepts (`payload_too_large`)",
+        ),
+        (
+            "422",
+            "A value no write may store, naming the op or row and the field: a row without ai_model, a model outside the catalog, control characters in a name (`unprocessable`)",
+        ),
+    ];
+    let idempotency = header(
+        "Idempotency-Key",
+        "A retry with a key already applied returns the first outcome instead of applying again",
+    );
+    match (route.method.as_str(), route.path) {
+        ("GET", "/healthz") => Operation {
+            response: schema(|g| g.subschema_for::<HealthV1>()),
+            ..none()
+        },
+        ("GET", "/v1/snapshot") => Operation {
+            response: schema(|g| g.subschema_for::<SnapshotV1<'static>>()),
+            ..none()
+        },
+        ("POST", "/v1/changesets") => Operation {
+            request: Some(schema(|g| g.subschema_for::<ChangeSetV1>())),
+            response: schema(|g| g.subschema_for::<ApplyOutcomeV1>()),
+            errors: writes,
+            parameters: vec![idempotency],
+            links: json!({"ReadHistory": {"operationId": "get_history", "description": "The audit entries the change set wrote"}}),
+            ..none()
+        },
+        ("GET", "/v1/prompts") => Operation {
+            response: schema(|g| g.subschema_for::<PromptListV1>()),
+            etag: true,
+            parameters: vec![header("If-None-Match", "An ETag from an earlier answer")],
+            links: json!({"GetPrompt": {
+                "operationId": "get_prompts_name",
+                "parameters": {"name": "$response.body#/prompts/0/prompt_name"},
+                "description": "The first prompt of the list"
+            }}),
+            ..none()
+        },
+        ("GET", "/v1/prompts/{name}") => Operation {
+            response: schema(|g| g.subschema_for::<ActivePromptV1>()),
+            errors: vec![(
+                "404",
+                "No active production prompt of that name (`not_found`)",
+            )],
+            etag: true,
+            parameters: vec![
+                json!({"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}),
+                header("If-None-Match", "An ETag from an earlier answer"),
+            ],
+            ..none()
+        },
+        ("GET", "/v1/history") => Operation {
+            response: json!({"type": "array", "items": schema(|g| g.subschema_for::<AuditEntryV1>())}),
+            errors: vec![(
+                "400",
+                "A query parameter that does not parse, such as `limit=abc` (`bad_request`)",
+            )],
+            parameters: vec![
+                json!({"name": "name", "in": "query", "required": false, "description": "Only this prompt", "schema": {"type": "string"}}),
+                json!({"name": "limit", "in": "query", "required": false, "description": "At most this many entries, newest first (default 50, at most 10,000)", "schema": {"type": "integer", "minimum": 0}}),
+            ],
+            ..none()
+        },
+        ("GET", "/v1/models") => Operation {
+            response: json!({"type": "array", "items": schema(|g| g.subschema_for::<ModelV1>())}),
+            ..none()
+        },
+        ("POST", "/v1/restore") => Operation {
+            request: Some(schema(|g| g.subschema_for::<RestoreRequestV1>())),
+            response: schema(|g| g.subschema_for::<RestoreResponseV1>()),
+            errors: writes,
+            parameters: vec![idempotency],
+            links: json!({"GetBackup": {
+                "operationId": "get_backups_id",
+                "parameters": {"id": "$response.body#/backup/id"},
+                "description": "The rows the restore replaced"
+            }}),
+            ..none()
+        },
+        ("GET", "/v1/backups/{id}") => Operation {
+            response: schema(|g| g.subschema_for::<ExportV1<'static>>()),
+            errors: vec![("404", "No backup of that id (`not_found`)")],
+            parameters: vec![
+                json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}),
+            ],
+            ..none()
+        },
+        (method, path) => unreachable!("no OpenAPI operation for {method} {path}"),
+    }
 }
 
 fn operation_id(method: &str, path: &str) -> String {
@@ -178,16 +252,4 @@ fn operation_id(method: &str, path: &str) -> String {
         .map(|w| w.trim_matches(|c| c == '{' || c == '}'))
         .collect();
     format!("{}_{}", method.to_ascii_lowercase(), words.join("_"))
-}
-
-/// A type's schema, with its definitions moved under the component and `$ref`s pointing there.
-fn schema_of<T: JsonSchema>() -> Value {
-    let generator = SchemaSettings::openapi3()
-        .with(|s| s.inline_subschemas = true)
-        .into_generator();
-    let mut value = generator.into_root_schema_for::<T>().to_value();
-    if let Value::Object(map) = &mut value {
-        map.remove("$schema");
-    }
-    value
 }

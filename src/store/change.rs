@@ -5,7 +5,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::{LiveRow, Scope, StoreError, values};
+use super::values::{self, FieldProblem};
+use super::{LiveRow, Scope, StoreError};
 
 /// A row to insert. `ai_model` is not optional: the type refuses a row without a model.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -244,6 +245,29 @@ pub struct ChangeSet {
 }
 
 impl ChangeSet {
+    /// Refuse a model the catalog does not have, as validation refuses it in a prompt file:
+    /// the first such op is named, with the nearest ids.
+    pub fn check_models(&self, catalog: &crate::catalog::Catalog) -> Result<(), StoreError> {
+        for (index, op) in self.ops.iter().enumerate() {
+            let model = match op {
+                Op::Insert { row, .. } => Some(row.ai_model.as_str()),
+                Op::Update { patch, .. } => patch.ai_model.as_deref(),
+            };
+            if let Some(model) = model
+                && catalog.get(model).is_none()
+            {
+                let help = crate::suggest::did_you_mean(&catalog.nearest(model))
+                    .map(|h| format!("; {h}"))
+                    .unwrap_or_default();
+                return Err(StoreError::Invalid(format!(
+                    "op {}: `ai_model` `{model}` is not in the model catalog{help}",
+                    index + 1
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Refuse what no store may write, naming the op and field: a row without a model or
     /// with a value no other path could make (see [`values`]), an update clearing a model,
     /// two updates of one row, two inserts of one version.
@@ -285,41 +309,21 @@ impl ChangeSet {
     }
 }
 
-/// A field at fault and what is wrong with it.
-type FieldProblem = (&'static str, String);
-
 impl NewRow {
     /// The values of a new row, as [`values`] allows them.
     fn check(&self) -> Result<(), FieldProblem> {
-        values::identifier(&self.prompt_name).map_err(|e| ("prompt_name", e))?;
-        values::identifier(&self.prompt_version).map_err(|e| ("prompt_version", e))?;
-        if self.prompt_template.trim().is_empty() {
-            return Err(("prompt_template", "is empty".to_owned()));
-        }
-        values::model(&self.ai_model).map_err(|e| ("ai_model", e))?;
-        for (field, value) in [
-            ("workflow_step", &self.workflow_step),
-            ("subsystem", &self.subsystem),
-        ] {
-            if let Some(value) = value {
-                values::optional_identifier(value).map_err(|e| (field, e))?;
-            }
-        }
-        for (field, value) in [
-            ("input_schema", &self.input_schema),
-            ("output_schema", &self.output_schema),
-        ] {
-            if let Some(value) = value {
-                values::json_text(value).map_err(|e| (field, e))?;
-            }
-        }
-        if let Some(max_tokens) = self.max_tokens {
-            values::max_tokens(max_tokens).map_err(|e| ("max_tokens", e))?;
-        }
-        if let Some(temperature) = self.temperature {
-            values::temperature(temperature).map_err(|e| ("temperature", e))?;
-        }
-        Ok(())
+        values::row(&values::RowFields {
+            prompt_name: &self.prompt_name,
+            prompt_version: &self.prompt_version,
+            prompt_template: &self.prompt_template,
+            ai_model: Some(&self.ai_model),
+            workflow_step: self.workflow_step.as_deref(),
+            subsystem: self.subsystem.as_deref(),
+            input_schema: self.input_schema.as_deref(),
+            output_schema: self.output_schema.as_deref(),
+            max_tokens: self.max_tokens,
+            temperature: self.temperature,
+        })
     }
 }
 

@@ -1,21 +1,25 @@
-//! Backup files: `store export` writes them, `store restore` reads them — and with them the
-//! seed's legacy data, rows without `ai_model`, `id` or `row_version` included.
+//! Backup files: `store export` writes them, `store restore` (and `POST /v1/restore`) reads
+//! them — and with them the seed's legacy data, rows without `ai_model`, `id` or
+//! `row_version` included.
 //!
-//! Reading is strict: every problem names the row and field at fault, and nothing is written
+//! Reading is strict, whichever way the rows come: every row is checked as a change set's
+//! rows are (see [`super::values`]; only `ai_model` may be missing, since legacy data is why
+//! restore exists), every problem names the row and field at fault, and nothing is written
 //! unless the whole file reads.
 
 use std::collections::{HashMap, HashSet};
 
-use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{LiveRow, Scope, Snapshot, new_id};
+use super::{LiveRow, Scope, Snapshot, new_id, values};
+use crate::api::v1::{ExportV1, RowV1};
+use crate::catalog::Catalog;
 
 /// The version of the export format this build writes.
 pub const FORMAT_VERSION: u64 = 1;
 
 /// Rows read from a file, ready to restore.
-#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Restore {
     pub store_id: Option<String>,
     pub revision: Option<i64>,
@@ -33,51 +37,88 @@ pub struct ExportError {
 
 /// `{"format_version":1,"store_id":…,"revision":…,"rows":[…]}`, pretty-printed.
 pub fn write(snapshot: &Snapshot) -> String {
-    #[derive(Serialize)]
-    struct ExportV1<'a> {
-        format_version: u64,
-        store_id: &'a str,
-        revision: i64,
-        rows: &'a [LiveRow],
-    }
-    let export = ExportV1 {
-        format_version: FORMAT_VERSION,
-        store_id: &snapshot.store_id,
-        revision: snapshot.revision,
-        rows: &snapshot.rows,
-    };
-    let mut text = serde_json::to_string_pretty(&export).unwrap_or_default();
+    let mut text = serde_json::to_string_pretty(&ExportV1::from(snapshot)).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// A restore as an export document, for sending to a server (which reads it back with
+/// [`read_value`], checking every row again).
+pub fn to_value(restore: &Restore) -> Value {
+    let rows: Vec<RowV1<'_>> = restore.rows.iter().map(RowV1::from).collect();
+    let mut document = serde_json::json!({ "format_version": FORMAT_VERSION, "rows": rows });
+    if let Some(store_id) = &restore.store_id {
+        document["store_id"] = Value::from(store_id.as_str());
+    }
+    if let Some(revision) = restore.revision {
+        document["revision"] = Value::from(revision);
+    }
+    document
+}
+
+impl Restore {
+    /// Refuse rows whose model the catalog does not have, as a change set's would be: the
+    /// first such row is named with the nearest ids.
+    pub fn check_models(&self, catalog: &Catalog) -> Result<(), ExportError> {
+        for (index, row) in self.rows.iter().enumerate() {
+            if let Some(model) = &row.ai_model
+                && catalog.get(model).is_none()
+            {
+                let help = crate::suggest::did_you_mean(&catalog.nearest(model))
+                    .unwrap_or_else(|| "add it to models.yaml".to_owned());
+                return Err(ExportError {
+                    where_: Some(format!("row {}, field `ai_model`", index + 1)),
+                    message: format!("`{model}` is not in the model catalog; {help}"),
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Read a backup: our export object, a bare JSON array of rows, or JSON lines (one row per
 /// line, as a Convex table export). `now` stands in for missing timestamps.
 pub fn read(text: &str, now: i64) -> Result<Restore, ExportError> {
-    let file_error = |message: String| ExportError {
-        where_: None,
-        message,
-    };
-    let (store_id, revision, rows) = match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(top)) if !top.contains_key("prompt_name") => {
-            let envelope = read_envelope(top)?;
-            (envelope.store_id, envelope.revision, envelope.rows)
-        }
-        Ok(Value::Array(rows)) => (None, None, rows),
-        Ok(Value::Object(row)) => (None, None, vec![Value::Object(row)]),
-        Ok(other) => {
-            return Err(file_error(format!(
-                "expected an export object or an array of rows, found {}",
-                kind(&other)
-            )));
-        }
+    match serde_json::from_str::<Value>(text) {
+        Ok(value) => read_value(value, now),
         Err(whole) => {
             if !text.trim_start().starts_with('{') {
-                return Err(file_error(format!("not JSON: {whole}")));
+                return Err(ExportError {
+                    where_: None,
+                    message: format!("not JSON: {whole}"),
+                });
             }
-            (None, None, read_lines(text)?)
+            read_rows(None, None, read_lines(text)?, now)
         }
-    };
+    }
+}
+
+/// Read a backup already parsed as JSON: our export object, an array of rows, or one row.
+pub fn read_value(value: Value, now: i64) -> Result<Restore, ExportError> {
+    match value {
+        Value::Object(top) if !top.contains_key("prompt_name") => {
+            let envelope = read_envelope(top)?;
+            read_rows(envelope.store_id, envelope.revision, envelope.rows, now)
+        }
+        Value::Array(rows) => read_rows(None, None, rows, now),
+        Value::Object(row) => read_rows(None, None, vec![Value::Object(row)], now),
+        other => Err(ExportError {
+            where_: None,
+            message: format!(
+                "expected an export object or an array of rows, found {}",
+                kind(&other)
+            ),
+        }),
+    }
+}
+
+/// Every row, read and checked; the first bad one is named with its field.
+fn read_rows(
+    store_id: Option<String>,
+    revision: Option<i64>,
+    rows: Vec<Value>,
+    now: i64,
+) -> Result<Restore, ExportError> {
     let mut out = Vec::with_capacity(rows.len());
     let mut ids = HashSet::new();
     let mut versions: HashMap<(String, String), usize> = HashMap::new();
@@ -134,19 +175,27 @@ fn read_envelope(mut top: Map<String, Value>) -> Result<Envelope, ExportError> {
     }
     let store_id = match top.remove("store_id") {
         None | Some(Value::Null) => None,
-        Some(Value::String(id)) if !id.trim().is_empty() => Some(id),
+        Some(Value::String(id)) => {
+            values::identifier(&id).map_err(|e| file_error(format!("store_id {e}")))?;
+            Some(id)
+        }
         Some(other) => {
             return Err(file_error(format!(
-                "store_id must be a string, found {other}"
+                "store_id must be a string, found {}",
+                kind(&other)
             )));
         }
     };
     let revision = match top.remove("revision") {
         None | Some(Value::Null) => None,
-        Some(value) => Some(
-            integer(&value)
-                .ok_or_else(|| file_error(format!("revision must be an integer, found {value}")))?,
-        ),
+        Some(value) => {
+            let revision = integer(&value).filter(|r| *r >= 0).ok_or_else(|| {
+                file_error(format!(
+                    "revision must be an integer, 0 or more, found {value}"
+                ))
+            })?;
+            Some(revision)
+        }
     };
     let rows = match top.remove("rows") {
         Some(Value::Array(rows)) => rows,
@@ -258,10 +307,49 @@ fn read_row(value: Value, now: i64) -> Result<LiveRow, FieldError> {
     if let Some(key) = map.keys().next() {
         return Err((None, format!("unknown field `{key}`")));
     }
-    if row.row_version < 1 {
-        return Err((Some("row_version"), "must be 1 or more".to_owned()));
-    }
+    check_row(&row)?;
     Ok(row)
+}
+
+/// A restored row's values, as any write path's: only `ai_model` may be missing.
+fn check_row(row: &LiveRow) -> Result<(), FieldError> {
+    let named = |(field, problem): values::FieldProblem| (Some(field), problem);
+    values::row(&values::RowFields {
+        prompt_name: &row.prompt_name,
+        prompt_version: &row.prompt_version,
+        prompt_template: &row.prompt_template,
+        ai_model: row.ai_model.as_deref(),
+        workflow_step: row.workflow_step.as_deref(),
+        subsystem: row.subsystem.as_deref(),
+        input_schema: row.input_schema.as_deref(),
+        output_schema: row.output_schema.as_deref(),
+        max_tokens: row.max_tokens,
+        temperature: row.temperature,
+    })
+    .map_err(named)?;
+    values::identifier(&row.id).map_err(|e| (Some("id"), e))?;
+    values::row_version(row.row_version).map_err(|e| (Some("row_version"), e))?;
+    for (field, value) in [
+        ("developer_session_id", &row.developer_session_id),
+        ("parent_prompt_id", &row.parent_prompt_id),
+        ("created_by", &row.created_by),
+        ("replaced_by", &row.replaced_by),
+    ] {
+        if let Some(value) = value {
+            values::optional_identifier(value).map_err(|e| (Some(field), e))?;
+        }
+    }
+    for (field, value) in [
+        ("created_at", Some(row.created_at)),
+        ("updated_at", Some(row.updated_at)),
+        ("replaced_at", row.replaced_at),
+        ("expires_at", row.expires_at),
+    ] {
+        if let Some(value) = value {
+            values::time(value).map_err(|e| (Some(field), e))?;
+        }
+    }
+    Ok(())
 }
 
 /// A field's value, with JSON null read as absent.

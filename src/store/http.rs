@@ -1,11 +1,13 @@
 //! `HttpStore`: the [`Store`] trait over `promptctl serve`'s API, so plan, apply, list,
-//! history and export work unchanged with `--store http(s)://…`.
+//! history, export and restore work unchanged with `--store http(s)://…`.
 //!
-//! Reads are retried with backoff on connection failures, timeouts and 502/503/504. A change
-//! set carries an idempotency key, so it is retried too: if the first attempt was applied and
-//! only its response was lost, the server answers the retry with the first outcome.
+//! Every request is retried with backoff on connection failures, timeouts and 502/503/504.
+//! Writes (change sets and restores) carry an idempotency key, so a retry whose first attempt
+//! was applied — only its answer lost — gets the first outcome instead of applying twice. When
+//! every attempt of a write fails after one may have reached the server, the outcome is
+//! reported as unknown, never as "nothing changed".
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use reqwest::{Method, StatusCode};
@@ -13,8 +15,14 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::export::Restore;
-use super::wire::{ErrorBody, Health, RestoreRequest, RestoreResponse};
-use super::{ApplyOutcome, AuditEntry, ChangeSet, Progress, Snapshot, Store, StoreError, new_id};
+use super::{
+    ApplyOutcome, AuditEntry, ChangeSet, Progress, RestoreOptions, RestoreOutcome, Snapshot, Store,
+    StoreError, new_id,
+};
+use crate::api::v1::{
+    ApplyOutcomeV1, AuditEntryV1, ChangeSetV1, ErrorBodyV1, ExportV1, HealthV1, RestoreRequestV1,
+    RestoreResponseV1, SnapshotV1,
+};
 use crate::secret::Secret;
 
 /// Attempts per request, the first included.
@@ -24,6 +32,14 @@ pub struct HttpStore {
     client: reqwest::Client,
     base: String,
     token: Option<Secret>,
+}
+
+/// Whether a request changes the store, which decides what a failure means.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Read,
+    /// Carries an idempotency key: safe to retry, and a failure after sending is "unknown".
+    Write,
 }
 
 impl HttpStore {
@@ -50,10 +66,13 @@ impl HttpStore {
         method: Method,
         path: &str,
         body: Option<&B>,
-        retry_all: bool,
+        kind: Kind,
     ) -> Result<T, StoreError> {
         let url = format!("{}{path}", self.base);
         let mut delay = Duration::from_millis(200);
+        // Whether an attempt may have reached the server: then a write's outcome is unknown
+        // until one answers.
+        let mut maybe_sent = false;
         let mut attempt = 1;
         loop {
             let mut request = self.client.request(method.clone(), &url);
@@ -63,42 +82,58 @@ impl HttpStore {
             if let Some(body) = body {
                 request = request.json(body);
             }
-            let retryable = match request.send().await {
-                Ok(response) if response.status().is_success() => {
-                    return response.json::<T>().await.map_err(|e| {
-                        StoreError::Remote(format!("{url}: unreadable response: {e}"))
-                    });
-                }
+            let started = Instant::now();
+            let failure = match request.send().await {
                 Ok(response) => {
                     let status = response.status();
+                    tracing::debug!(
+                        "{method} {url} → {} in {:.0} ms (attempt {attempt})",
+                        status.as_u16(),
+                        started.elapsed().as_secs_f64() * 1000.0
+                    );
+                    if status.is_success() {
+                        return response.json::<T>().await.map_err(|e| {
+                            StoreError::Remote(format!("{url}: unreadable response: {e}"))
+                        });
+                    }
+                    let body = response.bytes().await.unwrap_or_default();
+                    let error = api_error(&url, status, &body);
                     let transient = matches!(
                         status,
                         StatusCode::BAD_GATEWAY
                             | StatusCode::SERVICE_UNAVAILABLE
                             | StatusCode::GATEWAY_TIMEOUT
                     );
-                    let body = response.bytes().await.unwrap_or_default();
-                    let error = api_error(&url, status, &body);
-                    if !(transient && attempt < ATTEMPTS)
-                        || matches!(error, StoreError::Conflict(_))
-                    {
+                    if !transient || matches!(error, StoreError::Conflict(_)) {
                         return Err(error);
                     }
+                    // A gateway or the server gave up on a request it had: it may have run.
+                    maybe_sent = true;
                     error
                 }
-                Err(error)
-                    if error.is_connect()
-                        || error.is_timeout()
-                        || (retry_all && error.is_request()) =>
-                {
-                    if attempt >= ATTEMPTS {
+                Err(error) => {
+                    tracing::debug!(
+                        "{method} {url} failed in {:.0} ms (attempt {attempt}): {error}",
+                        started.elapsed().as_secs_f64() * 1000.0
+                    );
+                    if !(error.is_connect() || error.is_timeout() || error.is_request()) {
                         return Err(StoreError::Remote(format!("{url}: {error}")));
                     }
-                    StoreError::Remote(error.to_string())
+                    // A refused connection never carried the request; anything later may have.
+                    maybe_sent |= !error.is_connect();
+                    StoreError::Remote(format!("{url}: {error}"))
                 }
-                Err(error) => return Err(StoreError::Remote(format!("{url}: {error}"))),
             };
-            tracing::debug!(%url, attempt, error = %retryable, "retrying");
+            if attempt == ATTEMPTS {
+                return Err(if kind == Kind::Write && maybe_sent {
+                    StoreError::Unknown(format!(
+                        "no answer from the server after {ATTEMPTS} attempts ({failure})"
+                    ))
+                } else {
+                    failure
+                });
+            }
+            tracing::debug!("retrying {method} {url} in {} ms", delay.as_millis());
             tokio::time::sleep(delay).await;
             delay *= 2;
             attempt += 1;
@@ -114,11 +149,11 @@ pub fn ensure_tls_provider() {
 
 /// The store error an API error response stands for.
 fn api_error(url: &str, status: StatusCode, body: &[u8]) -> StoreError {
-    let Ok(ErrorBody { error }) = serde_json::from_slice::<ErrorBody>(body) else {
+    let Ok(ErrorBodyV1 { error }) = serde_json::from_slice::<ErrorBodyV1>(body) else {
         return StoreError::Remote(format!("{url}: HTTP {status}"));
     };
     match error.code.as_str() {
-        "conflict" => StoreError::Conflict(error.conflicts),
+        "conflict" => StoreError::Conflict(error.conflicts.into_iter().map(Into::into).collect()),
         "wrong_store" => StoreError::WrongStore {
             expected: error.expected_store_id.unwrap_or_default(),
             actual: error.store_id.unwrap_or_default(),
@@ -127,6 +162,7 @@ fn api_error(url: &str, status: StatusCode, body: &[u8]) -> StoreError {
             rows: error.rows.unwrap_or_default(),
         },
         "unprocessable" | "bad_request" => StoreError::Invalid(error.message),
+        "outcome_unknown" => StoreError::Unknown(format!("{url}: {}", error.message)),
         _ => StoreError::Remote(format!("{url}: HTTP {status}: {}", error.message)),
     }
 }
@@ -138,13 +174,15 @@ impl Store for HttpStore {
     }
 
     async fn snapshot(&self) -> Result<Snapshot, StoreError> {
-        self.request::<(), _>(Method::GET, "/v1/snapshot", None, true)
-            .await
+        let snapshot: SnapshotV1<'static> = self
+            .request::<(), _>(Method::GET, "/v1/snapshot", None, Kind::Read)
+            .await?;
+        Ok(snapshot.into())
     }
 
     async fn revision(&self) -> Result<i64, StoreError> {
-        let health: Health = self
-            .request::<(), _>(Method::GET, "/healthz", None, true)
+        let health: HealthV1 = self
+            .request::<(), _>(Method::GET, "/healthz", None, Kind::Read)
             .await?;
         Ok(health.revision)
     }
@@ -154,14 +192,14 @@ impl Store for HttpStore {
         changes: &ChangeSet,
         progress: Progress<'_>,
     ) -> Result<ApplyOutcome, StoreError> {
-        let mut changes = changes.clone();
+        let mut body = ChangeSetV1::from(changes);
         // Without a key a retried change set could apply twice; with one it cannot.
-        changes.idempotency_key.get_or_insert_with(new_id);
-        let outcome: ApplyOutcome = self
-            .request(Method::POST, "/v1/changesets", Some(&changes), true)
+        body.idempotency_key.get_or_insert_with(new_id);
+        let outcome: ApplyOutcomeV1 = self
+            .request(Method::POST, "/v1/changesets", Some(&body), Kind::Write)
             .await?;
         progress(outcome.applied, outcome.applied);
-        Ok(outcome)
+        Ok(outcome.into())
     }
 
     async fn history(
@@ -174,27 +212,48 @@ impl Store for HttpStore {
             path.push_str("&name=");
             path.push_str(&encode(name));
         }
-        self.request::<(), _>(Method::GET, &path, None, true).await
+        let entries: Vec<AuditEntryV1> = self
+            .request::<(), _>(Method::GET, &path, None, Kind::Read)
+            .await?;
+        Ok(entries.into_iter().map(Into::into).collect())
     }
 
     async fn restore(
         &self,
         restore: &Restore,
-        _actor: &str,
-        force: bool,
-    ) -> Result<i64, StoreError> {
-        let request = RestoreRequest {
-            restore: restore.clone(),
-            force,
+        options: &RestoreOptions,
+    ) -> Result<RestoreOutcome, StoreError> {
+        let body = RestoreRequestV1 {
+            restore: super::export::to_value(restore),
+            force: options.force,
+            allow_empty: options.allow_empty,
+            // Like a change set, a restore (a forced one above all) must never run twice.
+            idempotency_key: Some(options.idempotency_key.clone().unwrap_or_else(new_id)),
         };
-        let response: RestoreResponse = self
-            .request(Method::POST, "/v1/restore", Some(&request), false)
+        let response: RestoreResponseV1 = self
+            .request(Method::POST, "/v1/restore", Some(&body), Kind::Write)
             .await?;
-        Ok(response.revision)
+        Ok(response.into())
+    }
+
+    async fn backup(&self, id: &str) -> Result<Option<Snapshot>, StoreError> {
+        let path = format!("/v1/backups/{}", encode(id));
+        match self
+            .request::<(), ExportV1<'static>>(Method::GET, &path, None, Kind::Read)
+            .await
+        {
+            Ok(export) => Ok(Some(Snapshot {
+                store_id: export.store_id.into_owned(),
+                revision: export.revision,
+                rows: export.rows.into_iter().map(Into::into).collect(),
+            })),
+            Err(StoreError::Remote(message)) if message.contains("HTTP 404") => Ok(None),
+            Err(other) => Err(other),
+        }
     }
 }
 
-/// Percent-encode a query value.
+/// Percent-encode a query value or path segment.
 fn encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {

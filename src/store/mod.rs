@@ -12,7 +12,6 @@ pub mod postgres;
 mod sql;
 pub mod sqlite;
 pub mod values;
-pub mod wire;
 
 pub use change::{
     Action, ApplyOutcome, ChangeSet, Conflict, NewRow, Op, Patch, audit_values, row_from_new,
@@ -143,6 +142,43 @@ pub struct AuditEntry {
     pub after: Option<serde_json::Value>,
 }
 
+/// How a restore goes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RestoreOptions {
+    /// Who restores, for the audit log.
+    pub actor: String,
+    /// Replace the rows of a non-empty store; they are kept in a backup inside the store.
+    pub force: bool,
+    /// With `force`, let a restore of no rows empty the store (refused otherwise).
+    pub allow_empty: bool,
+    /// Set by clients that may retry: a restore with a key already applied is not applied
+    /// again; the first outcome is returned.
+    pub idempotency_key: Option<String>,
+}
+
+/// What a restore did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreOutcome {
+    /// The store's revision after the restore.
+    pub revision: i64,
+    /// How many rows were restored.
+    pub restored: usize,
+    /// Where the rows a forced restore replaced are kept; `None` when there were none.
+    pub backup: Option<Backup>,
+}
+
+/// Rows a forced restore replaced, kept inside the store.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Backup {
+    /// Read it back with [`Store::backup`].
+    pub id: String,
+    pub rows: usize,
+    /// The revision the rows were at.
+    pub revision: i64,
+    /// When they were replaced, milliseconds since the Unix epoch.
+    pub at: i64,
+}
+
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -162,6 +198,12 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0}")]
     Remote(String),
+    /// The write may or may not have happened: the commit (or the server's answer to it) was
+    /// lost. Never reported as "nothing changed".
+    #[error(
+        "the outcome is unknown: {0}. The change may or may not have been applied; run `promptctl plan` or `promptctl history` to see the store as it is"
+    )]
+    Unknown(String),
 }
 
 fn list(conflicts: &[Conflict]) -> String {
@@ -201,14 +243,18 @@ pub trait Store: Send + Sync {
         limit: usize,
     ) -> Result<Vec<AuditEntry>, StoreError>;
 
-    /// Load rows (from an export) into the store. Refuses a non-empty store unless `force`, in
-    /// which case the rows replace the store's (callers back up first). Returns the revision.
+    /// Load rows (from an export) into the store. Refuses a non-empty store unless
+    /// `options.force`; then the rows replaced are first kept in a backup inside the store,
+    /// named in the outcome.
     async fn restore(
         &self,
         restore: &export::Restore,
-        actor: &str,
-        force: bool,
-    ) -> Result<i64, StoreError>;
+        options: &RestoreOptions,
+    ) -> Result<RestoreOutcome, StoreError>;
+
+    /// The rows of a backup a forced restore kept (the store id and revision they were at),
+    /// or `None` if the store has no backup of that id.
+    async fn backup(&self, id: &str) -> Result<Option<Snapshot>, StoreError>;
 }
 
 /// Open the store a URL names: `sqlite:PATH`, `postgres://…`, `http(s)://…` (with a bearer

@@ -80,6 +80,59 @@ pub fn json_text(value: &str) -> Result<(), String> {
         .map_err(|error| format!("is not JSON text: {error}"))
 }
 
+/// A field at fault and what is wrong with it.
+pub type FieldProblem = (&'static str, String);
+
+/// The fields every stored row has, as an insert or a restored row gives them.
+pub struct RowFields<'a> {
+    pub prompt_name: &'a str,
+    pub prompt_version: &'a str,
+    pub prompt_template: &'a str,
+    /// `None` only for a restored legacy row.
+    pub ai_model: Option<&'a str>,
+    pub workflow_step: Option<&'a str>,
+    pub subsystem: Option<&'a str>,
+    pub input_schema: Option<&'a str>,
+    pub output_schema: Option<&'a str>,
+    pub max_tokens: Option<i64>,
+    pub temperature: Option<f64>,
+}
+
+/// Check the fields every row has, the same for every write path.
+pub fn row(fields: &RowFields<'_>) -> Result<(), FieldProblem> {
+    identifier(fields.prompt_name).map_err(|e| ("prompt_name", e))?;
+    identifier(fields.prompt_version).map_err(|e| ("prompt_version", e))?;
+    if fields.prompt_template.trim().is_empty() {
+        return Err(("prompt_template", "is empty".to_owned()));
+    }
+    if let Some(value) = fields.ai_model {
+        model(value).map_err(|e| ("ai_model", e))?;
+    }
+    for (field, value) in [
+        ("workflow_step", fields.workflow_step),
+        ("subsystem", fields.subsystem),
+    ] {
+        if let Some(value) = value {
+            optional_identifier(value).map_err(|e| (field, e))?;
+        }
+    }
+    for (field, value) in [
+        ("input_schema", fields.input_schema),
+        ("output_schema", fields.output_schema),
+    ] {
+        if let Some(value) = value {
+            json_text(value).map_err(|e| (field, e))?;
+        }
+    }
+    if let Some(value) = fields.max_tokens {
+        max_tokens(value).map_err(|e| ("max_tokens", e))?;
+    }
+    if let Some(value) = fields.temperature {
+        temperature(value).map_err(|e| ("temperature", e))?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@
 )]
 
 mod common;
+mod http_faults;
 mod import_cli;
 mod layering;
 mod loader_props;
@@ -18,6 +19,7 @@ mod reconcile_cli;
 mod rewrite_cli;
 mod serve_process;
 mod server_api;
+mod server_cache;
 mod store_conflicts;
 mod store_suite;
 mod validate_cli;

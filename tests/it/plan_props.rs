@@ -175,7 +175,10 @@ async fn converges(git: Vec<GitPrompt>, live: Vec<Row>) -> Result<(), TestCaseEr
     let store = SqliteStore::open(&dir.path().join("store.db"))
         .await
         .unwrap();
-    store.restore(&rows(&live), "test", false).await.unwrap();
+    store
+        .restore(&rows(&live), &crate::common::stores::restoring(false))
+        .await
+        .unwrap();
     let before = store.snapshot().await.unwrap();
     let desired = prompts(&git);
     let options = DiffOptions {

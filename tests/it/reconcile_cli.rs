@@ -389,6 +389,106 @@ fn a_forced_restore_backs_up_what_it_replaces() {
     assert_eq!(export(dir.path())["rows"].as_array().unwrap().len(), 1);
 }
 
+#[test]
+fn restore_refuses_rows_no_other_path_could_make() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, empty, _) = run(promptctl(dir.path()).args(["store", "export"]));
+    let cases = [
+        (
+            "prompt_version",
+            json!(""),
+            "field `prompt_version`: is empty",
+        ),
+        (
+            "row_version",
+            json!(-1),
+            "field `row_version`: must be 1 or more",
+        ),
+        (
+            "updated_at",
+            json!(-5),
+            "field `updated_at`: must be 0 or more",
+        ),
+        (
+            "id",
+            json!("a\nb"),
+            "field `id`: holds the control character",
+        ),
+        (
+            "prompt_name",
+            json!("a\u{1b}[31m"),
+            "field `prompt_name`: holds the control character",
+        ),
+        ("colour", json!("red"), "row 2: unknown field `colour`"),
+        (
+            "ai_model",
+            json!("acme/nope"),
+            "field `ai_model`: `acme/nope` is not in the model catalog",
+        ),
+        (
+            "temperature",
+            json!(5),
+            "field `temperature`: must be between 0 and 2",
+        ),
+        (
+            "max_tokens",
+            json!(0),
+            "field `max_tokens`: must be 1 or more",
+        ),
+    ];
+    for (field, value, expected) in cases {
+        let mut rows = legacy_export();
+        rows[1][field] = value.clone();
+        fs_err::write(dir.path().join("bad.json"), rows.to_string()).unwrap();
+        let (code, _, stderr) = run(promptctl(dir.path()).args(["store", "restore", "bad.json"]));
+        assert_eq!(code, 1, "{field}={value}: {stderr}");
+        assert!(stderr.contains(expected), "{field}={value}: {stderr}");
+        let (_, now, _) = run(promptctl(dir.path()).args(["store", "export"]));
+        assert_eq!(now, empty, "{field}={value} changed the store");
+    }
+}
+
+#[test]
+fn a_forced_restore_of_nothing_needs_allow_empty_and_the_store_keeps_what_it_replaced() {
+    let dir = legacy_project();
+    let before = export(dir.path());
+    fs_err::write(dir.path().join("nothing.json"), "[]").unwrap();
+    let (code, _, stderr) =
+        run(promptctl(dir.path()).args(["store", "restore", "nothing.json", "--force"]));
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("would empty the store") && stderr.contains("--allow-empty"),
+        "{stderr}"
+    );
+    assert_eq!(export(dir.path()), before);
+    let (code, _, stderr) = run(promptctl(dir.path()).args([
+        "store",
+        "restore",
+        "nothing.json",
+        "--force",
+        "--allow-empty",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(export(dir.path())["rows"], json!([]));
+    let id = stderr
+        .split("store export --backup ")
+        .nth(1)
+        .and_then(|rest| rest.split('`').next())
+        .unwrap_or_else(|| panic!("the backup is named: {stderr}"));
+    let (code, stdout, stderr) =
+        run(promptctl(dir.path()).args(["store", "export", "--backup", id]));
+    assert_eq!(code, 0, "{stderr}");
+    let kept: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        kept["rows"], before["rows"],
+        "the store kept every row it replaced"
+    );
+    let (code, _, stderr) =
+        run(promptctl(dir.path()).args(["store", "export", "--backup", "nope"]));
+    assert_eq!(code, 1);
+    assert!(stderr.contains("has no backup `nope`"), "{stderr}");
+}
+
 /// The store before the default-model upgrade: the nine prompts, all on the old default.
 fn old_default_project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -375,7 +375,10 @@ async fn a_row_without_a_model_is_served_with_the_default_model() {
         1,
     )
     .unwrap();
-    store.restore(&legacy, "test", false).await.unwrap();
+    store
+        .restore(&legacy, &crate::common::stores::restoring(false))
+        .await
+        .unwrap();
     promptctl::store::http::ensure_tls_provider();
     let (url, _stop) = start_server(Box::new(store), None).await;
     let prompt: Value = reqwest::get(format!("{url}/v1/prompts/old"))
@@ -387,31 +390,404 @@ async fn a_row_without_a_model_is_served_with_the_default_model() {
     assert_eq!(prompt["ai_model"], "openai/gpt-5");
 }
 
+/// Checks live answers against `schemas/openapi.json` with a JSON Schema 2020-12 validator:
+/// every status must be documented for its operation, and every body must match its schema.
+struct Contract {
+    document: Value,
+}
+
+impl Contract {
+    fn load() -> Contract {
+        let document = promptctl::server::openapi::document();
+        let committed: Value = serde_json::from_str(
+            &fs_err::read_to_string(crate::common::repo_root().join("schemas/openapi.json"))
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            document, committed,
+            "schemas/openapi.json is stale: run `promptctl schema`"
+        );
+        Contract { document }
+    }
+
+    /// The documented response of `template` (a path as documented) for `status`.
+    fn check(&self, method: &reqwest::Method, template: &str, status: StatusCode, body: &Value) {
+        let operation = &self.document["paths"][template][method.as_str().to_ascii_lowercase()];
+        assert!(
+            operation.is_object(),
+            "{method} {template} is not documented"
+        );
+        let response = &operation["responses"][status.as_str()];
+        assert!(
+            response.is_object(),
+            "{method} {template} answered {status}, which the document does not list: {body}"
+        );
+        let Some(schema) = response["content"]["application/json"]["schema"].as_object() else {
+            assert!(body.is_null(), "{status} has no documented body: {body}");
+            return;
+        };
+        let mut root = Value::Object(schema.clone());
+        root["components"] = self.document["components"].clone();
+        let validator = jsonschema::draft202012::new(&root).unwrap();
+        let problems: Vec<String> = validator
+            .iter_errors(body)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(
+            problems.is_empty(),
+            "{method} {template} {status}: the body does not match the document:\n{}\n{body:#}",
+            problems.join("\n")
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_documented_operation_is_served() {
+async fn live_answers_match_the_openapi_document() {
+    use reqwest::Method as M;
     let api = api().await;
-    let document = promptctl::server::openapi::document();
-    let committed: Value = serde_json::from_str(
-        &fs_err::read_to_string(crate::common::repo_root().join("schemas/openapi.json")).unwrap(),
-    )
-    .unwrap();
-    assert_eq!(
-        document, committed,
-        "schemas/openapi.json is stale: run `promptctl schema`"
+    let contract = Contract::load();
+    let store_id = api.store_id().await;
+    let admin = Some(api.admin.as_str());
+    let read = Some(api.read.as_str());
+    let restore_of = |rows: Value, force: bool, allow_empty: bool| {
+        json!({"restore": {"format_version": 1, "rows": rows}, "force": force, "allow_empty": allow_empty})
+            .to_string()
+            .into_bytes()
+    };
+    let stale = json!({"store_id": store_id, "actor": "t", "ops": [{"op": "update", "action": "update",
+        "id": "nope", "expected_row_version": 1, "patch": {"temperature": null}}]});
+    // (method, documented path, concrete path, token, body, expected status)
+    type Call<'a> = (
+        M,
+        &'a str,
+        String,
+        Option<&'a str>,
+        Option<Vec<u8>>,
+        StatusCode,
     );
-    for (path, operations) in document["paths"].as_object().unwrap() {
-        for method in operations.as_object().unwrap().keys() {
-            let concrete = path.replace("{name}", "nothing");
-            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-            let body = (method == reqwest::Method::POST).then(|| b"{}".to_vec());
-            let (status, body) = api
-                .call(method.clone(), &concrete, Some(&api.admin), body)
-                .await;
-            assert!(
-                status != StatusCode::METHOD_NOT_ALLOWED
-                    && (status != StatusCode::NOT_FOUND || path.contains("{name}")),
-                "{method} {path} is documented but not served: {status} {body}"
-            );
+    let calls: Vec<Call<'_>> = vec![
+        (
+            M::GET,
+            "/healthz",
+            "/healthz".into(),
+            None,
+            None,
+            StatusCode::OK,
+        ),
+        (
+            M::GET,
+            "/v1/snapshot",
+            "/v1/snapshot".into(),
+            read,
+            None,
+            StatusCode::OK,
+        ),
+        (
+            M::GET,
+            "/v1/snapshot",
+            "/v1/snapshot".into(),
+            None,
+            None,
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            M::POST,
+            "/v1/changesets",
+            "/v1/changesets".into(),
+            admin,
+            Some(insert(&store_id, "a", "openai/gpt-5")),
+            StatusCode::OK,
+        ),
+        (
+            M::POST,
+            "/v1/changesets",
+            "/v1/changesets".into(),
+            admin,
+            Some(insert(&store_id, "b", "openai/gpt-4o-mini")),
+            StatusCode::OK,
+        ),
+        (
+            M::POST,
+            "/v1/changesets",
+            "/v1/changesets".into(),
+            read,
+            Some(insert(&store_id, "c", "openai/gpt-5")),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            M::POST,
+            "/v1/changesets",
+            "/v1/changesets".into(),
+            admin,
+            Some(stale.to_string().into_bytes()),
+            StatusCode::CONFLICT,
+        ),
+        (
+            M::POST,
+            "/v1/changesets",
+            "/v1/changesets".into(),
+            admin,
+            Some(insert("other", "c", "openai/gpt-5")),
+            StatusCode::CONFLICT,
+        ),
+        (
+            M::POST,
+            "/v1/changesets",
+            "/v1/changesets".into(),
+            admin,
+            Some(insert(&store_id, "c", "openai/gpt-6")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            M::POST,
+            "/v1/changesets",
+            "/v1/changesets".into(),
+            admin,
+            Some(b"{\"store_id\": ".to_vec()),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            M::POST,
+            "/v1/changesets",
+            "/v1/changesets".into(),
+            admin,
+            Some(br#"{"store_id":"x","actor":"t","ops":[],"colour":1}"#.to_vec()),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            M::GET,
+            "/v1/snapshot",
+            "/v1/snapshot".into(),
+            read,
+            None,
+            StatusCode::OK,
+        ),
+        (
+            M::GET,
+            "/v1/prompts",
+            "/v1/prompts".into(),
+            read,
+            None,
+            StatusCode::OK,
+        ),
+        (
+            M::GET,
+            "/v1/prompts/{name}",
+            "/v1/prompts/a".into(),
+            read,
+            None,
+            StatusCode::OK,
+        ),
+        (
+            M::GET,
+            "/v1/prompts/{name}",
+            "/v1/prompts/nothing".into(),
+            read,
+            None,
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            M::GET,
+            "/v1/history",
+            "/v1/history".into(),
+            read,
+            None,
+            StatusCode::OK,
+        ),
+        (
+            M::GET,
+            "/v1/history",
+            "/v1/history?name=a&limit=5".into(),
+            read,
+            None,
+            StatusCode::OK,
+        ),
+        (
+            M::GET,
+            "/v1/history",
+            "/v1/history?limit=abc".into(),
+            read,
+            None,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            M::GET,
+            "/v1/models",
+            "/v1/models".into(),
+            read,
+            None,
+            StatusCode::OK,
+        ),
+        (
+            M::POST,
+            "/v1/restore",
+            "/v1/restore".into(),
+            admin,
+            Some(restore_of(json!([]), false, false)),
+            StatusCode::CONFLICT,
+        ),
+        (
+            M::POST,
+            "/v1/restore",
+            "/v1/restore".into(),
+            admin,
+            Some(restore_of(json!([]), true, false)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            M::POST,
+            "/v1/restore",
+            "/v1/restore".into(),
+            admin,
+            Some(restore_of(
+                json!([{"prompt_name": "x\u{7}", "prompt_version": "v1", "prompt_template": "t"}]),
+                true,
+                false,
+            )),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            M::POST,
+            "/v1/restore",
+            "/v1/restore".into(),
+            read,
+            Some(restore_of(json!([]), true, true)),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            M::POST,
+            "/v1/restore",
+            "/v1/restore".into(),
+            admin,
+            Some(restore_of(
+                json!([{"prompt_name": "x", "prompt_version": "v1", "prompt_template": "t"}]),
+                true,
+                false,
+            )),
+            StatusCode::OK,
+        ),
+        (
+            M::GET,
+            "/v1/backups/{id}",
+            "/v1/backups/nothing".into(),
+            read,
+            None,
+            StatusCode::NOT_FOUND,
+        ),
+    ];
+    let mut backup = None;
+    for (method, template, path, token, body, expected) in calls {
+        let (status, answer) = api.call(method.clone(), &path, token, body).await;
+        assert_eq!(status, expected, "{method} {path}: {answer}");
+        contract.check(&method, template, status, &answer);
+        if template == "/v1/restore" && status == StatusCode::OK {
+            backup = answer["backup"]["id"].as_str().map(str::to_owned);
         }
     }
+    // The backup the restore named, and ETags answered with 304 and no body.
+    let backup = backup.expect("the forced restore names its backup");
+    let (status, answer) = api
+        .call(M::GET, &format!("/v1/backups/{backup}"), read, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    contract.check(&M::GET, "/v1/backups/{id}", status, &answer);
+    assert_eq!(answer["rows"].as_array().unwrap().len(), 2);
+    for (template, path) in [
+        ("/v1/prompts", "/v1/prompts"),
+        ("/v1/prompts/{name}", "/v1/prompts/x"),
+    ] {
+        let response = api
+            .client
+            .get(format!("{}{path}", api.url))
+            .bearer_auth(&api.read)
+            .send()
+            .await
+            .unwrap();
+        let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+        let again = api
+            .client
+            .get(format!("{}{path}", api.url))
+            .bearer_auth(&api.read)
+            .header("if-none-match", etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+        contract.check(&M::GET, template, again.status(), &Value::Null);
+    }
+    // A method a path does not have gets the same error shape.
+    let (status, answer) = api.call(M::DELETE, "/v1/snapshot", admin, None).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(answer["error"]["code"], "method_not_allowed");
+}
+
+#[test]
+#[should_panic(expected = "does not match the document")]
+fn the_contract_check_refuses_a_body_the_document_does_not_allow() {
+    Contract::load().check(
+        &reqwest::Method::GET,
+        "/healthz",
+        StatusCode::OK,
+        &json!({"status": "ok", "revision": "seven"}),
+    );
+}
+
+#[test]
+#[should_panic(expected = "which the document does not list")]
+fn the_contract_check_refuses_an_undocumented_status() {
+    Contract::load().check(
+        &reqwest::Method::GET,
+        "/v1/models",
+        StatusCode::NOT_FOUND,
+        &json!({"error": {"code": "not_found", "message": "x"}}),
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restore_through_the_api_checks_every_row_as_a_file_restore_does() {
+    let api = api().await;
+    let cases = [
+        (
+            "prompt_version",
+            json!(""),
+            "row 1, field `prompt_version`: is empty",
+        ),
+        (
+            "row_version",
+            json!(-1),
+            "row 1, field `row_version`: must be 1 or more",
+        ),
+        ("updated_at", json!(-5), "row 1, field `updated_at`"),
+        (
+            "id",
+            json!("a\nb"),
+            "row 1, field `id`: holds the control character",
+        ),
+        ("colour", json!("red"), "row 1: unknown field `colour`"),
+        ("ai_model", json!("acme/nope"), "row 1, field `ai_model`"),
+    ];
+    for (field, value, expected) in cases {
+        let mut row = json!({"prompt_name": "a", "prompt_version": "v1", "prompt_template": "t"});
+        row[field] = value.clone();
+        let body = json!({"restore": [row], "force": true})
+            .to_string()
+            .into_bytes();
+        let (status, answer) = api
+            .call(
+                reqwest::Method::POST,
+                "/v1/restore",
+                Some(&api.admin),
+                Some(body),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {answer}"
+        );
+        let message = answer["error"]["message"].as_str().unwrap();
+        assert!(message.contains(expected), "{field}: {message}");
+    }
+    assert_eq!(api.revision().await, 0, "nothing was restored");
 }

@@ -92,7 +92,10 @@ async fn sqlite() {
     let store = promptctl::store::sqlite::SqliteStore::open(&path)
         .await
         .unwrap();
-    store.restore(&rows(), "tester", false).await.unwrap();
+    store
+        .restore(&rows(), &crate::common::stores::restoring(false))
+        .await
+        .unwrap();
     let mut other = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display()))
         .await
         .unwrap();
@@ -114,7 +117,10 @@ async fn postgres() {
     let store = promptctl::store::postgres::PostgresStore::open(&database.url)
         .await
         .unwrap();
-    store.restore(&rows(), "tester", false).await.unwrap();
+    store
+        .restore(&rows(), &crate::common::stores::restoring(false))
+        .await
+        .unwrap();
     let mut other = sqlx::PgConnection::connect(&database.url).await.unwrap();
     sqlx::raw_sql(AssertSqlSafe(format!(
         "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$; \

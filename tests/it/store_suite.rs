@@ -2,6 +2,8 @@
 //! server, HTTP). Each test gets a fresh store and the URL to open it again.
 
 use promptctl::store::export::Restore;
+
+use crate::common::stores::restoring;
 use promptctl::store::{Action, ChangeSet, NewRow, Op, Patch, Scope, Store, StoreError, open};
 
 fn new_row(name: &str, version: &str) -> NewRow {
@@ -150,7 +152,7 @@ pub async fn no_write_creates_a_row_without_a_model(store: &dyn Store, _: &str) 
         store.apply(&set, &nothing).await,
         Err(StoreError::Invalid(_))
     ));
-    store.restore(&legacy(), "tester", false).await.unwrap();
+    store.restore(&legacy(), &restoring(false)).await.unwrap();
     let clear = Op::Update {
         action: Action::Update,
         id: "b-1".to_owned(),
@@ -172,7 +174,7 @@ pub async fn a_stale_precondition_refuses_the_whole_set_and_lists_every_conflict
     store: &dyn Store,
     _: &str,
 ) {
-    store.restore(&legacy(), "tester", false).await.unwrap();
+    store.restore(&legacy(), &restoring(false)).await.unwrap();
     let before = store.snapshot().await.unwrap();
     let a1 = before
         .rows
@@ -235,7 +237,7 @@ pub async fn a_change_set_for_another_store_is_refused(store: &dyn Store, _: &st
 }
 
 pub async fn a_failure_in_the_middle_leaves_the_store_as_before(store: &dyn Store, _: &str) {
-    store.restore(&legacy(), "tester", false).await.unwrap();
+    store.restore(&legacy(), &restoring(false)).await.unwrap();
     let before = store.snapshot().await.unwrap();
     // Both inserts pass the precondition check (neither exists yet); the second breaks the
     // unique index mid-transaction, after the backfill and the first insert were written.
@@ -269,15 +271,18 @@ pub async fn a_retried_change_set_applies_once(store: &dyn Store, _: &str) {
 }
 
 pub async fn restore_takes_legacy_rows_into_an_empty_store_only(store: &dyn Store, _: &str) {
-    let revision = store.restore(&legacy(), "tester", false).await.unwrap();
-    assert_eq!(revision, 1);
+    let outcome = store.restore(&legacy(), &restoring(false)).await.unwrap();
+    assert_eq!(
+        (outcome.revision, outcome.restored, outcome.backup),
+        (1, 4, None)
+    );
     let snapshot = store.snapshot().await.unwrap();
     assert_eq!(snapshot.rows.len(), 4);
     assert_eq!(snapshot.rows.iter().filter(|r| r.lacks_model()).count(), 3);
     let b = snapshot.rows.iter().find(|r| r.id == "b-1").unwrap();
     assert_eq!((b.row_version, b.updated_at, b.created_at), (4, 11, 11));
     assert!(matches!(
-        store.restore(&legacy(), "tester", false).await,
+        store.restore(&legacy(), &restoring(false)).await,
         Err(StoreError::NotEmpty { rows: 4 })
     ));
 
@@ -285,21 +290,78 @@ pub async fn restore_takes_legacy_rows_into_an_empty_store_only(store: &dyn Stor
     backup.store_id = Some("restored-id".to_owned());
     backup.revision = Some(40);
     backup.rows.truncate(1);
-    assert_eq!(store.restore(&backup, "tester", true).await.unwrap(), 41);
-    let snapshot = store.snapshot().await.unwrap();
+    let outcome = store.restore(&backup, &restoring(true)).await.unwrap();
+    assert_eq!((outcome.revision, outcome.restored), (41, 1));
+    let after = store.snapshot().await.unwrap();
     assert_eq!(
-        (
-            snapshot.store_id.as_str(),
-            snapshot.revision,
-            snapshot.rows.len()
-        ),
+        (after.store_id.as_str(), after.revision, after.rows.len()),
         ("restored-id", 41, 1)
     );
-    assert_eq!(store.history(None, 10).await.unwrap()[0].change, "restore");
+    let entry = &store.history(None, 10).await.unwrap()[0];
+    assert_eq!(entry.change, "restore");
+
+    // Nothing is lost: the replaced rows are kept in the store, named in the outcome and the
+    // audit log.
+    let kept = outcome
+        .backup
+        .expect("a forced restore keeps what it replaces");
+    assert_eq!((kept.rows, kept.revision), (4, 1));
+    assert_eq!(entry.after.as_ref().unwrap()["backup"], kept.id.as_str());
+    let rows = store.backup(&kept.id).await.unwrap().unwrap();
+    assert_eq!(rows, snapshot, "the backup holds the rows as they were");
+    assert!(store.backup("no-such-backup").await.unwrap().is_none());
+}
+
+pub async fn a_forced_restore_of_nothing_must_be_meant(store: &dyn Store, _: &str) {
+    store.restore(&legacy(), &restoring(false)).await.unwrap();
+    let before = store.snapshot().await.unwrap();
+    let empty = promptctl::store::export::read("[]", 0).unwrap();
+    let error = store.restore(&empty, &restoring(true)).await.unwrap_err();
+    assert!(
+        matches!(&error, StoreError::Invalid(m) if m.contains("would empty the store")),
+        "{error}"
+    );
+    assert_eq!(store.snapshot().await.unwrap(), before);
+    let meant = promptctl::store::RestoreOptions {
+        allow_empty: true,
+        ..restoring(true)
+    };
+    let outcome = store.restore(&empty, &meant).await.unwrap();
+    assert_eq!(outcome.backup.as_ref().map(|b| b.rows), Some(4));
+    assert!(store.snapshot().await.unwrap().rows.is_empty());
+}
+
+pub async fn a_retried_restore_applies_once(store: &dyn Store, _: &str) {
+    store.restore(&legacy(), &restoring(false)).await.unwrap();
+    let mut smaller = legacy();
+    smaller.rows.truncate(2);
+    let keyed = promptctl::store::RestoreOptions {
+        idempotency_key: Some("restore-1".to_owned()),
+        ..restoring(true)
+    };
+    let first = store.restore(&smaller, &keyed).await.unwrap();
+    let second = store.restore(&smaller, &keyed).await.unwrap();
+    assert_eq!(first, second, "the retry returns the first outcome");
+    let snapshot = store.snapshot().await.unwrap();
+    assert_eq!(
+        (snapshot.revision, snapshot.rows.len()),
+        (first.revision, 2)
+    );
+    let restores = store
+        .history(None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.change == "restore")
+        .count();
+    assert_eq!(
+        restores, 2,
+        "one for the first restore, one for the forced one"
+    );
 }
 
 pub async fn concurrent_change_sets_never_both_write_a_row(store: &dyn Store, url: &str) {
-    store.restore(&legacy(), "tester", false).await.unwrap();
+    store.restore(&legacy(), &restoring(false)).await.unwrap();
     let other = open(url, None).await.unwrap();
     let set_for = |model: &str| ChangeSet {
         store_id: String::new(),
@@ -326,7 +388,7 @@ pub async fn concurrent_change_sets_never_both_write_a_row(store: &dyn Store, ur
 }
 
 pub async fn a_change_set_that_changes_nothing_writes_nothing(store: &dyn Store, _: &str) {
-    store.restore(&legacy(), "tester", false).await.unwrap();
+    store.restore(&legacy(), &restoring(false)).await.unwrap();
     let before = store.snapshot().await.unwrap();
     let logged = store.history(None, 100).await.unwrap().len();
     let a1 = before
@@ -394,7 +456,7 @@ pub async fn a_change_set_that_changes_nothing_writes_nothing(store: &dyn Store,
 }
 
 pub async fn values_no_path_could_make_are_refused(store: &dyn Store, _: &str) {
-    store.restore(&legacy(), "tester", false).await.unwrap();
+    store.restore(&legacy(), &restoring(false)).await.unwrap();
     let before = store.snapshot().await.unwrap();
     let mut bad_name = new_row("a\nforged", "v1");
     bad_name.prompt_name = "a\nforged log line".to_owned();
@@ -470,4 +532,6 @@ backends!(
     concurrent_change_sets_never_both_write_a_row,
     a_change_set_that_changes_nothing_writes_nothing,
     values_no_path_could_make_are_refused,
+    a_forced_restore_of_nothing_must_be_meant,
+    a_retried_restore_applies_once,
 );

@@ -220,6 +220,28 @@ const JOINED_COLUMNS: &str = "p.id, p.row_version, p.updated_at, p.prompt_name, 
     p.subsystem, p.ai_model, p.max_tokens, p.temperature, p.is_active, p.created_at, \
     p.created_by, p.replaced_at, p.replaced_by";
 
+/// Every column of a [`LiveRow`], unprefixed, in [`JOINED_COLUMNS`] order: a backed-up row.
+const ROW_COLUMNS: &str = "id, row_version, updated_at, prompt_name, prompt_version, \
+    prompt_template, description, input_schema, output_schema, scope, developer_session_id, \
+    parent_prompt_id, expires_at, workflow_step, subsystem, ai_model, max_tokens, temperature, \
+    is_active, created_at, created_by, replaced_at, replaced_by";
+
+/// Copy every row of the store, whole, into backup `$1`.
+pub(in crate::store) fn back_up_rows() -> String {
+    format!(
+        "INSERT INTO store_backup_rows (backup_id, {ROW_COLUMNS}) SELECT $1, {JOINED_COLUMNS} \
+         FROM ai_prompts p JOIN ai_prompt_contents c ON c.id = p.id"
+    )
+}
+
+/// The rows of backup `$1`, in a snapshot's order.
+pub(in crate::store) fn select_backup_rows() -> String {
+    format!(
+        "SELECT {ROW_COLUMNS} FROM store_backup_rows WHERE backup_id = $1 \
+         ORDER BY prompt_name, prompt_version, id"
+    )
+}
+
 /// `SELECT … FROM ai_prompts WHERE id IN ($1, …)` for `count` ids: the rows without their
 /// content (see [`HEAD_COLUMNS`]).
 pub(in crate::store) fn select_by_ids(count: usize) -> String {

@@ -13,8 +13,8 @@ use sqlx::{
 use super::write::{WriteTx, apply_in, restore_in};
 use super::{AUDIT_SELECT, AuditRow, CHUNK, SqlValue};
 use crate::store::{
-    ApplyOutcome, AuditEntry, ChangeSet, LiveRow, Progress, Snapshot, Store, StoreError,
-    export::Restore,
+    ApplyOutcome, AuditEntry, ChangeSet, LiveRow, Progress, RestoreOptions, RestoreOutcome,
+    Snapshot, Store, StoreError, export::Restore,
 };
 
 /// What one SQL backend does differently from another.
@@ -101,6 +101,15 @@ where
         AssertSqlSafe(DB::spell(sql)),
         DB::arguments(values)?,
     ))
+}
+
+/// Commit a write. If the commit itself fails, whether it took effect is unknown (the
+/// connection may have dropped after the database committed): it is never reported as
+/// "nothing changed".
+async fn commit<DB: Database>(tx: Transaction<'static, DB>) -> Result<(), StoreError> {
+    tx.commit()
+        .await
+        .map_err(|error| StoreError::Unknown(format!("the commit did not confirm: {error}")))
 }
 
 /// The ids as text values, for `IN ($1, …)`.
@@ -235,7 +244,7 @@ where
     ) -> Result<ApplyOutcome, StoreError> {
         let mut tx = SqlTx(self.pool.begin_with(DB::BEGIN_WRITE).await?);
         let outcome = apply_in(&mut tx, changes, progress).await?;
-        tx.0.commit().await?;
+        commit(tx.0).await?;
         Ok(outcome)
     }
 
@@ -262,12 +271,33 @@ where
     async fn restore(
         &self,
         restore: &Restore,
-        actor: &str,
-        force: bool,
-    ) -> Result<i64, StoreError> {
+        options: &RestoreOptions,
+    ) -> Result<RestoreOutcome, StoreError> {
         let mut tx = SqlTx(self.pool.begin_with(DB::BEGIN_WRITE).await?);
-        let revision = restore_in(&mut tx, restore, actor, force).await?;
-        tx.0.commit().await?;
-        Ok(revision)
+        let outcome = restore_in(&mut tx, restore, options).await?;
+        commit(tx.0).await?;
+        Ok(outcome)
+    }
+
+    async fn backup(&self, id: &str) -> Result<Option<Snapshot>, StoreError> {
+        let mut tx = self.pool.begin_with(DB::BEGIN_SNAPSHOT).await?;
+        let Some((store_id, revision)) = bound_as::<DB, (String, i64)>(
+            "SELECT store_id, revision FROM store_backups WHERE id = $1",
+            texts(&[id]),
+        )?
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let rows = bound_as::<DB, LiveRow>(&super::select_backup_rows(), texts(&[id]))?
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(Snapshot {
+            store_id,
+            revision,
+            rows,
+        }))
     }
 }

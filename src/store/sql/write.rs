@@ -5,11 +5,13 @@
 use std::collections::HashMap;
 
 use super::{
-    CHUNK, SqlValue, audit, insert_audit, insert_rows, inserted_names, update_many, updated_ids,
+    CHUNK, SqlValue, audit, back_up_rows, insert_audit, insert_rows, inserted_names, update_many,
+    updated_ids,
 };
+use crate::store::export::Restore;
 use crate::store::{
-    Action, ApplyOutcome, ChangeSet, Conflict, LiveRow, NewRow, Op, Patch, Progress, StoreError,
-    audit_values, new_id, now_ms, row_from_new,
+    Action, ApplyOutcome, Backup, ChangeSet, Conflict, LiveRow, NewRow, Op, Patch, Progress,
+    RestoreOptions, RestoreOutcome, StoreError, audit_values, new_id, now_ms, row_from_new,
 };
 
 /// Every precondition of `ops` that does not hold, given the rows they update (by id) and the
@@ -87,7 +89,7 @@ pub(in crate::store) trait WriteTx: Send {
     ) -> Result<Vec<(String, String)>, sqlx::Error>;
     /// `(store_id, revision)`, locked until the transaction ends.
     async fn meta(&mut self) -> Result<(String, i64), sqlx::Error>;
-    /// The stored outcome of a change set already applied under `key`.
+    /// The stored outcome of a change set or restore already applied under `key`.
     async fn applied_outcome(&mut self, key: &str) -> Result<Option<String>, sqlx::Error>;
     /// How many rows the store holds.
     async fn count_rows(&mut self) -> Result<i64, sqlx::Error>;
@@ -345,22 +347,62 @@ async fn record_outcome(
     Ok(())
 }
 
-/// Load `restore`'s rows inside `tx`, replacing the store's rows only with `force`. The
-/// revision moves past both the store's and the file's; the store keeps the file's id when it
-/// has one. The caller commits.
+/// Load `restore`'s rows inside `tx`, replacing the store's rows only with `force`: those are
+/// first copied, whole, into a backup inside the store, so a restore loses nothing. A forced
+/// restore of no rows (it would empty the store) needs `allow_empty`. The revision moves past
+/// both the store's and the file's; the store keeps the file's id when it has one. The
+/// caller commits.
 pub(in crate::store) async fn restore_in(
     tx: &mut dyn WriteTx,
-    restore: &crate::store::export::Restore,
-    actor: &str,
-    force: bool,
-) -> Result<i64, crate::store::StoreError> {
+    restore: &Restore,
+    options: &RestoreOptions,
+) -> Result<RestoreOutcome, StoreError> {
     let (store_id, revision) = tx.meta().await?;
-    let existing = tx.count_rows().await?;
-    if existing > 0 && !force {
-        return Err(crate::store::StoreError::NotEmpty {
-            rows: usize::try_from(existing).unwrap_or(usize::MAX),
-        });
+    if let Some(key) = &options.idempotency_key
+        && let Some(outcome) = tx.applied_outcome(key).await?
+    {
+        return serde_json::from_str(&outcome).map_err(|e| StoreError::Invalid(e.to_string()));
     }
+    let existing = usize::try_from(tx.count_rows().await?).unwrap_or(usize::MAX);
+    if existing > 0 && !options.force {
+        return Err(StoreError::NotEmpty { rows: existing });
+    }
+    if existing > 0 && restore.rows.is_empty() && !options.allow_empty {
+        return Err(StoreError::Invalid(format!(
+            "the restore holds no rows, so it would empty the store of its {existing} rows; \
+             say so explicitly (`--allow-empty`, or `\"allow_empty\": true`) if that is meant"
+        )));
+    }
+    let now = now_ms();
+    let backup = if existing > 0 {
+        let backup = Backup {
+            id: new_id(),
+            rows: existing,
+            revision,
+            at: now,
+        };
+        tx.execute(
+            "INSERT INTO store_backups (id, store_id, revision, at, actor, rows) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            vec![
+                SqlValue::Text(Some(backup.id.clone())),
+                SqlValue::Text(Some(store_id.clone())),
+                SqlValue::Int(Some(revision)),
+                SqlValue::Int(Some(now)),
+                SqlValue::Text(Some(options.actor.clone())),
+                SqlValue::Int(Some(i64::try_from(existing).unwrap_or(i64::MAX))),
+            ],
+        )
+        .await?;
+        tx.execute(
+            &back_up_rows(),
+            vec![SqlValue::Text(Some(backup.id.clone()))],
+        )
+        .await?;
+        Some(backup)
+    } else {
+        None
+    };
     tx.execute("DELETE FROM ai_prompt_contents", Vec::new())
         .await?;
     tx.execute("DELETE FROM ai_prompts", Vec::new()).await?;
@@ -377,11 +419,15 @@ pub(in crate::store) async fn restore_in(
         ],
     )
     .await?;
-    let after = serde_json::json!({ "rows": restore.rows.len(), "replaced_rows": existing });
+    let after = serde_json::json!({
+        "rows": restore.rows.len(),
+        "replaced_rows": existing,
+        "backup": backup.as_ref().map(|b| &b.id),
+    });
     let entry = audit(
         revision,
-        crate::store::now_ms(),
-        actor,
+        now,
+        &options.actor,
         "restore",
         None,
         None,
@@ -390,5 +436,13 @@ pub(in crate::store) async fn restore_in(
     for (sql, values) in insert_audit(vec![entry]) {
         tx.execute(&sql, values).await?;
     }
-    Ok(revision)
+    let outcome = RestoreOutcome {
+        revision,
+        restored: restore.rows.len(),
+        backup,
+    };
+    if let Some(key) = &options.idempotency_key {
+        record_outcome(tx, key, revision, &outcome, now).await?;
+    }
+    Ok(outcome)
 }

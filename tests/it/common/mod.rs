@@ -57,4 +57,5 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+pub mod proxy;
 pub mod stores;

@@ -105,10 +105,19 @@ pub async fn start_server(
     store: Box<dyn Store>,
     tokens: Option<promptctl::server::Tokens>,
 ) -> (String, tokio::sync::oneshot::Sender<()>) {
+    start_server_with(store, tokens, |_| {}).await
+}
+
+/// [`start_server`] with options changed by `adjust` (a short timeout, say).
+pub async fn start_server_with(
+    store: Box<dyn Store>,
+    tokens: Option<promptctl::server::Tokens>,
+    adjust: impl FnOnce(&mut promptctl::server::ServeOptions),
+) -> (String, tokio::sync::oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let options = promptctl::server::ServeOptions {
+    let mut options = promptctl::server::ServeOptions {
         listen: addr,
         tokens,
         catalog: promptctl::catalog::Catalog::builtin(),
@@ -118,6 +127,7 @@ pub async fn start_server(
         max_body_bytes: 4 * 1024 * 1024,
         request_timeout: std::time::Duration::from_secs(30),
     };
+    adjust(&mut options);
     tokio::spawn(promptctl::server::serve_on(
         listener,
         std::sync::Arc::from(store),
@@ -155,4 +165,13 @@ where
     let client = promptctl::store::http::HttpStore::new(&url, None).unwrap();
     test(&client, &url).await;
     drop(stop);
+}
+
+/// How tests restore: as `tester`, forced or not.
+pub fn restoring(force: bool) -> promptctl::store::RestoreOptions {
+    promptctl::store::RestoreOptions {
+        actor: "tester".to_owned(),
+        force,
+        ..promptctl::store::RestoreOptions::default()
+    }
 }

@@ -1,0 +1,885 @@
+//! The HTTP API's bodies, version 1: frozen shapes, converted from the internal types so that
+//! refactoring never changes what a client sends or reads. Versioned by the `/v1/` path. The
+//! OpenAPI document (`schemas/openapi.json`) is generated from these types; golden files in
+//! `tests/golden/` hold an example of each, so a renamed field fails a test.
+//!
+//! The row, change-set and op shapes are also the shapes of the export file and the saved
+//! plan, which hold the same values.
+
+use std::borrow::Cow;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{Model, Tier};
+use crate::store::{
+    Action, ApplyOutcome, AuditEntry, Backup, ChangeSet, Conflict, LiveRow, NewRow, Op, Patch,
+    RestoreOutcome, Scope, Snapshot,
+};
+
+/// Who a row belongs to. Only production rows are managed from git.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(rename = "Scope")]
+pub enum ScopeV1 {
+    Production,
+    Developer,
+}
+
+/// What a change does, as plans and the audit log name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(rename = "Action")]
+pub enum ActionV1 {
+    Create,
+    Update,
+    Replace,
+    Backfill,
+    Deactivate,
+}
+
+/// One row of the store (`ai_prompts`): the seed's columns plus `id`, `row_version` and
+/// `updated_at`. Times are milliseconds since the Unix epoch.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Row")]
+pub struct RowV1<'a> {
+    pub id: Cow<'a, str>,
+    pub row_version: i64,
+    pub updated_at: i64,
+    pub prompt_name: Cow<'a, str>,
+    pub prompt_version: Cow<'a, str>,
+    pub prompt_template: Cow<'a, str>,
+    pub description: Option<Cow<'a, str>>,
+    /// JSON Schema as JSON text, as the seed stores it.
+    pub input_schema: Option<Cow<'a, str>>,
+    /// JSON Schema as JSON text, as the seed stores it.
+    pub output_schema: Option<Cow<'a, str>>,
+    pub scope: ScopeV1,
+    pub developer_session_id: Option<Cow<'a, str>>,
+    pub parent_prompt_id: Option<Cow<'a, str>>,
+    pub expires_at: Option<i64>,
+    pub workflow_step: Option<Cow<'a, str>>,
+    pub subsystem: Option<Cow<'a, str>>,
+    /// Missing only in legacy rows; no write path creates a row without one.
+    pub ai_model: Option<Cow<'a, str>>,
+    pub max_tokens: Option<i64>,
+    pub temperature: Option<f64>,
+    pub is_active: bool,
+    pub created_at: i64,
+    pub created_by: Option<Cow<'a, str>>,
+    pub replaced_at: Option<i64>,
+    /// The `prompt_version` that replaced this row.
+    pub replaced_by: Option<Cow<'a, str>>,
+}
+
+/// `GET /v1/snapshot`: every row, with the store's id and revision.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Snapshot")]
+pub struct SnapshotV1<'a> {
+    pub store_id: Cow<'a, str>,
+    pub revision: i64,
+    pub rows: Vec<RowV1<'a>>,
+}
+
+/// An export file (`store export`), and `GET /v1/backups/{id}`: a snapshot with its format
+/// version, restorable as it is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Export")]
+pub struct ExportV1<'a> {
+    /// Always 1.
+    pub format_version: u32,
+    pub store_id: Cow<'a, str>,
+    pub revision: i64,
+    pub rows: Vec<RowV1<'a>>,
+}
+
+/// A row to insert. `ai_model` is required: no write creates a row without a model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "NewRow")]
+pub struct NewRowV1 {
+    pub prompt_name: String,
+    pub prompt_version: String,
+    pub prompt_template: String,
+    pub description: Option<String>,
+    pub input_schema: Option<String>,
+    pub output_schema: Option<String>,
+    pub workflow_step: Option<String>,
+    pub subsystem: Option<String>,
+    pub ai_model: String,
+    pub max_tokens: Option<i64>,
+    pub temperature: Option<f64>,
+    pub is_active: bool,
+}
+
+/// The fields an update sets. An absent field is left as it is; `null` clears it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Patch")]
+pub struct PatchV1 {
+    /// Never null: a model is never cleared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ai_model: Option<String>,
+    #[serde(default, with = "present", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<i64>")]
+    pub max_tokens: Option<Option<i64>>,
+    #[serde(default, with = "present", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<f64>")]
+    pub temperature: Option<Option<f64>>,
+    #[serde(default, with = "present", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub description: Option<Option<String>>,
+    #[serde(default, with = "present", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub workflow_step: Option<Option<String>>,
+    #[serde(default, with = "present", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub subsystem: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_active: Option<bool>,
+    #[serde(default, with = "present", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<i64>")]
+    pub replaced_at: Option<Option<i64>>,
+    #[serde(default, with = "present", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub replaced_by: Option<Option<String>>,
+}
+
+/// `"field": null` in a patch means "clear it" (`Some(None)`), which serde would otherwise
+/// read as "leave it" (`None`).
+mod present {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub(super) fn serialize<S: Serializer, T: Serialize>(
+        value: &Option<Option<T>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(inner) => inner.serialize(serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(deserializer).map(Some)
+    }
+}
+
+/// One write of a change set, with its precondition.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "op", rename_all = "lowercase", deny_unknown_fields)]
+#[schemars(rename = "Op")]
+pub enum OpV1 {
+    /// Insert a new row. Refused when a production row of the same name and version exists,
+    /// or, with `expect_new_name`, any production row of the name.
+    Insert {
+        action: ActionV1,
+        row: NewRowV1,
+        #[serde(default)]
+        expect_new_name: bool,
+    },
+    /// Patch a row, only if its `row_version` is still `expected_row_version`.
+    Update {
+        action: ActionV1,
+        id: String,
+        expected_row_version: i64,
+        patch: PatchV1,
+    },
+}
+
+/// `POST /v1/changesets`: writes applied together or not at all, to the store `store_id`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "ChangeSet")]
+pub struct ChangeSetV1 {
+    pub store_id: String,
+    /// Who applies it, for the audit log (beside the token's name).
+    pub actor: String,
+    /// A retry with a key already applied returns the first outcome (the `Idempotency-Key`
+    /// header does the same).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    pub ops: Vec<OpV1>,
+}
+
+/// What an applied change set did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "ApplyOutcome")]
+pub struct ApplyOutcomeV1 {
+    /// The store's revision after the change set (unchanged when nothing changed).
+    pub revision: i64,
+    /// How many ops changed a row.
+    pub applied: usize,
+}
+
+/// A precondition that no longer holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Conflict")]
+pub struct ConflictV1 {
+    /// Empty when the row is known only by its id (it is gone).
+    pub prompt_name: String,
+    pub prompt_version: String,
+    pub id: Option<String>,
+    pub expected_row_version: Option<i64>,
+    pub actual_row_version: Option<i64>,
+    pub reason: String,
+}
+
+/// One entry of the audit log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "AuditEntry")]
+pub struct AuditEntryV1 {
+    pub revision: i64,
+    /// Milliseconds since the Unix epoch.
+    pub at: i64,
+    pub actor: String,
+    /// `create`, `update`, `replace`, `backfill`, `deactivate` or `restore`.
+    pub change: String,
+    pub row_id: Option<String>,
+    pub prompt_name: Option<String>,
+    pub prompt_version: Option<String>,
+    /// The changed fields before (an object); null for a create or a restore.
+    pub before: Option<serde_json::Value>,
+    /// The changed fields after (an object).
+    pub after: Option<serde_json::Value>,
+}
+
+/// `POST /v1/restore`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "RestoreRequest")]
+pub struct RestoreRequestV1 {
+    /// An export (`{"format_version":1,"rows":[…]}`) or a legacy export: an array of rows.
+    /// Read as `promptctl store restore` reads a file: every row checked, the first bad one
+    /// named with its field.
+    pub restore: serde_json::Value,
+    /// Replace the rows of a non-empty store; they are kept in a backup inside the store.
+    #[serde(default)]
+    pub force: bool,
+    /// With `force`, let a restore of no rows empty the store (refused otherwise).
+    #[serde(default)]
+    pub allow_empty: bool,
+    /// A retry with a key already applied returns the first outcome (the `Idempotency-Key`
+    /// header does the same).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+}
+
+/// `POST /v1/restore`'s answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "RestoreResponse")]
+pub struct RestoreResponseV1 {
+    pub revision: i64,
+    /// Rows restored.
+    pub restored: usize,
+    /// The rows replaced, kept in the store (`GET /v1/backups/{id}`); null when none were.
+    pub backup: Option<BackupV1>,
+}
+
+/// Rows a forced restore replaced, kept inside the store.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Backup")]
+pub struct BackupV1 {
+    pub id: String,
+    pub rows: usize,
+    /// The revision the rows were at.
+    pub revision: i64,
+    /// When they were replaced, milliseconds since the Unix epoch.
+    pub at: i64,
+}
+
+/// `GET /v1/prompts/{name}`: what an application needs to run a prompt.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "ActivePrompt")]
+pub struct ActivePromptV1 {
+    pub prompt_name: String,
+    pub prompt_version: String,
+    pub prompt_template: String,
+    /// The row's model, or the server's default model where the row has none.
+    pub ai_model: String,
+    /// The model to fall back to when `ai_model` fails.
+    pub fallback_model: String,
+    pub max_tokens: Option<i64>,
+    pub temperature: Option<f64>,
+    /// Parsed JSON Schema of the template's variables.
+    pub input_schema: Option<serde_json::Value>,
+    /// Parsed JSON Schema of the expected output.
+    pub output_schema: Option<serde_json::Value>,
+    pub workflow_step: Option<String>,
+    pub subsystem: Option<String>,
+    /// The store revision this answer reflects.
+    pub revision: i64,
+}
+
+/// One entry of `GET /v1/prompts`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "PromptSummary")]
+pub struct PromptSummaryV1 {
+    pub prompt_name: String,
+    pub prompt_version: String,
+    pub ai_model: String,
+    pub workflow_step: Option<String>,
+    pub subsystem: Option<String>,
+}
+
+/// `GET /v1/prompts`: the active production prompts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "PromptList")]
+pub struct PromptListV1 {
+    pub revision: i64,
+    pub prompts: Vec<PromptSummaryV1>,
+}
+
+/// `GET /healthz`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Health")]
+pub struct HealthV1 {
+    /// Always `ok`.
+    pub status: String,
+    /// The revision the server's prompt cache is at.
+    pub revision: i64,
+}
+
+/// Price and capability band.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+#[schemars(rename = "Tier")]
+pub enum TierV1 {
+    CostEffective,
+    MidRange,
+    Premium,
+}
+
+/// A catalog entry (`GET /v1/models`, `promptctl models --format json`), and whether it is
+/// the effective default or fallback model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Model")]
+pub struct ModelV1 {
+    /// `provider/model`: the value of a prompt's `ai_model`.
+    pub id: String,
+    pub name: String,
+    pub provider: String,
+    /// USD per 1M input tokens.
+    pub input_cost_per_1m: f64,
+    /// USD per 1M output tokens.
+    pub output_cost_per_1m: f64,
+    /// Maximum input tokens.
+    pub context_window: u64,
+    pub max_output_tokens: u64,
+    pub supports_temperature: bool,
+    pub recommended: bool,
+    pub tier: TierV1,
+    /// YYYY-MM-DD; absent when not deprecated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deprecated_on: Option<String>,
+    /// YYYY-MM-DD; absent when not retired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retired_on: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub successor: Option<String>,
+    pub default: bool,
+    pub fallback: bool,
+}
+
+/// Every error: `{"error":{"code":…,"message":…}}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "ErrorBody")]
+pub struct ErrorBodyV1 {
+    pub error: ErrorDetailV1,
+}
+
+/// What went wrong.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "ErrorDetail")]
+pub struct ErrorDetailV1 {
+    /// Stable, machine-readable: `unauthorized`, `forbidden`, `not_found`,
+    /// `method_not_allowed`, `bad_request`, `payload_too_large`, `unprocessable`, `conflict`,
+    /// `wrong_store`, `not_empty`, `timeout`, `outcome_unknown`, `unavailable`, `internal`.
+    pub code: String,
+    pub message: String,
+    /// For `conflict`: every precondition that failed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<ConflictV1>,
+    /// For `wrong_store`: the store id the change set was made for, and this store's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_store_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_id: Option<String>,
+    /// For `not_empty`: how many rows the store holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<usize>,
+}
+
+impl ErrorDetailV1 {
+    pub fn new(code: &str, message: impl Into<String>) -> ErrorDetailV1 {
+        ErrorDetailV1 {
+            code: code.to_owned(),
+            message: message.into(),
+            conflicts: Vec::new(),
+            expected_store_id: None,
+            store_id: None,
+            rows: None,
+        }
+    }
+}
+
+// Conversions from and to the internal types. Each is written out field by field: a field
+// added inside never reaches a client unless it is added here too.
+
+impl From<Scope> for ScopeV1 {
+    fn from(scope: Scope) -> ScopeV1 {
+        match scope {
+            Scope::Production => ScopeV1::Production,
+            Scope::Developer => ScopeV1::Developer,
+        }
+    }
+}
+
+impl From<ScopeV1> for Scope {
+    fn from(scope: ScopeV1) -> Scope {
+        match scope {
+            ScopeV1::Production => Scope::Production,
+            ScopeV1::Developer => Scope::Developer,
+        }
+    }
+}
+
+impl From<Action> for ActionV1 {
+    fn from(action: Action) -> ActionV1 {
+        match action {
+            Action::Create => ActionV1::Create,
+            Action::Update => ActionV1::Update,
+            Action::Replace => ActionV1::Replace,
+            Action::Backfill => ActionV1::Backfill,
+            Action::Deactivate => ActionV1::Deactivate,
+        }
+    }
+}
+
+impl From<ActionV1> for Action {
+    fn from(action: ActionV1) -> Action {
+        match action {
+            ActionV1::Create => Action::Create,
+            ActionV1::Update => Action::Update,
+            ActionV1::Replace => Action::Replace,
+            ActionV1::Backfill => Action::Backfill,
+            ActionV1::Deactivate => Action::Deactivate,
+        }
+    }
+}
+
+fn borrowed(text: &Option<String>) -> Option<Cow<'_, str>> {
+    text.as_deref().map(Cow::Borrowed)
+}
+
+fn owned(text: Option<Cow<'_, str>>) -> Option<String> {
+    text.map(Cow::into_owned)
+}
+
+impl<'a> From<&'a LiveRow> for RowV1<'a> {
+    fn from(row: &'a LiveRow) -> RowV1<'a> {
+        RowV1 {
+            id: Cow::Borrowed(&row.id),
+            row_version: row.row_version,
+            updated_at: row.updated_at,
+            prompt_name: Cow::Borrowed(&row.prompt_name),
+            prompt_version: Cow::Borrowed(&row.prompt_version),
+            prompt_template: Cow::Borrowed(&row.prompt_template),
+            description: borrowed(&row.description),
+            input_schema: borrowed(&row.input_schema),
+            output_schema: borrowed(&row.output_schema),
+            scope: row.scope.into(),
+            developer_session_id: borrowed(&row.developer_session_id),
+            parent_prompt_id: borrowed(&row.parent_prompt_id),
+            expires_at: row.expires_at,
+            workflow_step: borrowed(&row.workflow_step),
+            subsystem: borrowed(&row.subsystem),
+            ai_model: borrowed(&row.ai_model),
+            max_tokens: row.max_tokens,
+            temperature: row.temperature,
+            is_active: row.is_active,
+            created_at: row.created_at,
+            created_by: borrowed(&row.created_by),
+            replaced_at: row.replaced_at,
+            replaced_by: borrowed(&row.replaced_by),
+        }
+    }
+}
+
+impl From<RowV1<'_>> for LiveRow {
+    fn from(row: RowV1<'_>) -> LiveRow {
+        LiveRow {
+            id: row.id.into_owned(),
+            row_version: row.row_version,
+            updated_at: row.updated_at,
+            prompt_name: row.prompt_name.into_owned(),
+            prompt_version: row.prompt_version.into_owned(),
+            prompt_template: row.prompt_template.into_owned(),
+            description: owned(row.description),
+            input_schema: owned(row.input_schema),
+            output_schema: owned(row.output_schema),
+            scope: row.scope.into(),
+            developer_session_id: owned(row.developer_session_id),
+            parent_prompt_id: owned(row.parent_prompt_id),
+            expires_at: row.expires_at,
+            workflow_step: owned(row.workflow_step),
+            subsystem: owned(row.subsystem),
+            ai_model: owned(row.ai_model),
+            max_tokens: row.max_tokens,
+            temperature: row.temperature,
+            is_active: row.is_active,
+            created_at: row.created_at,
+            created_by: owned(row.created_by),
+            replaced_at: row.replaced_at,
+            replaced_by: owned(row.replaced_by),
+        }
+    }
+}
+
+impl<'a> From<&'a Snapshot> for SnapshotV1<'a> {
+    fn from(snapshot: &'a Snapshot) -> SnapshotV1<'a> {
+        SnapshotV1 {
+            store_id: Cow::Borrowed(&snapshot.store_id),
+            revision: snapshot.revision,
+            rows: snapshot.rows.iter().map(RowV1::from).collect(),
+        }
+    }
+}
+
+impl From<SnapshotV1<'_>> for Snapshot {
+    fn from(snapshot: SnapshotV1<'_>) -> Snapshot {
+        Snapshot {
+            store_id: snapshot.store_id.into_owned(),
+            revision: snapshot.revision,
+            rows: snapshot.rows.into_iter().map(LiveRow::from).collect(),
+        }
+    }
+}
+
+impl<'a> From<&'a Snapshot> for ExportV1<'a> {
+    fn from(snapshot: &'a Snapshot) -> ExportV1<'a> {
+        ExportV1 {
+            format_version: 1,
+            store_id: Cow::Borrowed(&snapshot.store_id),
+            revision: snapshot.revision,
+            rows: snapshot.rows.iter().map(RowV1::from).collect(),
+        }
+    }
+}
+
+impl From<&NewRow> for NewRowV1 {
+    fn from(row: &NewRow) -> NewRowV1 {
+        NewRowV1 {
+            prompt_name: row.prompt_name.clone(),
+            prompt_version: row.prompt_version.clone(),
+            prompt_template: row.prompt_template.clone(),
+            description: row.description.clone(),
+            input_schema: row.input_schema.clone(),
+            output_schema: row.output_schema.clone(),
+            workflow_step: row.workflow_step.clone(),
+            subsystem: row.subsystem.clone(),
+            ai_model: row.ai_model.clone(),
+            max_tokens: row.max_tokens,
+            temperature: row.temperature,
+            is_active: row.is_active,
+        }
+    }
+}
+
+impl From<NewRowV1> for NewRow {
+    fn from(row: NewRowV1) -> NewRow {
+        NewRow {
+            prompt_name: row.prompt_name,
+            prompt_version: row.prompt_version,
+            prompt_template: row.prompt_template,
+            description: row.description,
+            input_schema: row.input_schema,
+            output_schema: row.output_schema,
+            workflow_step: row.workflow_step,
+            subsystem: row.subsystem,
+            ai_model: row.ai_model,
+            max_tokens: row.max_tokens,
+            temperature: row.temperature,
+            is_active: row.is_active,
+        }
+    }
+}
+
+impl From<&Patch> for PatchV1 {
+    fn from(patch: &Patch) -> PatchV1 {
+        PatchV1 {
+            ai_model: patch.ai_model.clone(),
+            max_tokens: patch.max_tokens,
+            temperature: patch.temperature,
+            description: patch.description.clone(),
+            workflow_step: patch.workflow_step.clone(),
+            subsystem: patch.subsystem.clone(),
+            is_active: patch.is_active,
+            replaced_at: patch.replaced_at,
+            replaced_by: patch.replaced_by.clone(),
+        }
+    }
+}
+
+impl From<PatchV1> for Patch {
+    fn from(patch: PatchV1) -> Patch {
+        Patch {
+            ai_model: patch.ai_model,
+            max_tokens: patch.max_tokens,
+            temperature: patch.temperature,
+            description: patch.description,
+            workflow_step: patch.workflow_step,
+            subsystem: patch.subsystem,
+            is_active: patch.is_active,
+            replaced_at: patch.replaced_at,
+            replaced_by: patch.replaced_by,
+        }
+    }
+}
+
+impl From<&Op> for OpV1 {
+    fn from(op: &Op) -> OpV1 {
+        match op {
+            Op::Insert {
+                action,
+                row,
+                expect_new_name,
+            } => OpV1::Insert {
+                action: (*action).into(),
+                row: row.into(),
+                expect_new_name: *expect_new_name,
+            },
+            Op::Update {
+                action,
+                id,
+                expected_row_version,
+                patch,
+            } => OpV1::Update {
+                action: (*action).into(),
+                id: id.clone(),
+                expected_row_version: *expected_row_version,
+                patch: patch.into(),
+            },
+        }
+    }
+}
+
+impl From<OpV1> for Op {
+    fn from(op: OpV1) -> Op {
+        match op {
+            OpV1::Insert {
+                action,
+                row,
+                expect_new_name,
+            } => Op::Insert {
+                action: action.into(),
+                row: row.into(),
+                expect_new_name,
+            },
+            OpV1::Update {
+                action,
+                id,
+                expected_row_version,
+                patch,
+            } => Op::Update {
+                action: action.into(),
+                id,
+                expected_row_version,
+                patch: patch.into(),
+            },
+        }
+    }
+}
+
+impl From<&ChangeSet> for ChangeSetV1 {
+    fn from(changes: &ChangeSet) -> ChangeSetV1 {
+        ChangeSetV1 {
+            store_id: changes.store_id.clone(),
+            actor: changes.actor.clone(),
+            idempotency_key: changes.idempotency_key.clone(),
+            ops: changes.ops.iter().map(OpV1::from).collect(),
+        }
+    }
+}
+
+impl From<ChangeSetV1> for ChangeSet {
+    fn from(changes: ChangeSetV1) -> ChangeSet {
+        ChangeSet {
+            store_id: changes.store_id,
+            actor: changes.actor,
+            idempotency_key: changes.idempotency_key,
+            ops: changes.ops.into_iter().map(Op::from).collect(),
+        }
+    }
+}
+
+impl From<&ApplyOutcome> for ApplyOutcomeV1 {
+    fn from(outcome: &ApplyOutcome) -> ApplyOutcomeV1 {
+        ApplyOutcomeV1 {
+            revision: outcome.revision,
+            applied: outcome.applied,
+        }
+    }
+}
+
+impl From<ApplyOutcomeV1> for ApplyOutcome {
+    fn from(outcome: ApplyOutcomeV1) -> ApplyOutcome {
+        ApplyOutcome {
+            revision: outcome.revision,
+            applied: outcome.applied,
+        }
+    }
+}
+
+impl From<&Conflict> for ConflictV1 {
+    fn from(conflict: &Conflict) -> ConflictV1 {
+        ConflictV1 {
+            prompt_name: conflict.prompt_name.clone(),
+            prompt_version: conflict.prompt_version.clone(),
+            id: conflict.id.clone(),
+            expected_row_version: conflict.expected_row_version,
+            actual_row_version: conflict.actual_row_version,
+            reason: conflict.reason.clone(),
+        }
+    }
+}
+
+impl From<ConflictV1> for Conflict {
+    fn from(conflict: ConflictV1) -> Conflict {
+        Conflict {
+            prompt_name: conflict.prompt_name,
+            prompt_version: conflict.prompt_version,
+            id: conflict.id,
+            expected_row_version: conflict.expected_row_version,
+            actual_row_version: conflict.actual_row_version,
+            reason: conflict.reason,
+        }
+    }
+}
+
+impl From<&AuditEntry> for AuditEntryV1 {
+    fn from(entry: &AuditEntry) -> AuditEntryV1 {
+        AuditEntryV1 {
+            revision: entry.revision,
+            at: entry.at,
+            actor: entry.actor.clone(),
+            change: entry.change.clone(),
+            row_id: entry.row_id.clone(),
+            prompt_name: entry.prompt_name.clone(),
+            prompt_version: entry.prompt_version.clone(),
+            before: entry.before.clone(),
+            after: entry.after.clone(),
+        }
+    }
+}
+
+impl From<AuditEntryV1> for AuditEntry {
+    fn from(entry: AuditEntryV1) -> AuditEntry {
+        AuditEntry {
+            revision: entry.revision,
+            at: entry.at,
+            actor: entry.actor,
+            change: entry.change,
+            row_id: entry.row_id,
+            prompt_name: entry.prompt_name,
+            prompt_version: entry.prompt_version,
+            before: entry.before,
+            after: entry.after,
+        }
+    }
+}
+
+impl From<&Backup> for BackupV1 {
+    fn from(backup: &Backup) -> BackupV1 {
+        BackupV1 {
+            id: backup.id.clone(),
+            rows: backup.rows,
+            revision: backup.revision,
+            at: backup.at,
+        }
+    }
+}
+
+impl From<BackupV1> for Backup {
+    fn from(backup: BackupV1) -> Backup {
+        Backup {
+            id: backup.id,
+            rows: backup.rows,
+            revision: backup.revision,
+            at: backup.at,
+        }
+    }
+}
+
+impl From<&RestoreOutcome> for RestoreResponseV1 {
+    fn from(outcome: &RestoreOutcome) -> RestoreResponseV1 {
+        RestoreResponseV1 {
+            revision: outcome.revision,
+            restored: outcome.restored,
+            backup: outcome.backup.as_ref().map(BackupV1::from),
+        }
+    }
+}
+
+impl From<RestoreResponseV1> for RestoreOutcome {
+    fn from(response: RestoreResponseV1) -> RestoreOutcome {
+        RestoreOutcome {
+            revision: response.revision,
+            restored: response.restored,
+            backup: response.backup.map(Backup::from),
+        }
+    }
+}
+
+impl From<Tier> for TierV1 {
+    fn from(tier: Tier) -> TierV1 {
+        match tier {
+            Tier::CostEffective => TierV1::CostEffective,
+            Tier::MidRange => TierV1::MidRange,
+            Tier::Premium => TierV1::Premium,
+        }
+    }
+}
+
+impl ModelV1 {
+    /// The catalog, each entry marked as the default or fallback model where it is.
+    pub fn list(models: &[Model], default_model: &str, fallback_model: &str) -> Vec<ModelV1> {
+        models
+            .iter()
+            .map(|model| ModelV1 {
+                id: model.id.clone(),
+                name: model.name.clone(),
+                provider: model.provider.clone(),
+                input_cost_per_1m: model.input_cost_per_1m,
+                output_cost_per_1m: model.output_cost_per_1m,
+                context_window: model.context_window,
+                max_output_tokens: model.max_output_tokens,
+                supports_temperature: model.supports_temperature,
+                recommended: model.recommended,
+                tier: model.tier.into(),
+                deprecated_on: model.deprecated_on.clone(),
+                retired_on: model.retired_on.clone(),
+                successor: model.successor.clone(),
+                default: model.id == default_model,
+                fallback: model.id == fallback_model,
+            })
+            .collect()
+    }
+}
