@@ -128,34 +128,6 @@ impl Model {
     }
 }
 
-/// A catalog entry as `models --format json` and `GET /v1/models` show it (version 1): the
-/// entry, and whether it is the effective default or fallback model.
-#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
-pub struct CatalogEntryV1 {
-    #[serde(flatten)]
-    pub model: Model,
-    pub default: bool,
-    pub fallback: bool,
-}
-
-impl CatalogEntryV1 {
-    pub fn list(
-        catalog: &Catalog,
-        default_model: &str,
-        fallback_model: &str,
-    ) -> Vec<CatalogEntryV1> {
-        catalog
-            .models()
-            .iter()
-            .map(|model| CatalogEntryV1 {
-                default: model.id == default_model,
-                fallback: model.id == fallback_model,
-                model: model.clone(),
-            })
-            .collect()
-    }
-}
-
 /// How a project's `models.yaml` combines with the built-in catalog.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]

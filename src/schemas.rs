@@ -7,6 +7,14 @@ use serde_json::Value;
 
 use crate::catalog::{Catalog, CatalogFile};
 use crate::prompt::schema::{prompt_schema, schema_of};
+
+/// The JSON Schema (2020-12) of a file promptctl writes, as its type serialises it.
+fn output_schema_of<T: schemars::JsonSchema>() -> Value {
+    schemars::generate::SchemaSettings::draft2020_12()
+        .into_generator()
+        .into_root_schema_for::<T>()
+        .to_value()
+}
 use crate::settings::ConfigFile;
 
 /// One generated file of `schemas/`.
@@ -21,9 +29,10 @@ pub fn documents(catalog: &Catalog) -> Vec<SchemaDocument> {
         ("prompt.schema.json", prompt_schema(catalog)),
         ("promptctl.schema.json", schema_of::<ConfigFile>()),
         ("models.schema.json", schema_of::<CatalogFile>()),
+        // A file promptctl writes holds nulls where values are absent: its schema keeps them.
         (
             "plan.schema.json",
-            schema_of::<crate::plan::file::SavedPlan>(),
+            output_schema_of::<crate::plan::file::SavedPlanV1>(),
         ),
         ("usage.schema.json", schema_of::<crate::usage::UsageFile>()),
         ("openapi.json", crate::server::openapi::document()),

@@ -28,7 +28,8 @@ pub(super) fn run(
             refuse_scope_with_saved_plan(args)?;
             let text = fs_err::read_to_string(path)?;
             let plan = plan::file::read(&text)
-                .with_context(|| format!("cannot apply {}", path.display()))?;
+                .with_context(|| format!("cannot apply {}", path.display()))?
+                .plan;
             let store = runtime.block_on(crate::ops::open_store(settings))?;
             (plan, store)
         }

@@ -1,5 +1,6 @@
 //! `promptctl history [NAME]`
 
+use crate::api::v1::AuditEntryV1;
 use crate::cli::{DataFormat, HistoryArgs};
 use crate::error::ExitStatus;
 use crate::ops::store::HistoryOptions;
@@ -23,7 +24,10 @@ pub(super) fn run(
         },
     )?;
     match args.format {
-        DataFormat::Json => printer.data(&serde_json::to_string_pretty(&entries)?)?,
+        DataFormat::Json => {
+            let entries: Vec<AuditEntryV1> = entries.iter().map(AuditEntryV1::from).collect();
+            printer.data(&serde_json::to_string_pretty(&entries)?)?;
+        }
         DataFormat::Text => {
             if entries.is_empty() {
                 printer.status("The audit log is empty.");

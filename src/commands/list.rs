@@ -2,21 +2,20 @@
 
 use serde::Serialize;
 
+use crate::api::v1::RowV1;
 use crate::cli::{DataFormat, ListArgs};
 use crate::error::ExitStatus;
 use crate::ops::list::{GitState, ListOptions};
-use crate::plan::status::RowStatus;
 use crate::printer::Printer;
 use crate::settings::Settings;
-use crate::store::LiveRow;
 use crate::table::Table;
 
 /// A row in `list --format json` (version 1): the store's columns plus `status`.
 #[derive(Serialize)]
 struct ListedRowV1<'a> {
     #[serde(flatten)]
-    row: &'a LiveRow,
-    status: RowStatus,
+    row: RowV1<'a>,
+    status: &'static str,
 }
 
 pub(super) fn run(
@@ -37,8 +36,8 @@ pub(super) fn run(
                 .rows
                 .iter()
                 .map(|(row, status)| ListedRowV1 {
-                    row,
-                    status: *status,
+                    row: RowV1::from(row),
+                    status: status.json_name(),
                 })
                 .collect();
             printer.data(&serde_json::to_string_pretty(&listed)?)?;

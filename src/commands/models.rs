@@ -1,6 +1,7 @@
 //! `promptctl models`
 
-use crate::catalog::{CatalogEntryV1, Lifecycle, Model, today};
+use crate::api::v1::ModelV1;
+use crate::catalog::{Lifecycle, Model, today};
 use crate::cli::{DataFormat, ModelsArgs};
 use crate::error::ExitStatus;
 use crate::printer::Printer;
@@ -15,8 +16,8 @@ pub(super) fn run(
     let models = settings.catalog.models();
     match args.format {
         DataFormat::Json => {
-            let entries = CatalogEntryV1::list(
-                &settings.catalog,
+            let entries = ModelV1::list(
+                settings.catalog.models(),
                 &settings.default_model,
                 &settings.fallback_model,
             );

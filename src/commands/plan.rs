@@ -49,7 +49,7 @@ pub(super) fn run(
     if let Some(out) = &args.out {
         crate::fsutil::write_atomic(
             out,
-            plan::file::write(&plan, crate::store::now_ms()).as_bytes(),
+            plan::file::write(&plan, cost.as_ref(), crate::store::now_ms()).as_bytes(),
         )?;
         printer.status(&format!(
             "Saved the plan to {}",

@@ -31,7 +31,15 @@ pub(super) fn run(
                 printer.error(&render::human(&diagnostics, &sources, true));
             }
         }
-        DiagnosticFormat::Json => printer.data(&render::json(&diagnostics))?,
+        DiagnosticFormat::Json => printer.data(&render::json(
+            &diagnostics,
+            render::Counts {
+                files,
+                prompts,
+                errors,
+                warnings,
+            },
+        ))?,
         DiagnosticFormat::Github => {
             if !diagnostics.is_empty() {
                 printer.data(&render::github(&diagnostics))?;

@@ -99,8 +99,28 @@ struct JsonDiagnosticV1<'a> {
     help: Option<&'a str>,
 }
 
-/// A JSON array of diagnostics.
-pub fn json(diagnostics: &[Diagnostic]) -> String {
+/// What a validation run counted, for the JSON report's summary.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Files checked.
+    pub files: usize,
+    /// Prompts without errors.
+    pub prompts: usize,
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+/// `validate --format json`, version 1.
+#[derive(Serialize)]
+struct ValidateJsonV1<'a> {
+    format_version: u32,
+    diagnostics: Vec<JsonDiagnosticV1<'a>>,
+    summary: Counts,
+}
+
+/// `{"format_version":1,"diagnostics":[…],"summary":{…}}`: every diagnostic with its code,
+/// place, message and help, and what the run counted.
+pub fn json(diagnostics: &[Diagnostic], counts: Counts) -> String {
     let items: Vec<JsonDiagnosticV1<'_>> = diagnostics
         .iter()
         .map(|d| JsonDiagnosticV1 {
@@ -113,8 +133,13 @@ pub fn json(diagnostics: &[Diagnostic]) -> String {
             help: d.help.as_deref(),
         })
         .collect();
+    let report = ValidateJsonV1 {
+        format_version: 1,
+        diagnostics: items,
+        summary: counts,
+    };
     // Serialising strings and numbers into a String cannot fail.
-    serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_owned())
+    serde_json::to_string_pretty(&report).unwrap_or_default()
 }
 
 /// GitHub Actions workflow commands: one `::error …::message` line per diagnostic.
@@ -190,14 +215,24 @@ mod tests {
 
     #[test]
     fn json_has_the_frozen_fields() {
-        let value: serde_json::Value = serde_json::from_str(&json(&[sample()])).unwrap();
+        let counts = Counts {
+            files: 1,
+            prompts: 0,
+            errors: 1,
+            warnings: 0,
+        };
+        let value: serde_json::Value = serde_json::from_str(&json(&[sample()], counts)).unwrap();
         assert_eq!(
             value,
-            serde_json::json!([{
-                "code": "unknown-field", "severity": "error", "file": "/nonexistent/p.yaml",
-                "line": 2, "column": 1, "message": "unknown field `ai_modle`",
-                "help": "did you mean `ai_model`?"
-            }])
+            serde_json::json!({
+                "format_version": 1,
+                "diagnostics": [{
+                    "code": "unknown-field", "severity": "error", "file": "/nonexistent/p.yaml",
+                    "line": 2, "column": 1, "message": "unknown field `ai_modle`",
+                    "help": "did you mean `ai_model`?"
+                }],
+                "summary": {"files": 1, "prompts": 0, "errors": 1, "warnings": 0}
+            })
         );
     }
 

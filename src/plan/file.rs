@@ -1,24 +1,120 @@
 //! Saved plans (`plan --out FILE`): a versioned JSON file holding every change with its
-//! preconditions. `apply FILE` applies exactly those changes, or refuses.
+//! preconditions, and the monthly costs shown with it. `apply FILE` applies exactly those
+//! changes, or refuses.
+//!
+//! The file is the frozen [`SavedPlanV1`], converted from the internal [`Plan`]: refactoring
+//! never breaks a saved plan, and `schemas/plan.schema.json` is generated from it. A golden
+//! file (`tests/golden/saved-plan.json`) keeps its shape.
 
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::Plan;
+use super::cost::{Cost, PlanCost};
+use super::{Change, FieldChange, Plan, PlanError};
+use crate::api::v1::{ActionV1, OpV1, ScopeV1};
 
 /// The version of the saved-plan format this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
 
 /// A saved plan, as written to disk.
-#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(title = "promptctl saved plan")]
-pub struct SavedPlan {
+#[schemars(title = "promptctl saved plan", rename = "SavedPlan")]
+pub struct SavedPlanV1 {
+    /// Always 1.
     pub format_version: u32,
     /// The promptctl version that made it.
     pub promptctl_version: String,
     /// When it was made, milliseconds since the Unix epoch.
     pub created_at: i64,
+    pub plan: PlanV1,
+}
+
+/// Everything `plan` decided, and what it was decided against.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Plan")]
+pub struct PlanV1 {
+    /// Where the store is (no secrets).
+    pub store: String,
+    pub store_id: String,
+    /// The store's revision the plan was made at.
+    pub revision: i64,
+    /// The model backfills set.
+    pub default_model: String,
+    pub changes: Vec<ChangeV1>,
+    /// Reasons the plan cannot be applied; a saved plan never has any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<PlanErrorV1>,
+    /// Monthly cost of the active prompts usage.yaml covers, before and after (display only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<CostV1>,
+}
+
+/// One planned change.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Change")]
+pub struct ChangeV1 {
+    pub action: ActionV1,
+    pub prompt_name: String,
+    pub prompt_version: String,
+    pub scope: ScopeV1,
+    /// For a replace: the version(s) it replaces.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replaces: Vec<String>,
+    /// `false` for a row that is not the active version.
+    pub is_active: bool,
+    /// The fields that change, by column name.
+    pub fields: BTreeMap<String, FieldChangeV1>,
+    /// The store writes, each with its precondition: what apply sends.
+    pub ops: Vec<OpV1>,
+    /// Monthly cost before and after, where usage.yaml covers the prompt (display only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<CostV1>,
+}
+
+/// A field before and after (`null` for absent).
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "FieldChange")]
+pub struct FieldChangeV1 {
+    pub before: serde_json::Value,
+    pub after: serde_json::Value,
+}
+
+/// A reason the plan cannot be applied.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "PlanError")]
+pub struct PlanErrorV1 {
+    pub prompt_name: String,
+    pub prompt_version: String,
+    /// The prompt file, as the user names it.
+    pub file: String,
+    pub message: String,
+}
+
+/// Monthly cost in USD, before and after; null where unknown.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Cost")]
+pub struct CostV1 {
+    pub monthly_before_usd: Option<f64>,
+    pub monthly_after_usd: Option<f64>,
+}
+
+/// A saved plan read back: the plan, and the costs shown when it was made.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Saved {
     pub plan: Plan,
+    pub cost: Option<PlanCost>,
+    /// When it was made, milliseconds since the Unix epoch.
+    pub created_at: i64,
+    /// The promptctl version that made it.
+    pub promptctl_version: String,
 }
 
 /// Why a saved plan cannot be read.
@@ -34,19 +130,21 @@ pub enum PlanFileError {
     HasErrors,
 }
 
-pub fn write(plan: &Plan, created_at: i64) -> String {
-    let saved = SavedPlan {
+/// The saved-plan file of `plan` (with the costs shown beside it), made at `created_at`.
+pub fn write(plan: &Plan, cost: Option<&PlanCost>, created_at: i64) -> String {
+    let saved = SavedPlanV1 {
         format_version: FORMAT_VERSION,
         promptctl_version: env!("CARGO_PKG_VERSION").to_owned(),
         created_at,
-        plan: plan.clone(),
+        plan: PlanV1::from_plan(plan, cost),
     };
     let mut text = serde_json::to_string_pretty(&saved).unwrap_or_default();
     text.push('\n');
     text
 }
 
-pub fn read(text: &str) -> Result<Plan, PlanFileError> {
+/// Read a saved plan. A plan with errors (which `plan --out` never saves) is refused.
+pub fn read(text: &str) -> Result<Saved, PlanFileError> {
     /// Only the version, so a file of another version is named as such rather than failing
     /// on whatever field changed (and without building a JSON tree of a large plan).
     #[derive(Deserialize)]
@@ -60,10 +158,154 @@ pub fn read(text: &str) -> Result<Plan, PlanFileError> {
         Some(found) => return Err(PlanFileError::Version { found }),
         None => return Err(PlanFileError::NotAPlan("no format_version".to_owned())),
     }
-    let saved: SavedPlan =
+    let saved: SavedPlanV1 =
         serde_json::from_str(text).map_err(|e| PlanFileError::NotAPlan(e.to_string()))?;
     if !saved.plan.errors.is_empty() {
         return Err(PlanFileError::HasErrors);
     }
-    Ok(saved.plan)
+    let (plan, cost) = saved.plan.into_plan();
+    Ok(Saved {
+        plan,
+        cost,
+        created_at: saved.created_at,
+        promptctl_version: saved.promptctl_version,
+    })
+}
+
+impl PlanV1 {
+    fn from_plan(plan: &Plan, cost: Option<&PlanCost>) -> PlanV1 {
+        PlanV1 {
+            store: plan.store.clone(),
+            store_id: plan.store_id.clone(),
+            revision: plan.revision,
+            default_model: plan.default_model.clone(),
+            changes: plan
+                .changes
+                .iter()
+                .enumerate()
+                .map(|(index, change)| {
+                    ChangeV1::from_change(change, cost.and_then(|c| c.of_change(index)))
+                })
+                .collect(),
+            errors: plan.errors.iter().map(PlanErrorV1::from).collect(),
+            cost: cost.and_then(|c| c.total).map(CostV1::from),
+        }
+    }
+
+    fn into_plan(self) -> (Plan, Option<PlanCost>) {
+        let costs: Vec<Option<Cost>> = self
+            .changes
+            .iter()
+            .map(|c| c.cost.map(Cost::from))
+            .collect();
+        let cost = (self.cost.is_some() || costs.iter().any(Option::is_some)).then(|| PlanCost {
+            changes: costs,
+            total: self.cost.map(Cost::from),
+        });
+        let plan = Plan {
+            store: self.store,
+            store_id: self.store_id,
+            revision: self.revision,
+            default_model: self.default_model,
+            changes: self
+                .changes
+                .into_iter()
+                .map(ChangeV1::into_change)
+                .collect(),
+            errors: self
+                .errors
+                .into_iter()
+                .map(|e| PlanError {
+                    prompt_name: e.prompt_name,
+                    prompt_version: e.prompt_version,
+                    file: e.file,
+                    message: e.message,
+                })
+                .collect(),
+        };
+        (plan, cost)
+    }
+}
+
+impl ChangeV1 {
+    fn from_change(change: &Change, cost: Option<&Cost>) -> ChangeV1 {
+        ChangeV1 {
+            action: change.action.into(),
+            prompt_name: change.prompt_name.clone(),
+            prompt_version: change.prompt_version.clone(),
+            scope: change.scope.into(),
+            replaces: change.replaces.clone(),
+            is_active: change.is_active,
+            fields: change
+                .fields
+                .iter()
+                .map(|(name, field)| (name.clone(), field.into()))
+                .collect(),
+            ops: change.ops.iter().map(OpV1::from).collect(),
+            cost: cost.copied().map(CostV1::from),
+        }
+    }
+
+    fn into_change(self) -> Change {
+        Change {
+            action: self.action.into(),
+            prompt_name: self.prompt_name,
+            prompt_version: self.prompt_version,
+            scope: self.scope.into(),
+            replaces: self.replaces,
+            is_active: self.is_active,
+            fields: self
+                .fields
+                .into_iter()
+                .map(|(name, field)| {
+                    (
+                        name,
+                        FieldChange {
+                            before: field.before,
+                            after: field.after,
+                        },
+                    )
+                })
+                .collect(),
+            ops: self.ops.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl From<&PlanError> for PlanErrorV1 {
+    fn from(error: &PlanError) -> PlanErrorV1 {
+        PlanErrorV1 {
+            prompt_name: error.prompt_name.clone(),
+            prompt_version: error.prompt_version.clone(),
+            file: error.file.clone(),
+            message: error.message.clone(),
+        }
+    }
+}
+
+impl From<&FieldChange> for FieldChangeV1 {
+    fn from(field: &FieldChange) -> FieldChangeV1 {
+        FieldChangeV1 {
+            before: field.before.clone(),
+            after: field.after.clone(),
+        }
+    }
+}
+
+impl From<Cost> for CostV1 {
+    fn from(cost: Cost) -> CostV1 {
+        CostV1 {
+            monthly_before_usd: cost.monthly_before_usd,
+            monthly_after_usd: cost.monthly_after_usd,
+        }
+    }
+}
+
+impl From<CostV1> for Cost {
+    fn from(cost: CostV1) -> Cost {
+        Cost {
+            monthly_before_usd: cost.monthly_before_usd,
+            monthly_after_usd: cost.monthly_after_usd,
+        }
+    }
 }

@@ -9,15 +9,13 @@ pub mod status;
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
 pub use crate::store::Action;
 use crate::store::{Op, Scope};
 
 pub use diff::{DiffOptions, diff};
 
 /// One field of a change: its value before and after (`null` for absent).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct FieldChange {
     pub before: serde_json::Value,
     pub after: serde_json::Value,
@@ -25,14 +23,13 @@ pub struct FieldChange {
 
 /// One planned change: what it does to which prompt version, the fields it changes, and the
 /// store writes (with their preconditions) that carry it out.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Change {
     pub action: Action,
     pub prompt_name: String,
     pub prompt_version: String,
     pub scope: Scope,
     /// For a replace: the version(s) it replaces.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replaces: Vec<String>,
     /// For a row that is not the active version: `false`.
     pub is_active: bool,
@@ -43,7 +40,7 @@ pub struct Change {
 }
 
 /// A reason the plan cannot be applied at all.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PlanError {
     pub prompt_name: String,
     pub prompt_version: String,
@@ -53,7 +50,7 @@ pub struct PlanError {
 }
 
 /// Everything `plan` decided, and what it was decided against.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Plan {
     /// Where the store is (no secrets).
     pub store: String,
@@ -63,14 +60,11 @@ pub struct Plan {
     /// The model backfills set.
     pub default_model: String,
     pub changes: Vec<Change>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<PlanError>,
 }
 
 /// How many changes of each action a plan has.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
     pub create: usize,
     pub update: usize,

@@ -2,15 +2,12 @@
 
 use std::collections::HashSet;
 
-use serde::Serialize;
-
 use super::Plan;
 use crate::prompt::Prompt;
 use crate::store::{LiveRow, Op, Scope};
 
 /// A row's standing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RowStatus {
     /// Git describes it and nothing would change.
     InSync,
@@ -32,6 +29,17 @@ impl RowStatus {
             RowStatus::Unmanaged => "unmanaged",
             RowStatus::NoModel => "no model",
             RowStatus::GitNotRead => "git not read",
+        }
+    }
+
+    /// The status in `list --format json` (frozen).
+    pub fn json_name(self) -> &'static str {
+        match self {
+            RowStatus::InSync => "in_sync",
+            RowStatus::Drift => "drift",
+            RowStatus::Unmanaged => "unmanaged",
+            RowStatus::NoModel => "no_model",
+            RowStatus::GitNotRead => "git_not_read",
         }
     }
 }

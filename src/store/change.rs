@@ -3,13 +3,11 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
-
 use super::values::{self, FieldProblem};
 use super::{LiveRow, Scope, StoreError};
 
 /// A row to insert. `ai_model` is not optional: the type refuses a row without a model.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct NewRow {
     pub prompt_name: String,
     pub prompt_version: String,
@@ -26,64 +24,17 @@ pub struct NewRow {
 }
 
 /// Fields an update may set; `None` leaves a field as it is. `Some(None)` clears it.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Patch {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_model: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "explicit",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub max_tokens: Option<Option<i64>>,
-    #[serde(
-        default,
-        deserialize_with = "explicit",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub temperature: Option<Option<f64>>,
-    #[serde(
-        default,
-        deserialize_with = "explicit",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub description: Option<Option<String>>,
-    #[serde(
-        default,
-        deserialize_with = "explicit",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub workflow_step: Option<Option<String>>,
-    #[serde(
-        default,
-        deserialize_with = "explicit",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub subsystem: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "explicit",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub replaced_at: Option<Option<i64>>,
-    #[serde(
-        default,
-        deserialize_with = "explicit",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub replaced_by: Option<Option<String>>,
-}
-
-/// `"field": null` in a patch means "clear it" (`Some(None)`), which serde would otherwise
-/// read as "leave it" (`None`) — a saved plan or an HTTP change set would lose the clearing.
-fn explicit<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 impl Patch {
@@ -160,20 +111,7 @@ impl Patch {
 }
 
 /// What a change does, as the plan and the audit log name it.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Action {
     Create,
     Update,
@@ -203,15 +141,13 @@ impl Action {
 }
 
 /// One write of a change set.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(tag = "op", rename_all = "lowercase")]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Op {
     /// Insert a new row. Refused when a production row with the same name and version exists,
     /// or, with `expect_new_name`, any production row with the name (a concurrent create).
     Insert {
         action: Action,
         row: NewRow,
-        #[serde(default)]
         expect_new_name: bool,
     },
     /// Patch a row, only if its `row_version` is still `expected_row_version`.
@@ -232,14 +168,13 @@ impl Op {
 }
 
 /// Writes applied together or not at all, to the store `store_id`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ChangeSet {
     pub store_id: String,
     /// Who applies it, for the audit log.
     pub actor: String,
     /// Set by clients that may retry: a change set with a key already applied is not applied
     /// again; the first outcome is returned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
     pub ops: Vec<Op>,
 }
@@ -328,7 +263,7 @@ impl NewRow {
 }
 
 /// A precondition that no longer holds.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Conflict {
     pub prompt_name: String,
     pub prompt_version: String,
@@ -355,7 +290,7 @@ impl fmt::Display for Conflict {
 }
 
 /// What an applied change set did.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ApplyOutcome {
     /// The store's revision after the change set.
     pub revision: i64,
@@ -367,7 +302,7 @@ pub struct ApplyOutcome {
 /// patched fields are serialised: a bulk change of 10,000 rows must not copy their templates.
 pub fn audit_values(row: &LiveRow, patch: &Patch) -> (serde_json::Value, serde_json::Value) {
     use serde_json::json;
-    let after = serde_json::to_value(patch).unwrap_or_default();
+    let after = serde_json::to_value(crate::api::v1::PatchV1::from(patch)).unwrap_or_default();
     let mut before = serde_json::Map::new();
     if let Some(fields) = after.as_object() {
         for field in fields.keys() {
@@ -415,22 +350,5 @@ pub fn row_from_new(new: &NewRow, id: String, now: i64, actor: &str) -> LiveRow 
         created_by: Some(actor.to_owned()),
         replaced_at: None,
         replaced_by: None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_patch_that_clears_a_field_survives_json() {
-        let patch = Patch {
-            max_tokens: Some(None),
-            ai_model: Some("openai/gpt-5".to_owned()),
-            ..Patch::default()
-        };
-        let text = serde_json::to_string(&patch).unwrap();
-        assert_eq!(text, r#"{"ai_model":"openai/gpt-5","max_tokens":null}"#);
-        assert_eq!(serde_json::from_str::<Patch>(&text).unwrap(), patch);
     }
 }

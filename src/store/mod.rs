@@ -11,6 +11,7 @@ pub mod http;
 pub mod postgres;
 mod sql;
 pub mod sqlite;
+pub mod v1;
 pub mod values;
 
 pub use change::{
@@ -20,24 +21,9 @@ pub use change::{
 use std::fmt;
 
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
 
 /// Who a row belongs to. Only production rows are managed from git.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Scope {
     #[default]
     Production,
@@ -77,7 +63,7 @@ impl fmt::Display for Scope {
 
 /// One row of `ai_prompts` as the store holds it: the seed's columns plus `id`,
 /// `row_version` and `updated_at`. Timestamps are milliseconds since the Unix epoch.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, sqlx::FromRow, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct LiveRow {
     pub id: String,
     pub row_version: i64,
@@ -117,7 +103,7 @@ impl LiveRow {
 }
 
 /// The whole store at one revision.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Snapshot {
     pub store_id: String,
     pub revision: i64,
@@ -125,7 +111,7 @@ pub struct Snapshot {
 }
 
 /// One entry of the audit log.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AuditEntry {
     pub revision: i64,
     /// Milliseconds since the Unix epoch.
@@ -157,7 +143,7 @@ pub struct RestoreOptions {
 }
 
 /// What a restore did.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RestoreOutcome {
     /// The store's revision after the restore.
     pub revision: i64,
@@ -168,7 +154,7 @@ pub struct RestoreOutcome {
 }
 
 /// Rows a forced restore replaced, kept inside the store.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Backup {
     /// Read it back with [`Store::backup`].
     pub id: String,

@@ -9,6 +9,7 @@
 )]
 
 mod common;
+mod golden;
 mod http_faults;
 mod import_cli;
 mod layering;

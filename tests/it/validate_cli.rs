@@ -56,8 +56,12 @@ fn every_problem_in_every_file_is_reported_in_one_run() {
     ]);
     let (code, stdout, _) = run(promptctl(dir.path()).args(["validate", "--format", "json"]));
     assert_eq!(code, 1);
-    let found: Vec<(String, String, u64)> = serde_json::from_str::<Value>(&stdout)
-        .unwrap()
+    let report = serde_json::from_str::<Value>(&stdout).unwrap();
+    assert_eq!(
+        report["summary"],
+        serde_json::json!({"files": 2, "prompts": 0, "errors": 3, "warnings": 1})
+    );
+    let found: Vec<(String, String, u64)> = report["diagnostics"]
         .as_array()
         .unwrap()
         .iter()
@@ -130,7 +134,7 @@ fn missing_ai_model_help_names_the_effective_default() {
         .args(["validate", "--format", "json"])
         .env("LLM_MODEL", "openai/gpt-5-mini"));
     assert_eq!(code, 1);
-    let diagnostics: Value = serde_json::from_str(&stdout).unwrap();
+    let diagnostics = serde_json::from_str::<Value>(&stdout).unwrap()["diagnostics"].clone();
     assert_eq!(diagnostics[0]["code"], "missing-ai-model");
     assert!(
         diagnostics[0]["help"]
@@ -262,7 +266,7 @@ fn a_deprecated_model_warns_naming_its_successor() {
     ]);
     let (code, stdout, stderr) = run(promptctl(dir.path()).args(["validate", "--format", "json"]));
     assert_eq!(code, 0, "{stderr}");
-    let diagnostics: Value = serde_json::from_str(&stdout).unwrap();
+    let diagnostics = serde_json::from_str::<Value>(&stdout).unwrap()["diagnostics"].clone();
     assert_eq!(diagnostics.as_array().unwrap().len(), 1);
     assert_eq!(diagnostics[0]["code"], "deprecated-model");
     assert_eq!(diagnostics[0]["severity"], "warning");

@@ -58,8 +58,10 @@ fn validate_json(cwd: &Path, path: &Path) -> (i32, Vec<Value>, String) {
         .arg("validate")
         .arg(path)
         .args(["--format", "json"]));
-    let diagnostics = serde_json::from_str(&stdout)
+    let report: Value = serde_json::from_str(&stdout)
         .unwrap_or_else(|error| panic!("{}: {error}\n{stdout}\n{stderr}", path.display()));
+    assert_eq!(report["format_version"], 1, "{stdout}");
+    let diagnostics = report["diagnostics"].as_array().unwrap().clone();
     (code, diagnostics, stderr)
 }
 

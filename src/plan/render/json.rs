@@ -1,12 +1,15 @@
 //! `plan --format json`, version 1: a frozen shape, converted from the internal plan so that
-//! refactoring never breaks a user's CI.
+//! refactoring never breaks a user's CI (golden file: `tests/golden/plan.json`). It holds what
+//! the saved plan holds, less the store writes, plus a summary.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::plan::cost::{Cost, PlanCost};
-use crate::plan::{FieldChange, Plan, Summary};
+use crate::api::v1::{ActionV1, ScopeV1};
+use crate::plan::cost::PlanCost;
+use crate::plan::file::{CostV1, FieldChangeV1, PlanErrorV1};
+use crate::plan::{Plan, Summary};
 
 #[derive(Serialize)]
 struct PlanJsonV1<'a> {
@@ -16,29 +19,43 @@ struct PlanJsonV1<'a> {
     revision: i64,
     default_model: &'a str,
     changes: Vec<ChangeJsonV1<'a>>,
-    errors: Vec<ErrorJsonV1<'a>>,
-    summary: Summary,
+    errors: Vec<PlanErrorV1>,
+    summary: SummaryV1,
     #[serde(skip_serializing_if = "Option::is_none")]
-    cost: Option<Cost>,
+    cost: Option<CostV1>,
 }
 
 #[derive(Serialize)]
 struct ChangeJsonV1<'a> {
-    action: &'static str,
+    action: ActionV1,
     prompt_name: &'a str,
     prompt_version: &'a str,
-    scope: &'static str,
-    fields: &'a BTreeMap<String, FieldChange>,
+    scope: ScopeV1,
+    fields: BTreeMap<&'a str, FieldChangeV1>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    cost: Option<Cost>,
+    cost: Option<CostV1>,
 }
 
+/// How many changes of each action.
 #[derive(Serialize)]
-struct ErrorJsonV1<'a> {
-    prompt_name: &'a str,
-    prompt_version: &'a str,
-    file: &'a str,
-    message: &'a str,
+struct SummaryV1 {
+    create: usize,
+    update: usize,
+    replace: usize,
+    backfill: usize,
+    deactivate: usize,
+}
+
+impl From<Summary> for SummaryV1 {
+    fn from(summary: Summary) -> SummaryV1 {
+        SummaryV1 {
+            create: summary.create,
+            update: summary.update,
+            replace: summary.replace,
+            backfill: summary.backfill,
+            deactivate: summary.deactivate,
+        }
+    }
 }
 
 /// The plan as JSON (version 1), with monthly costs where they are known.
@@ -54,26 +71,24 @@ pub fn json(plan: &Plan, cost: Option<&PlanCost>) -> String {
             .iter()
             .enumerate()
             .map(|(index, c)| ChangeJsonV1 {
-                action: c.action.as_str(),
+                action: c.action.into(),
                 prompt_name: &c.prompt_name,
                 prompt_version: &c.prompt_version,
-                scope: c.scope.as_str(),
-                fields: &c.fields,
-                cost: cost.and_then(|cost| cost.of_change(index)).copied(),
+                scope: c.scope.into(),
+                fields: c
+                    .fields
+                    .iter()
+                    .map(|(name, field)| (name.as_str(), FieldChangeV1::from(field)))
+                    .collect(),
+                cost: cost
+                    .and_then(|cost| cost.of_change(index))
+                    .copied()
+                    .map(CostV1::from),
             })
             .collect(),
-        errors: plan
-            .errors
-            .iter()
-            .map(|e| ErrorJsonV1 {
-                prompt_name: &e.prompt_name,
-                prompt_version: &e.prompt_version,
-                file: &e.file,
-                message: &e.message,
-            })
-            .collect(),
-        summary: plan.summary(),
-        cost: cost.and_then(|c| c.total),
+        errors: plan.errors.iter().map(PlanErrorV1::from).collect(),
+        summary: plan.summary().into(),
+        cost: cost.and_then(|c| c.total).map(CostV1::from),
     };
     serde_json::to_string_pretty(&document).unwrap_or_default()
 }

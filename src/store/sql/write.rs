@@ -8,6 +8,7 @@ use super::{
     CHUNK, SqlValue, audit, back_up_rows, insert_audit, insert_rows, inserted_names, update_many,
     updated_ids,
 };
+use crate::api::v1::{ApplyOutcomeV1, RestoreResponseV1, RowV1};
 use crate::store::export::Restore;
 use crate::store::{
     Action, ApplyOutcome, Backup, ChangeSet, Conflict, LiveRow, NewRow, Op, Patch, Progress,
@@ -110,7 +111,7 @@ pub(in crate::store) async fn apply_in(
     if let Some(key) = &changes.idempotency_key
         && let Some(outcome) = tx.applied_outcome(key).await?
     {
-        return serde_json::from_str(&outcome).map_err(|e| StoreError::Invalid(e.to_string()));
+        return stored::<ApplyOutcomeV1, _>(&outcome);
     }
     if store_id != changes.store_id {
         return Err(StoreError::WrongStore {
@@ -178,7 +179,7 @@ pub(in crate::store) async fn apply_in(
             }
             Write::Insert { action, row } => {
                 let live = row_from_new(row, new_id(), now, &changes.actor);
-                let after = serde_json::to_value(&live).unwrap_or_default();
+                let after = serde_json::to_value(RowV1::from(&live)).unwrap_or_default();
                 audits.push(audit(
                     revision,
                     now,
@@ -239,7 +240,7 @@ pub(in crate::store) async fn apply_in(
         applied: total,
     };
     if let Some(key) = &changes.idempotency_key {
-        record_outcome(tx, key, revision, &outcome, now).await?;
+        record_outcome(tx, key, revision, &ApplyOutcomeV1::from(&outcome), now).await?;
     }
     Ok(outcome)
 }
@@ -325,6 +326,13 @@ fn unwritten(
         .collect()
 }
 
+/// The outcome stored under an idempotency key, in its v1 shape.
+fn stored<V: serde::de::DeserializeOwned + Into<T>, T>(text: &str) -> Result<T, StoreError> {
+    serde_json::from_str::<V>(text)
+        .map(Into::into)
+        .map_err(|e| StoreError::Invalid(format!("a stored outcome does not read: {e}")))
+}
+
 /// Remember the outcome of a change set (or restore) under its idempotency key, so a retry
 /// of the same request returns it instead of applying again.
 async fn record_outcome(
@@ -361,7 +369,7 @@ pub(in crate::store) async fn restore_in(
     if let Some(key) = &options.idempotency_key
         && let Some(outcome) = tx.applied_outcome(key).await?
     {
-        return serde_json::from_str(&outcome).map_err(|e| StoreError::Invalid(e.to_string()));
+        return stored::<RestoreResponseV1, _>(&outcome);
     }
     let existing = usize::try_from(tx.count_rows().await?).unwrap_or(usize::MAX);
     if existing > 0 && !options.force {
@@ -442,7 +450,7 @@ pub(in crate::store) async fn restore_in(
         backup,
     };
     if let Some(key) = &options.idempotency_key {
-        record_outcome(tx, key, revision, &outcome, now).await?;
+        record_outcome(tx, key, revision, &RestoreResponseV1::from(&outcome), now).await?;
     }
     Ok(outcome)
 }
