@@ -86,7 +86,16 @@ pub async fn apply(
         });
     }
     let changes = change_set(plan, actor, now_ms());
+    let started = std::time::Instant::now();
     let outcome = store.apply(&changes, progress).await?;
+    tracing::debug!(
+        "applied {} of {} writes to {} in {:.1} ms: revision {}",
+        outcome.applied,
+        changes.ops.len(),
+        store.location(),
+        started.elapsed().as_secs_f64() * 1000.0,
+        outcome.revision
+    );
     // Committed: from here on nothing may turn the outcome into a failure.
     let rows_without_model = if summary.backfill > 0 {
         Some(

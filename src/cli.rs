@@ -43,7 +43,7 @@ pub struct GlobalArgs {
     /// Print only data and errors
     #[arg(short, long, global = true)]
     pub quiet: bool,
-    /// Print more about what happens
+    /// On stderr: what is read and from where, each step's time, each HTTP request (-vv: SQL)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 }

@@ -55,6 +55,9 @@ pub fn run(cli: cli::Cli) -> ExitStatus {
         cli::ColorChoice::Never => anstream::ColorChoice::Never,
     };
     let printer = printer::Printer::new(color, cli.global.quiet);
+    if !matches!(cli.command, cli::Command::Serve(_)) {
+        printer::init_verbose(cli.global.verbose);
+    }
     match commands::dispatch(&cli, &printer) {
         Ok(status) => status,
         Err(error) => {

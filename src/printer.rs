@@ -71,6 +71,34 @@ impl Printer {
     }
 }
 
+/// `-v`: what is read, from where, how long each step takes and each HTTP request, on
+/// stderr, each line with the time since start. `-vv` adds every SQL statement. Never a
+/// token: settings hold tokens as secrets that print as `***`.
+pub fn init_verbose(verbose: u8) {
+    let filter = match verbose {
+        0 => return,
+        1 => "promptctl=debug",
+        _ => "promptctl=trace,sqlx=debug",
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_target(false)
+        .with_level(false)
+        .with_timer(SinceStart(std::time::Instant::now()))
+        .try_init();
+}
+
+/// `  0.021s`: the time since the command started, before each `-v` line.
+struct SinceStart(std::time::Instant);
+
+impl tracing_subscriber::fmt::time::FormatTime for SinceStart {
+    fn format_time(&self, w: &mut tracing_subscriber::fmt::format::Writer<'_>) -> std::fmt::Result {
+        write!(w, "{:>8.3}s", self.0.elapsed().as_secs_f64())
+    }
+}
+
 /// Data could not be written to stdout.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot write the output to stdout: {0}")]

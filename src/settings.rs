@@ -136,13 +136,25 @@ impl Settings {
             .as_deref()
             .and_then(Path::parent)
             .map_or_else(|| cwd.to_path_buf(), Path::to_path_buf);
+        match &config_path {
+            Some(path) => tracing::debug!("config: read {}", path.display()),
+            None => tracing::debug!(
+                "config: no {CONFIG_FILE_NAME} in {} or its parents; built-in defaults",
+                cwd.display()
+            ),
+        }
         let catalog = match &config.catalog {
-            Some(path) => Catalog::load(&root.join(path))?,
+            Some(path) => {
+                tracing::debug!("catalog: reading {}", root.join(path).display());
+                Catalog::load(&root.join(path))?
+            }
             None => {
                 let conventional = root.join("models.yaml");
                 if conventional.is_file() {
+                    tracing::debug!("catalog: reading {}", conventional.display());
                     Catalog::load(&conventional)?
                 } else {
+                    tracing::debug!("catalog: built in");
                     Catalog::builtin()
                 }
             }
@@ -182,7 +194,20 @@ impl Settings {
             ],
             &catalog,
         )?;
+        tracing::debug!(
+            "catalog: {} models; default model {default_model}, fallback {fallback_model}",
+            catalog.models().len()
+        );
         let store = resolve_store(overrides, env, &config, &root)?;
+        tracing::debug!(
+            "store: {}{}",
+            crate::store::redact(&store.url),
+            if store.token.is_some() {
+                " (with a bearer token)"
+            } else {
+                ""
+            }
+        );
         let actor = ["PROMPTCTL_ACTOR", "USER", "USERNAME"]
             .iter()
             .find_map(|name| env(name).filter(|v| !v.trim().is_empty()))

@@ -37,7 +37,7 @@ pub fn dispatch(cli: &Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
         Command::Store(command) => store::run(&settings, command, printer),
         Command::Import(args) => import::run(&settings, args, printer),
         Command::SetModel(args) => set_model::run(&settings, args, printer),
-        Command::Serve(args) => serve::run(&settings, args, printer),
+        Command::Serve(args) => serve::run(&settings, args, cli.global.verbose),
         Command::Token(command) => token::run(command, printer),
     }
 }

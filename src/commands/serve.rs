@@ -7,14 +7,13 @@ use anyhow::Context;
 
 use crate::cli::ServeArgs;
 use crate::error::ExitStatus;
-use crate::printer::Printer;
 use crate::server::{self, ServeOptions, Tokens};
 use crate::settings::Settings;
 
 pub(super) fn run(
     settings: &Settings,
     args: &ServeArgs,
-    _printer: &Printer,
+    verbose: u8,
 ) -> anyhow::Result<ExitStatus> {
     let database = args
         .database
@@ -26,7 +25,7 @@ pub(super) fn run(
         );
     }
     let tokens = tokens(args)?;
-    init_logging();
+    init_logging(verbose);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -75,10 +74,12 @@ fn tokens(args: &ServeArgs) -> anyhow::Result<Option<Tokens>> {
     )
 }
 
-/// Structured request logs on stderr; `PROMPTCTL_LOG` sets the level (default `info`).
-fn init_logging() {
+/// Structured request logs on stderr; `PROMPTCTL_LOG` sets the level (default `info`, `debug`
+/// with `-v`).
+fn init_logging(verbose: u8) {
+    let level = if verbose > 0 { "debug" } else { "info" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("PROMPTCTL_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

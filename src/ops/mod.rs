@@ -6,6 +6,8 @@ pub mod list;
 pub mod plan;
 pub mod store;
 
+use std::time::Instant;
+
 use crate::settings::Settings;
 use crate::store::{Store, StoreError};
 use crate::validate::{Validation, Validator};
@@ -37,7 +39,15 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, OpsError> {
 
 /// Open the configured store.
 pub async fn open_store(settings: &Settings) -> Result<Box<dyn Store>, StoreError> {
-    crate::store::open(&settings.store.url, settings.store.token.clone()).await
+    let started = Instant::now();
+    let store = crate::store::open(&settings.store.url, settings.store.token.clone()).await?;
+    tracing::debug!("opened {} in {}", store.location(), elapsed(started));
+    Ok(store)
+}
+
+/// `12.3 ms`, for `-v` lines.
+pub(crate) fn elapsed(since: Instant) -> String {
+    format!("{:.1} ms", since.elapsed().as_secs_f64() * 1000.0)
 }
 
 /// Validate every prompt file under `prompts_dir`.
@@ -47,10 +57,25 @@ pub fn validate_prompts(settings: &Settings) -> Validation {
 
 /// Validate the prompt files under `paths` (files or folders; `prompts_dir` when empty).
 pub fn validate(settings: &Settings, paths: &[std::path::PathBuf]) -> Validation {
+    let started = Instant::now();
     let validator = Validator::new(&settings.catalog, &settings.default_model);
-    if paths.is_empty() {
+    let validation = if paths.is_empty() {
         validator.validate_paths(std::slice::from_ref(&settings.prompts_dir))
     } else {
         validator.validate_paths(paths)
-    }
+    };
+    tracing::debug!(
+        "validated {} prompt files under {} in {}: {} valid prompts, {} problems",
+        validation.files,
+        if paths.is_empty() {
+            settings.prompts_dir.display().to_string()
+        } else {
+            format!("{} paths", paths.len())
+        },
+        elapsed(started),
+        validation.prompts.len(),
+        validation.diagnostics.count(crate::diag::Severity::Error)
+            + validation.diagnostics.count(crate::diag::Severity::Warning)
+    );
+    validation
 }

@@ -1,12 +1,14 @@
 //! Make a plan: validate git's prompts and read the store at the same time, then diff.
 
+use std::time::Instant;
+
 use crate::plan::{DiffOptions, Plan};
 use crate::prompt::Prompt;
 use crate::settings::Settings;
 use crate::store::{Snapshot, Store};
 use crate::validate::Validation;
 
-use super::OpsError;
+use super::{OpsError, elapsed};
 
 /// What a plan covers.
 #[derive(Clone, Debug, Default)]
@@ -38,7 +40,15 @@ pub fn plan(
         let validating = threads.spawn(|| super::validate_prompts(settings));
         let opened = runtime.block_on(async {
             let store = super::open_store(settings).await?;
+            let started = Instant::now();
             let snapshot = store.snapshot().await?;
+            tracing::debug!(
+                "read {} rows (revision {}) from {} in {}",
+                snapshot.rows.len(),
+                snapshot.revision,
+                store.location(),
+                elapsed(started)
+            );
             Ok::<_, OpsError>((store, snapshot))
         });
         (validating.join(), opened)
@@ -50,6 +60,7 @@ pub fn plan(
     }
     let (store, snapshot) = opened?;
     let prompts = std::mem::take(&mut validation.prompts);
+    let started = Instant::now();
     let plan = crate::plan::diff(
         &prompts,
         &snapshot,
@@ -59,6 +70,14 @@ pub fn plan(
             targets: options.targets.clone(),
             store: store.location(),
         },
+    );
+    tracing::debug!(
+        "diffed {} prompts against {} rows: {} changes, {} errors, in {}",
+        prompts.len(),
+        snapshot.rows.len(),
+        plan.changes.len(),
+        plan.errors.len(),
+        elapsed(started)
     );
     Ok(Planned {
         plan,

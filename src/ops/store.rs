@@ -69,6 +69,7 @@ pub fn restore(
     settings: &Settings,
     options: &RestoreOptions,
 ) -> Result<RestoreReport, OpsError> {
+    let started = std::time::Instant::now();
     let text = fs_err::read_to_string(&options.file)?;
     let refused = |error: export::ExportError| {
         OpsError::Refused(format!(
@@ -78,6 +79,13 @@ pub fn restore(
     };
     let restore = export::read(&text, now_ms()).map_err(refused)?;
     restore.check_models(&settings.catalog).map_err(refused)?;
+    tracing::debug!(
+        "read {} ({} bytes, {} rows) in {}",
+        options.file.display(),
+        text.len(),
+        restore.rows.len(),
+        super::elapsed(started)
+    );
     runtime.block_on(async {
         let store = super::open_store(settings).await?;
         let mut backup = None;

@@ -33,7 +33,7 @@ impl Dialect for Postgres {
 impl SqlStore<Postgres> {
     /// Connect, create the tables if needed, and give a new store its id.
     pub async fn open(url: &str) -> Result<PostgresStore, StoreError> {
-        let location = redact(url);
+        let location = super::redact(url);
         let pool = PgPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
@@ -53,31 +53,5 @@ impl SqlStore<Postgres> {
         .execute(&pool)
         .await?;
         Ok(SqlStore { pool, location })
-    }
-}
-
-/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
-fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    match rest.split_once('@') {
-        Some((credentials, host)) if credentials.contains(':') => {
-            let user = credentials.split(':').next().unwrap_or_default();
-            format!("{scheme}://{user}:***@{host}")
-        }
-        _ => url.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn redacts_passwords() {
-        assert_eq!(
-            super::redact("postgres://u:pw@h/db"),
-            "postgres://u:***@h/db"
-        );
-        assert_eq!(super::redact("postgres://h/db"), "postgres://h/db");
     }
 }

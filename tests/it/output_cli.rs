@@ -67,3 +67,59 @@ fn a_closed_pipe_is_not_an_error() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn verbose_says_what_is_read_from_where_and_how_long_each_step_took() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::common::copy_prompts(dir.path());
+    let (code, stdout, stderr) =
+        run(promptctl(dir.path()).args(["-v", "plan", "--format", "json"]));
+    assert_eq!(code, 0, "{stderr}");
+    serde_json::from_str::<serde_json::Value>(&stdout).expect("stdout is still only the plan");
+    for expected in [
+        "config: no promptctl.yaml",
+        "catalog: built in",
+        "store: sqlite:",
+        "validated 9 prompt files under",
+        "read 0 rows (revision 0) from sqlite:",
+        "diffed 9 prompts against 0 rows: 9 changes",
+        " ms",
+    ] {
+        assert!(stderr.contains(expected), "{expected}: {stderr}");
+    }
+    let (_, _, quiet) = run(promptctl(dir.path()).args(["plan", "--format", "json"]));
+    assert!(!quiet.contains("validated"), "without -v: {quiet}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verbose_shows_each_http_request_and_never_the_token() {
+    use promptctl::server::auth::{digest_hex, new_token};
+    let dir = tempfile::tempdir().unwrap();
+    crate::common::copy_prompts(dir.path());
+    let store = promptctl::store::sqlite::SqliteStore::open(&dir.path().join("served.db"))
+        .await
+        .unwrap();
+    let token = new_token().unwrap();
+    let tokens =
+        promptctl::server::Tokens::parse(&format!("admin ci {}\n", digest_hex(&token)), "t")
+            .unwrap();
+    let (url, _stop) = crate::common::stores::start_server(Box::new(store), Some(tokens)).await;
+    let output = tokio::task::spawn_blocking({
+        let (dir, url, token) = (dir.path().to_path_buf(), url.clone(), token.clone());
+        move || {
+            run(promptctl(&dir)
+                .args(["-v", "--store", &url, "plan"])
+                .env("PROMPTCTL_TOKEN", &token))
+        }
+    })
+    .await
+    .unwrap();
+    let (code, _, stderr) = output;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("(with a bearer token)"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("GET {url}/v1/snapshot → 200 in")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(&token), "the token was printed: {stderr}");
+}
