@@ -5,18 +5,23 @@
 //! Data flows one way: files → prompts → plan → store.
 //!
 //! - [`cli`]: clap types; [`settings`]: flags + env + `promptctl.yaml` → [`settings::Settings`];
-//!   [`printer`]: stdout is data, stderr the rest; [`error`]: exit statuses.
-//! - [`commands`]: one file per subcommand, thin: settings in, library call, render.
-//! - [`yaml`]: YAML parsed once into a tree with spans; [`fsutil`]: atomic writes;
+//!   [`printer`]: stdout is data, stderr the rest (and `-v`); [`error`]: exit statuses.
+//! - [`commands`]: one file per subcommand, thin: clap arguments → settings → an [`ops`]
+//!   operation → rendering. [`ops`]: one operation per command, settings in, a value out.
+//! - [`yaml`]: YAML parsed into a tree with spans; [`fsutil`]: atomic, durable writes;
 //!   [`rewrite`]: value edits that keep comments and layout (`set-model`).
-//! - [`catalog`]: the model catalog (built-in or `models.yaml`); [`suggest`]: "did you mean".
-//! - [`prompt`]: the desired state — discovery, `RawPrompt`, validated `Prompt`, templates.
+//! - [`catalog`]: the model catalog (built-in or `models.yaml`); [`suggest`]: "did you mean";
+//!   [`glob`]: name patterns; [`usage`]: `usage.yaml`.
+//! - [`prompt`]: the desired state — discovery, `RawPrompt`, validated `Prompt`, templates, the
+//!   prompt schema.
 //! - [`diag`]: diagnostics as values and their renderers; [`validate`]: the validation pipeline.
-//! - [`schemas`]: the JSON Schemas in `schemas/`, generated from the types.
+//! - [`schemas`]: the JSON Schemas and the OpenAPI document in `schemas/`.
 //! - [`store`]: the live state behind the `Store` trait (SQLite, PostgreSQL, HTTP);
-//!   [`plan`]: desired vs live → `Plan` (pure); [`apply`]: a plan as one atomic change set.
-//! - [`import`]: YAML files for live prompts git does not have yet.
-//! - [`server`]: `promptctl serve`, the HTTP face over any store; [`time`]: dates.
+//!   [`plan`]: desired vs live → `Plan` (pure), its cost, renderers and saved file;
+//!   [`apply`]: a plan as one atomic change set.
+//! - [`api`]: the frozen v1 wire formats; [`server`]: `promptctl serve`, the HTTP face over
+//!   any store; [`secret`]: tokens that never print.
+//! - [`import`]: YAML files for live prompts git does not have yet; [`time`]: dates.
 
 pub mod api;
 pub mod apply;

@@ -1,8 +1,10 @@
 //! YAML documents as a tree whose every node knows where it stands in the text.
 //!
-//! Prompt files are parsed once, into [`Node`]s. Validation converts the tree to JSON for the
-//! schema check, reads typed values from it, and maps every problem back to a line through the
-//! spans kept here; `set-model` edits the text at the same spans.
+//! A file with a problem is parsed into [`Node`]s: validation converts the tree to JSON for
+//! the schema check, reads typed values from it, and maps every problem back to a line through
+//! the spans kept here; `set-model` edits the text at the same spans. (Clean prompt files take
+//! a faster path without spans, [`from_str_strict`]; only a file found wanting is parsed again
+//! here.)
 
 use std::fmt;
 

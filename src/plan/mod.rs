@@ -1,4 +1,4 @@
-//! Desired (git) vs live (store) → a [`Plan`]: plain data, made by the pure [`diff`], read by
+//! Desired (git) vs live (store) → a [`Plan`]: plain data, made by the pure [`diff()`], read by
 //! the renderers, the saved-plan file and the apply executor. Nothing here does I/O.
 
 pub mod cost;

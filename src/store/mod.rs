@@ -1,9 +1,11 @@
-//! The live state: rows of `ai_prompts`, behind one [`Store`] trait with a SQLite, a
-//! PostgreSQL and (later) an HTTP implementation.
+//! The live state: rows of `ai_prompts`, behind one [`Store`] trait with SQLite and
+//! PostgreSQL implementations (one generic SQL store, `sql/`) and an HTTP one ([`http`], over
+//! `promptctl serve`).
 //!
-//! Every write goes through [`Store::apply`]: one transaction, each update guarded by the
-//! `row_version` the plan read, the revision moved by one, every change in the audit log. No
-//! write path creates a row without `ai_model`; nothing is hard-deleted.
+//! Every write goes through [`Store::apply`] or [`Store::restore`]: one transaction, each
+//! update guarded by the `row_version` the plan read, the revision moved by one, every change
+//! in the audit log, every value checked ([`values`]). No write path creates a row without
+//! `ai_model`; nothing is lost: a forced restore keeps the rows it replaces in a backup.
 
 mod change;
 pub mod export;

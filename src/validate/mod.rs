@@ -1,9 +1,10 @@
 //! Validation: prompt files in, [`Prompt`]s and [`Diagnostic`]s out.
 //!
-//! Per file, in parallel: read (size, UTF-8) → YAML syntax (spans) → the prompt schema
-//! (types, unknown and required fields, the model enum) → typed reading → rules. Then across
-//! files: duplicate names. Each file is parsed once; every problem is collected, none stops
-//! the run.
+//! Per file, in parallel: read (size, UTF-8) → YAML syntax → the prompt schema (types,
+//! unknown and required fields, the model enum) → typed reading → rules. Then across files:
+//! duplicate names. A clean file is parsed once, without spans; a file with any problem is
+//! parsed again with spans, through the same schema and rules, so every problem gets its line.
+//! Every problem is collected; none stops the run.
 
 mod rules;
 mod schema;

@@ -123,3 +123,68 @@ async fn verbose_shows_each_http_request_and_never_the_token() {
     );
     assert!(!stderr.contains(&token), "the token was printed: {stderr}");
 }
+
+/// The system calls of `promptctl ARGS` in `dir`, as strace records them; `None` (with the
+/// reason printed) where strace is not installed. Under CI it must be.
+fn traced(dir: &std::path::Path, args: &[&str]) -> Option<String> {
+    if std::process::Command::new("strace")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but strace is not installed"
+        );
+        eprintln!("skipped: strace is not installed");
+        return None;
+    }
+    let log = dir.join("strace.log");
+    let mut command = std::process::Command::new("strace");
+    command
+        .current_dir(dir)
+        .args([
+            "-f",
+            "-e",
+            "trace=openat,fsync,renameat,renameat2,rename",
+            "-o",
+        ])
+        .arg(&log)
+        .arg(crate::common::bin())
+        .args(args)
+        .env("NO_COLOR", "1");
+    let (code, _, stderr) = run(&mut command);
+    assert_eq!(code, 0, "{stderr}");
+    Some(fs_err::read_to_string(log).unwrap())
+}
+
+#[test]
+fn a_durable_write_flushes_the_directory_after_the_rename() {
+    let dir = project_with_rows(3);
+    let target = dir.path().join("backup.json");
+    let out = target.to_string_lossy().into_owned();
+    let Some(log) = traced(dir.path(), &["store", "export", "--out", &out]) else {
+        return;
+    };
+    let lines: Vec<&str> = log.lines().collect();
+    let renamed = lines
+        .iter()
+        .position(|l| l.contains("rename") && l.contains(&*target.to_string_lossy()))
+        .unwrap_or_else(|| panic!("no rename onto {}:\n{log}", target.display()));
+    // After the rename: the directory is opened and that descriptor fsynced.
+    let folder = format!("\"{}\"", dir.path().display());
+    let opened = lines[renamed..]
+        .iter()
+        .find(|l| {
+            l.contains("openat(") && l.contains(&folder) && l.contains("O_DIRECTORY")
+                || (l.contains("openat(") && l.contains(&folder))
+        })
+        .unwrap_or_else(|| panic!("the directory is not opened after the rename:\n{log}"));
+    let descriptor = opened.rsplit("= ").next().unwrap().trim();
+    assert!(
+        lines[renamed..]
+            .iter()
+            .any(|l| l.contains(&format!("fsync({descriptor})"))),
+        "the directory is not fsynced after the rename:\n{log}"
+    );
+}
