@@ -15,6 +15,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Model, Tier};
 
+/// What an identifier-like value in a request may be (names, versions, ids, models): not
+/// blank, no control characters, at most 1 KiB — as `store::values` checks.
+const IDENTIFIER: &str = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$";
+/// An optional identifier-like value in a request: no control characters.
+const PLAIN: &str = r"^[^\u0000-\u001f\u007f-\u009f]*$";
+/// Text that must hold more than white space.
+const NOT_BLANK: &str = r"\S";
+
 /// Who a row belongs to. Only production rows are managed from git.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -99,16 +107,28 @@ pub struct ExportV1<'a> {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "NewRow")]
 pub struct NewRowV1 {
+    #[schemars(length(max = 1024), regex(pattern = IDENTIFIER))]
     pub prompt_name: String,
+    #[schemars(length(max = 1024), regex(pattern = IDENTIFIER))]
     pub prompt_version: String,
+    #[schemars(regex(pattern = NOT_BLANK))]
     pub prompt_template: String,
     pub description: Option<String>,
+    /// JSON Schema as JSON text.
     pub input_schema: Option<String>,
+    /// JSON Schema as JSON text.
     pub output_schema: Option<String>,
+    #[schemars(length(max = 1024), regex(pattern = PLAIN))]
     pub workflow_step: Option<String>,
+    #[schemars(length(max = 1024), regex(pattern = PLAIN))]
     pub subsystem: Option<String>,
+    /// A model of the server's catalog (`GET /v1/models`).
+    #[schemars(length(max = 1024), regex(pattern = IDENTIFIER))]
     pub ai_model: String,
+    #[serde(default, deserialize_with = "integer::optional")]
+    #[schemars(range(min = 1))]
     pub max_tokens: Option<i64>,
+    #[schemars(range(min = 0.0, max = 2.0))]
     pub temperature: Option<f64>,
     pub is_active: bool,
 }
@@ -118,31 +138,42 @@ pub struct NewRowV1 {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Patch")]
 pub struct PatchV1 {
-    /// Never null: a model is never cleared.
+    /// A model of the server's catalog; a model is never cleared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1024), regex(pattern = IDENTIFIER))]
     pub ai_model: Option<String>,
-    #[serde(default, with = "present", skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<i64>")]
+    #[serde(
+        default,
+        serialize_with = "present::serialize",
+        deserialize_with = "integer::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(with = "Option<i64>", range(min = 1))]
     pub max_tokens: Option<Option<i64>>,
     #[serde(default, with = "present", skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<f64>")]
+    #[schemars(with = "Option<f64>", range(min = 0.0, max = 2.0))]
     pub temperature: Option<Option<f64>>,
     #[serde(default, with = "present", skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>")]
     pub description: Option<Option<String>>,
     #[serde(default, with = "present", skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<String>", length(max = 1024), regex(pattern = PLAIN))]
     pub workflow_step: Option<Option<String>>,
     #[serde(default, with = "present", skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<String>", length(max = 1024), regex(pattern = PLAIN))]
     pub subsystem: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
-    #[serde(default, with = "present", skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<i64>")]
+    #[serde(
+        default,
+        serialize_with = "present::serialize",
+        deserialize_with = "integer::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(with = "Option<i64>", range(min = 0))]
     pub replaced_at: Option<Option<i64>>,
     #[serde(default, with = "present", skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<String>", length(max = 1024), regex(pattern = PLAIN))]
     pub replaced_by: Option<Option<String>>,
 }
 
@@ -168,6 +199,80 @@ mod present {
     }
 }
 
+/// Integers as JSON Schema reads them: `12.0` is the integer 12 (a client in a language with
+/// one number type sends it so), `12.5` is not an integer.
+mod integer {
+    use serde::de::{self, Deserializer, Visitor};
+
+    struct Integer;
+
+    impl Visitor<'_> for Integer {
+        type Value = i64;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an integer")
+        }
+
+        fn visit_i64<E: de::Error>(self, value: i64) -> Result<i64, E> {
+            Ok(value)
+        }
+
+        fn visit_u64<E: de::Error>(self, value: u64) -> Result<i64, E> {
+            i64::try_from(value).map_err(|_| E::custom(format!("{value} is too large")))
+        }
+
+        fn visit_f64<E: de::Error>(self, value: f64) -> Result<i64, E> {
+            // Exactly representable integers only: beyond 2^53 a float is not the integer
+            // its digits say.
+            if value.fract() == 0.0 && value.abs() <= 9_007_199_254_740_992.0 {
+                Ok(value as i64)
+            } else {
+                Err(E::invalid_type(de::Unexpected::Float(value), &self))
+            }
+        }
+    }
+
+    pub(super) fn required<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+        deserializer.deserialize_any(Integer)
+    }
+
+    pub(super) fn optional<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<i64>, D::Error> {
+        struct Maybe;
+        impl<'de> Visitor<'de> for Maybe {
+            type Value = Option<i64>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an integer or null")
+            }
+
+            fn visit_none<E: de::Error>(self) -> Result<Option<i64>, E> {
+                Ok(None)
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Option<i64>, E> {
+                Ok(None)
+            }
+
+            fn visit_some<D: Deserializer<'de>>(
+                self,
+                deserializer: D,
+            ) -> Result<Option<i64>, D::Error> {
+                required(deserializer).map(Some)
+            }
+        }
+        deserializer.deserialize_option(Maybe)
+    }
+
+    /// A patch field: present (`Some`), holding an integer or null.
+    pub(super) fn present<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Option<i64>>, D::Error> {
+        optional(deserializer).map(Some)
+    }
+}
+
 /// One write of a change set, with its precondition.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "op", rename_all = "lowercase", deny_unknown_fields)]
@@ -184,7 +289,9 @@ pub enum OpV1 {
     /// Patch a row, only if its `row_version` is still `expected_row_version`.
     Update {
         action: ActionV1,
+        #[schemars(length(max = 1024), regex(pattern = IDENTIFIER))]
         id: String,
+        #[serde(deserialize_with = "integer::required")]
         expected_row_version: i64,
         patch: PatchV1,
     },
@@ -197,10 +304,12 @@ pub enum OpV1 {
 pub struct ChangeSetV1 {
     pub store_id: String,
     /// Who applies it, for the audit log (beside the token's name).
+    #[schemars(length(max = 1024), regex(pattern = PLAIN))]
     pub actor: String,
     /// A retry with a key already applied returns the first outcome (the `Idempotency-Key`
     /// header does the same).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1024), regex(pattern = IDENTIFIER))]
     pub idempotency_key: Option<String>,
     pub ops: Vec<OpV1>,
 }
@@ -258,6 +367,7 @@ pub struct RestoreRequestV1 {
     /// An export (`{"format_version":1,"rows":[…]}`) or a legacy export: an array of rows.
     /// Read as `promptctl store restore` reads a file: every row checked, the first bad one
     /// named with its field.
+    #[schemars(with = "RestoreDocument")]
     pub restore: serde_json::Value,
     /// Replace the rows of a non-empty store; they are kept in a backup inside the store.
     #[serde(default)]
@@ -268,7 +378,18 @@ pub struct RestoreRequestV1 {
     /// A retry with a key already applied returns the first outcome (the `Idempotency-Key`
     /// header does the same).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1024), regex(pattern = IDENTIFIER))]
     pub idempotency_key: Option<String>,
+}
+
+/// What `restore` may hold: an export, an array of (legacy) rows, or one row.
+#[derive(JsonSchema)]
+#[schemars(rename = "RestoreDocument")]
+#[allow(dead_code)]
+#[serde(untagged)]
+enum RestoreDocument {
+    Export(serde_json::Map<String, serde_json::Value>),
+    Rows(Vec<serde_json::Map<String, serde_json::Value>>),
 }
 
 /// `POST /v1/restore`'s answer.

@@ -207,6 +207,10 @@ async fn restore(
         .map_err(|e| ApiError::unprocessable(e.to_string()))?;
     rows.check_models(&state.catalog)
         .map_err(|e| ApiError::unprocessable(e.to_string()))?;
+    if let Some(key) = &request.idempotency_key {
+        crate::store::values::identifier(key)
+            .map_err(|e| ApiError::unprocessable(format!("`idempotency_key` {e}")))?;
+    }
     let options = RestoreOptions {
         actor: caller.map_or_else(|| "anonymous".to_owned(), |Extension(Caller(name))| name),
         force: request.force,

@@ -160,10 +160,11 @@ fn operation(route: &Route, generator: &mut SchemaGenerator) -> Operation {
             "A value no write may store, naming the op or row and the field: a row without ai_model, a model outside the catalog, control characters in a name (`unprocessable`)",
         ),
     ];
-    let idempotency = header(
-        "Idempotency-Key",
-        "A retry with a key already applied returns the first outcome instead of applying again",
-    );
+    let idempotency = json!({
+        "name": "Idempotency-Key", "in": "header", "required": false,
+        "description": "A retry with a key already applied returns the first outcome instead of applying again",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 1024, "pattern": "^[ -~]*[!-~][ -~]*$"}
+    });
     match (route.method.as_str(), route.path) {
         ("GET", "/healthz") => Operation {
             response: schema(|g| g.subschema_for::<HealthV1>()),

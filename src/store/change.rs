@@ -212,6 +212,10 @@ impl ChangeSet {
         };
         values::optional_identifier(&self.actor)
             .map_err(|e| invalid("the change set".to_owned(), "actor", e))?;
+        if let Some(key) = &self.idempotency_key {
+            values::identifier(key)
+                .map_err(|e| invalid("the change set".to_owned(), "idempotency_key", e))?;
+        }
         let mut updated = std::collections::HashSet::new();
         let mut inserted = std::collections::HashSet::new();
         for (index, op) in self.ops.iter().enumerate() {
