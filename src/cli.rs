@@ -83,6 +83,67 @@ pub enum Command {
     /// Make API tokens for `serve`
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Print a saved plan, without a store
+    Show(ShowArgs),
+    /// Post a plan where reviewers look
+    #[command(subcommand)]
+    Comment(CommentCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A plan saved with `plan --out`
+    pub plan_file: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CommentCommand {
+    /// One comment on a GitHub pull request holding the plan, updated in place on later runs.
+    /// Reads GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL and GITHUB_EVENT_PATH
+    Github(GithubCommentArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("content").required(true).args(["plan", "body_file"]))]
+pub struct GithubCommentArgs {
+    /// The pull request [default: the one of the `pull_request` event that runs the workflow]
+    #[arg(long, value_name = "N")]
+    pub pull_request: Option<u64>,
+    /// A plan saved with `plan --out`: posted as Markdown
+    #[arg(long, value_name = "PLANFILE")]
+    pub plan: Option<PathBuf>,
+    /// A Markdown file to post instead of a plan
+    #[arg(long, value_name = "FILE")]
+    pub body_file: Option<PathBuf>,
+    /// Names the comment, so projects or environments sharing a pull request keep one each
+    #[arg(long, value_name = "NAME", default_value = "plan")]
+    pub tag: String,
+    /// What to do with the comment an earlier run left
+    #[arg(long, value_enum, default_value_t = CommentBehavior::Update)]
+    pub behavior: CommentBehavior,
+    /// Post nothing new when the plan has no changes (a comment already there is still updated)
+    #[arg(long, requires = "plan")]
+    pub skip_no_diff: bool,
+    /// The repository, owner/name [env: GITHUB_REPOSITORY]
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repository: Option<String>,
+    /// Order of runs, Unix seconds: a comment from a later one is never overwritten
+    /// [default: the commit time of the pull request's head, else of HEAD]
+    #[arg(long, value_name = "SECONDS")]
+    pub valid_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CommentBehavior {
+    /// Edit the earlier comment in place (one living comment)
+    Update,
+    /// Keep the earlier comment, add a new one
+    New,
+    /// Delete the earlier comment, add a new one at the bottom
+    DeleteAndNew,
 }
 
 #[derive(Debug, Args)]
@@ -265,6 +326,10 @@ pub enum StoreCommand {
 pub struct ValidateArgs {
     /// Files or folders to check [default: prompts_dir]
     pub paths: Vec<PathBuf>,
+    /// Also compare with the files at this git revision: a template or schema changed without
+    /// a new prompt_version is an error, a prompt removed or renamed a warning
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
     /// Output format
     #[arg(long, value_enum, default_value_t = DiagnosticFormat::Text)]
     pub format: DiagnosticFormat,
@@ -274,7 +339,7 @@ pub struct ValidateArgs {
 pub enum DiagnosticFormat {
     /// rustc-style, with the source line (on stderr)
     Text,
-    /// A JSON array of diagnostics (on stdout)
+    /// A JSON report of diagnostics and counts (on stdout)
     Json,
     /// GitHub Actions annotations (on stdout)
     Github,

@@ -11,7 +11,7 @@
 //! - [`yaml`]: YAML parsed into a tree with spans; [`fsutil`]: atomic, durable writes;
 //!   [`rewrite`]: value edits that keep comments and layout (`set-model`).
 //! - [`catalog`]: the model catalog (built-in or `models.yaml`); [`suggest`]: "did you mean";
-//!   [`glob`]: name patterns; [`usage`]: `usage.yaml`.
+//!   [`glob`]: name patterns; [`usage`]: `usage.yaml`; [`markdown`]: escaping for GitHub.
 //! - [`prompt`]: the desired state — discovery, `RawPrompt`, validated `Prompt`, templates, the
 //!   prompt schema.
 //! - [`diag`]: diagnostics as values and their renderers; [`validate`]: the validation pipeline.
@@ -22,6 +22,8 @@
 //! - [`api`]: the frozen v1 wire formats; [`server`]: `promptctl serve`, the HTTP face over
 //!   any store; [`secret`]: tokens that never print.
 //! - [`import`]: YAML files for live prompts git does not have yet; [`time`]: dates.
+//! - [`github`]: the pull-request comment, the job summary and annotations; [`git`]: files as
+//!   they are at a revision (`validate --base`).
 
 pub mod api;
 pub mod apply;
@@ -31,8 +33,11 @@ pub mod commands;
 pub mod diag;
 pub mod error;
 pub mod fsutil;
+pub mod git;
+pub mod github;
 pub mod glob;
 pub mod import;
+pub mod markdown;
 pub mod ops;
 pub mod plan;
 pub mod printer;

@@ -2,6 +2,7 @@
 //! `ops` → rendering. No logic of their own.
 
 mod apply;
+mod comment;
 mod history;
 mod import;
 mod list;
@@ -10,6 +11,7 @@ mod plan;
 mod schema;
 mod serve;
 mod set_model;
+mod show;
 mod store;
 mod token;
 mod validate;
@@ -25,20 +27,24 @@ use crate::validate::Validation;
 
 /// Run the command `cli` names.
 pub fn dispatch(cli: &Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    let settings = resolve_settings(cli)?;
+    // Resolved only by the commands that read the project: `token`, `show` and `comment` work
+    // from any folder, whatever its promptctl.yaml holds.
+    let settings = || resolve_settings(cli);
     match &cli.command {
-        Command::Validate(args) => validate::run(&settings, args, printer),
-        Command::Models(args) => models::run(&settings, args, printer),
-        Command::Schema(args) => schema::run(&settings, args, printer),
-        Command::Plan(args) => plan::run(&settings, args, printer),
-        Command::Apply(args) => apply::run(&settings, args, printer),
-        Command::List(args) => list::run(&settings, args, printer),
-        Command::History(args) => history::run(&settings, args, printer),
-        Command::Store(command) => store::run(&settings, command, printer),
-        Command::Import(args) => import::run(&settings, args, printer),
-        Command::SetModel(args) => set_model::run(&settings, args, printer),
-        Command::Serve(args) => serve::run(&settings, args, cli.global.verbose),
+        Command::Validate(args) => validate::run(&settings()?, args, printer),
+        Command::Models(args) => models::run(&settings()?, args, printer),
+        Command::Schema(args) => schema::run(&settings()?, args, printer),
+        Command::Plan(args) => plan::run(&settings()?, args, printer),
+        Command::Apply(args) => apply::run(&settings()?, args, printer),
+        Command::List(args) => list::run(&settings()?, args, printer),
+        Command::History(args) => history::run(&settings()?, args, printer),
+        Command::Store(command) => store::run(&settings()?, command, printer),
+        Command::Import(args) => import::run(&settings()?, args, printer),
+        Command::SetModel(args) => set_model::run(&settings()?, args, printer),
+        Command::Serve(args) => serve::run(&settings()?, args, cli.global.verbose),
         Command::Token(command) => token::run(command, printer),
+        Command::Show(args) => show::run(args, printer),
+        Command::Comment(command) => comment::run(command, printer),
     }
 }
 
@@ -52,6 +58,15 @@ fn show_diagnostics(validation: Validation, printer: &Printer) {
     if !diagnostics.is_empty() {
         let diagnostics = diagnostics.into_sorted();
         printer.error(&crate::diag::render::human(&diagnostics, &sources, true));
+        annotate(&diagnostics, printer);
+    }
+}
+
+/// Under GitHub Actions, problems in files also as annotations on the pull request's lines.
+fn annotate(diagnostics: &[crate::diag::Diagnostic], printer: &Printer) {
+    let actions = crate::github::actions::Actions::from_env(&|name| std::env::var(name).ok());
+    if actions.annotate && !diagnostics.is_empty() {
+        printer.error(&crate::diag::render::github(diagnostics));
     }
 }
 

@@ -3,6 +3,7 @@
 use crate::cli::{PlanArgs, PlanFormat, PlanScope};
 use crate::diag::display_path;
 use crate::error::ExitStatus;
+use crate::github::actions::{Actions, SUMMARY_LIMIT, plan_error_diagnostics};
 use crate::ops::plan::{PlanOptions, Planned};
 use crate::plan::cost::{self, PlanCost};
 use crate::plan::{self, render};
@@ -32,6 +33,13 @@ pub(super) fn run(
         PlanFormat::Json => render::json(&plan, cost.as_ref()),
         PlanFormat::Markdown => render::markdown(&plan, cost.as_ref()),
     })?;
+    let actions = Actions::from_env(&|name| std::env::var(name).ok());
+    actions.summarize(&render::markdown_within(
+        &plan,
+        cost.as_ref(),
+        SUMMARY_LIMIT,
+    ))?;
+    super::annotate(&plan_error_diagnostics(&plan.errors), printer);
     if !plan.errors.is_empty() {
         anyhow::bail!(
             "the plan has {} error(s) and cannot be applied{}",

@@ -1,52 +1,85 @@
-//! `promptctl validate [PATH…]`
+//! `promptctl validate [PATH…] [--base REF]`
 
 use crate::cli::{DiagnosticFormat, ValidateArgs};
 use crate::diag::{Severity, render};
 use crate::error::ExitStatus;
+use crate::github::actions::{Actions, SUMMARY_LIMIT};
+use crate::ops::AgainstBase;
 use crate::printer::Printer;
 use crate::settings::Settings;
 use crate::validate::Validation;
+use crate::validate::base;
+
+/// Rows of problems or prompts a job summary shows before counting the rest.
+const SUMMARY_ROWS: usize = 1000;
 
 pub(super) fn run(
     settings: &Settings,
     args: &ValidateArgs,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
+    let (validation, against) = match &args.base {
+        Some(base) => {
+            let AgainstBase {
+                validation,
+                comparison,
+                base,
+                commit,
+            } = crate::ops::validate_against_base(settings, &args.paths, base)?;
+            (validation, Some((comparison.changes, base, commit)))
+        }
+        None => (crate::ops::validate(settings, &args.paths), None),
+    };
     let Validation {
         prompts,
         diagnostics,
         sources,
         files,
-    } = crate::ops::validate(settings, &args.paths);
+    } = validation;
     let failed = diagnostics.has_errors();
-    let (errors, warnings) = (
-        diagnostics.count(Severity::Error),
-        diagnostics.count(Severity::Warning),
-    );
-    let prompts = prompts.len();
+    let counts = render::Counts {
+        files,
+        prompts: prompts.len(),
+        errors: diagnostics.count(Severity::Error),
+        warnings: diagnostics.count(Severity::Warning),
+    };
     let diagnostics = diagnostics.into_sorted();
+    let actions = Actions::from_env(&|name| std::env::var(name).ok());
     match args.format {
         DiagnosticFormat::Text => {
             if !diagnostics.is_empty() {
                 printer.error(&render::human(&diagnostics, &sources, true));
             }
         }
-        DiagnosticFormat::Json => printer.data(&render::json(
-            &diagnostics,
-            render::Counts {
-                files,
-                prompts,
-                errors,
-                warnings,
-            },
-        ))?,
+        DiagnosticFormat::Json => {
+            let base = against.as_ref().map(|(changes, base, commit)| {
+                serde_json::json!({
+                    "ref": base,
+                    "commit": commit,
+                    "changes": changes.iter().map(change_json).collect::<Vec<_>>(),
+                })
+            });
+            printer.data(&render::json_with_base(&diagnostics, counts, base))?;
+        }
         DiagnosticFormat::Github => {
             if !diagnostics.is_empty() {
                 printer.data(&render::github(&diagnostics))?;
             }
         }
     }
-    printer.status(&summary(files, prompts, errors, warnings));
+    if actions.annotate && args.format != DiagnosticFormat::Github && !diagnostics.is_empty() {
+        printer.error(&render::github(&diagnostics));
+    }
+    if let Some((changes, base, commit)) = &against {
+        printer.status(&base::text(changes, base, commit));
+    }
+    let mut report = render::markdown(&diagnostics, counts, SUMMARY_ROWS);
+    if let Some((changes, base, commit)) = &against {
+        report.push_str(&base::markdown(changes, base, commit, SUMMARY_ROWS));
+    }
+    report.truncate(floor_char_boundary(&report, SUMMARY_LIMIT));
+    actions.summarize(&report)?;
+    printer.status(&summary(counts));
     Ok(if failed {
         ExitStatus::Failure
     } else {
@@ -54,19 +87,37 @@ pub(super) fn run(
     })
 }
 
-fn summary(files: usize, prompts: usize, errors: usize, warnings: usize) -> String {
+/// One prompt change in `validate --format json`'s `base.changes`.
+fn change_json(change: &base::PromptChange) -> serde_json::Value {
+    let mut value = serde_json::to_value(change).unwrap_or_default();
+    value["file"] = crate::diag::display_path(&change.file)
+        .display()
+        .to_string()
+        .into();
+    value
+}
+
+fn floor_char_boundary(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+fn summary(counts: render::Counts) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    if errors == 0 && warnings == 0 {
+    if counts.errors == 0 && counts.warnings == 0 {
         return format!(
             "{} checked: no problems ({} valid)",
-            plural(files, "file"),
-            plural(prompts, "prompt")
+            plural(counts.files, "file"),
+            plural(counts.prompts, "prompt")
         );
     }
     format!(
         "{} checked: {}, {}",
-        plural(files, "file"),
-        plural(errors, "error"),
-        plural(warnings, "warning")
+        plural(counts.files, "file"),
+        plural(counts.errors, "error"),
+        plural(counts.warnings, "warning")
     )
 }

@@ -105,6 +105,10 @@ codes! {
     UnusedVariable = "unused-variable",
     /// A `{{` without its `}}`, or a section never closed.
     TemplateSyntax = "template-syntax",
+    /// The template or a schema changed since the base revision, `prompt_version` did not.
+    VersionNotBumped = "version-not-bumped",
+    /// A prompt at the base revision is gone (removed or renamed).
+    PromptRemoved = "prompt-removed",
 }
 
 impl std::fmt::Display for Code {

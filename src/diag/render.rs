@@ -116,11 +116,24 @@ struct ValidateJsonV1<'a> {
     format_version: u32,
     diagnostics: Vec<JsonDiagnosticV1<'a>>,
     summary: Counts,
+    /// With `--base` only: the revision compared with and the prompts that changed. Added to
+    /// version 1 as an optional field: readers of version 1 that ignore it are unaffected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    base: Option<serde_json::Value>,
 }
 
 /// `{"format_version":1,"diagnostics":[…],"summary":{…}}`: every diagnostic with its code,
 /// place, message and help, and what the run counted.
 pub fn json(diagnostics: &[Diagnostic], counts: Counts) -> String {
+    json_with_base(diagnostics, counts, None)
+}
+
+/// [`json`], with the comparison of `validate --base` under `base`.
+pub fn json_with_base(
+    diagnostics: &[Diagnostic],
+    counts: Counts,
+    base: Option<serde_json::Value>,
+) -> String {
     let items: Vec<JsonDiagnosticV1<'_>> = diagnostics
         .iter()
         .map(|d| JsonDiagnosticV1 {
@@ -137,6 +150,7 @@ pub fn json(diagnostics: &[Diagnostic], counts: Counts) -> String {
         format_version: 1,
         diagnostics: items,
         summary: counts,
+        base,
     };
     // Serialising strings and numbers into a String cannot fail.
     serde_json::to_string_pretty(&report).unwrap_or_default()
@@ -162,6 +176,50 @@ pub fn github(diagnostics: &[Diagnostic]) -> String {
             d.span.column,
             escape_property(d.code.as_str()),
             escape_data(&message),
+        ));
+    }
+    out
+}
+
+/// The report as Markdown, for a job summary: the counts, then a table of at most `max_rows`
+/// problems (the rest counted).
+pub fn markdown(diagnostics: &[Diagnostic], counts: Counts, max_rows: usize) -> String {
+    use crate::markdown::{cell, code};
+    let mut out = String::from("### promptctl validate\n\n");
+    if counts.errors == 0 && counts.warnings == 0 {
+        out.push_str(&format!(
+            "✅ {} files checked: no problems ({} valid prompts).\n",
+            counts.files, counts.prompts
+        ));
+        return out;
+    }
+    out.push_str(&format!(
+        "{} {} files checked: **{} errors**, {} warnings.\n\n| | file | line | code | problem |\n|---|---|---|---|---|\n",
+        if counts.errors > 0 { "❌" } else { "⚠️" },
+        counts.files,
+        counts.errors,
+        counts.warnings
+    ));
+    for d in diagnostics.iter().take(max_rows) {
+        let mut problem = cell(&d.message);
+        if let Some(help) = &d.help {
+            problem.push_str(&format!("<br>help: {}", cell(help)));
+        }
+        out.push_str(&format!(
+            "| {} | `{}` | {} | `{}` | {problem} |\n",
+            match d.severity {
+                Severity::Error => "❌",
+                Severity::Warning => "⚠️",
+            },
+            code(&display_path(&d.file).display().to_string()),
+            d.span.line,
+            d.code.as_str(),
+        ));
+    }
+    if diagnostics.len() > max_rows {
+        out.push_str(&format!(
+            "\n_…and {} more: run `promptctl validate` for all of them._\n",
+            diagnostics.len() - max_rows
         ));
     }
     out

@@ -1,6 +1,7 @@
 //! One operation per command, as cargo's `ops`: a resolved settings struct in (every field
 //! documented), a value out. No clap type, no printing: `commands/` renders what comes back.
 
+pub mod comment;
 pub mod import;
 pub mod list;
 pub mod plan;
@@ -20,6 +21,10 @@ pub enum OpsError {
     InvalidPrompts(Box<Validation>),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Github(#[from] crate::github::comment::GithubError),
+    #[error(transparent)]
+    Git(#[from] crate::git::GitError),
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
     #[error(transparent)]
@@ -78,4 +83,62 @@ pub fn validate(settings: &Settings, paths: &[std::path::PathBuf]) -> Validation
             + validation.diagnostics.count(crate::diag::Severity::Warning)
     );
     validation
+}
+
+/// A validation compared with git: how the prompts differ from a base revision.
+pub struct AgainstBase {
+    pub validation: Validation,
+    pub comparison: crate::validate::base::Comparison,
+    /// The revision as the user named it, and the commit it resolved to.
+    pub base: String,
+    pub commit: String,
+}
+
+/// `validate --base REF`: validate the prompt files under `paths` (`prompts_dir` when empty),
+/// then compare each with its file at `base`. The comparison's problems join the validation's.
+pub fn validate_against_base(
+    settings: &Settings,
+    paths: &[std::path::PathBuf],
+    base: &str,
+) -> Result<AgainstBase, OpsError> {
+    let roots = if paths.is_empty() {
+        std::slice::from_ref(&settings.prompts_dir)
+    } else {
+        paths
+    };
+    let started = Instant::now();
+    let (commit, files) = crate::git::files_at(base, roots)?;
+    tracing::debug!(
+        "read {} files at {base} ({commit}) in {}",
+        files.len(),
+        elapsed(started)
+    );
+    let mut validation = validate(settings, paths);
+    let base_files: Vec<crate::validate::base::BaseFile> = files
+        .into_iter()
+        .map(|file| crate::validate::base::BaseFile {
+            path: file.path,
+            text: file.text,
+        })
+        .collect();
+    let mut comparison = crate::validate::base::compare(&validation, &base_files, base);
+    for diagnostic in &comparison.diagnostics {
+        // Clean files' texts are not kept; these problems show their line too.
+        if !validation.sources.contains_key(&diagnostic.file)
+            && let Ok(text) = fs_err::read_to_string(&diagnostic.file)
+        {
+            validation
+                .sources
+                .insert(std::sync::Arc::clone(&diagnostic.file), text.into());
+        }
+    }
+    validation
+        .diagnostics
+        .extend(std::mem::take(&mut comparison.diagnostics));
+    Ok(AgainstBase {
+        validation,
+        comparison,
+        base: base.to_owned(),
+        commit,
+    })
 }

@@ -169,6 +169,18 @@ pub fn read(path: &Arc<Path>) -> Result<SourceFile, Diagnostic> {
     }
 }
 
+/// Where `key` stands in the prompt file at `path`, for pointing at it from a later check (a
+/// plan error, a comparison with git); the file's start where it cannot be read or parsed.
+pub fn field_span(path: &Path, key: &str) -> Span {
+    fs_err::read_to_string(path)
+        .ok()
+        .and_then(|text| {
+            let root = crate::yaml::parse(&text).ok()?;
+            root.entry(key).map(|(key, _)| key.span)
+        })
+        .unwrap_or(Span::FILE)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@
 //! parsed again with spans, through the same schema and rules, so every problem gets its line.
 //! Every problem is collected; none stops the run.
 
+pub mod base;
 mod rules;
 mod schema;
 

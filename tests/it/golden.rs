@@ -135,6 +135,22 @@ fn saved_plan() {
 }
 
 #[test]
+fn show_of_a_saved_plan_prints_the_json_plan_printed() {
+    let (plan, cost) = plan(&["alpha", "beta", "gamma", "delta", "legacy"]);
+    let printed = format!("{}\n", render::json(&plan, Some(&cost)));
+    let saved = repo_root().join("tests/golden/saved-plan.json");
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = crate::common::run(
+        crate::common::promptctl(dir.path())
+            .args(["show", "--format", "json"])
+            .arg(&saved),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, printed);
+    golden("show.json", &stdout);
+}
+
+#[test]
 fn plan_json() {
     let (plan, cost) = plan(&[]);
     assert_eq!(plan.errors.len(), 1, "epsilon's unbumped template");

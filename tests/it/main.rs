@@ -9,6 +9,7 @@
 )]
 
 mod common;
+mod github_comment;
 mod golden;
 mod http_faults;
 mod import_cli;
@@ -23,6 +24,7 @@ mod server_api;
 mod server_cache;
 mod store_conflicts;
 mod store_suite;
+mod validate_base;
 mod validate_cli;
 mod validate_fixtures;
 mod workflows;

@@ -206,6 +206,66 @@ fn detailed_exitcode_is_two_with_changes_and_markdown_folds_template_diffs() {
 }
 
 #[test]
+fn show_renders_a_saved_plan_as_plan_printed_it_without_a_store() {
+    let dir = legacy_project();
+    let saved = dir.path().join("plan.json");
+    for format in ["json", "text", "markdown"] {
+        let (code, printed, stderr) = run(promptctl(dir.path())
+            .args(["plan", "--format", format, "--out"])
+            .arg(&saved));
+        assert_eq!(code, 0, "{stderr}");
+        // From a folder with no project and no store: the file is all `show` reads.
+        let elsewhere = tempfile::tempdir().unwrap();
+        let (code, shown, stderr) = run(promptctl(elsewhere.path())
+            .args(["show", "--format", format])
+            .arg(&saved));
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(shown, printed, "{format}");
+        assert!(!elsewhere.path().join(".promptctl").exists());
+    }
+    fs_err::write(dir.path().join("notes.json"), "{\"rows\": []}").unwrap();
+    let (code, stdout, stderr) = run(promptctl(dir.path()).args(["show", "notes.json"]));
+    assert_eq!(code, 1);
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains("cannot show notes.json") && stderr.contains("no format_version"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn plan_errors_become_annotations_and_the_plan_a_job_summary_under_github_actions() {
+    let dir = legacy_project();
+    run(promptctl(dir.path()).args(["apply", "--auto-approve"]));
+    let file = dir
+        .path()
+        .join("prompts/incidents/generate_mock_incident_data.yaml");
+    let text = fs_err::read_to_string(&file).unwrap();
+    fs_err::write(&file, text.replace("realistic", "plausible")).unwrap();
+    let summary = dir.path().join("summary.md");
+    let (code, stdout, stderr) = run(promptctl(dir.path())
+        .args(["plan", "--format", "json"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &summary));
+    assert_eq!(code, 1);
+    serde_json::from_str::<Value>(&stdout).expect("stdout stays JSON");
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("prompt_version:"))
+        .unwrap()
+        + 1;
+    assert!(
+        stderr.contains(&format!(
+            "::error file=prompts/incidents/generate_mock_incident_data.yaml,line={line},col=1,title=version-not-bumped::"
+        )),
+        "{stderr}"
+    );
+    let written = fs_err::read_to_string(&summary).unwrap();
+    assert!(written.contains("### promptctl plan"), "{written}");
+    assert!(written.contains("The plan cannot be applied"), "{written}");
+}
+
+#[test]
 fn a_template_changed_under_the_same_version_fails_the_plan_and_saves_nothing() {
     let dir = legacy_project();
     let file = dir

@@ -1,52 +1,104 @@
 //! The GitHub workflow and action files this repository ships: users copy them, so a file
 //! GitHub would reject is a broken product. Each must parse as YAML (with our strict loader:
-//! duplicate keys and stray `: ` in plain scalars are errors, as on GitHub) and pass
-//! actionlint where it is installed (`.ci/run` installs it under `CI=true`).
+//! duplicate keys and stray `: ` in plain scalars are errors, as on GitHub), pass actionlint
+//! (workflows; it does not read action.yml) and match GitHub's schemas as check-jsonschema
+//! ships them (workflows and actions). `.ci/run` installs both tools under `CI=true`, where a
+//! missing one fails the test; elsewhere the test says why it skips.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::common::repo_root;
 
-/// Every workflow and action file in the repository.
-fn workflow_files() -> Vec<PathBuf> {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Workflow,
+    Action,
+    /// Other YAML under `.github/` (dependabot, issue forms): parsed only.
+    Other,
+}
+
+/// Every YAML file under `.github/` and `examples/github/`, and the action at the root.
+fn github_files() -> Vec<(PathBuf, Kind)> {
     let root = repo_root();
+    let yaml = |path: &Path| path.extension().is_some_and(|e| e == "yml" || e == "yaml");
+    let action = |path: &Path| path.file_stem().is_some_and(|s| s == "action");
     let mut files = Vec::new();
-    let yaml = |path: &PathBuf| path.extension().is_some_and(|e| e == "yml" || e == "yaml");
-    for dir in [root.join(".github/workflows")] {
-        for entry in fs_err::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if yaml(&path) {
-                files.push(path);
+    for dir in [root.join(".github"), root.join("examples/github")] {
+        for entry in walkdir::WalkDir::new(&dir) {
+            let path = entry.unwrap().into_path();
+            if !path.is_file() || !yaml(&path) {
+                continue;
             }
+            let kind = if action(&path) {
+                Kind::Action
+            } else if path.parent() == Some(&root.join(".github/workflows"))
+                || path.parent() == Some(&root.join("examples/github"))
+            {
+                Kind::Workflow
+            } else {
+                Kind::Other
+            };
+            files.push((path, kind));
         }
     }
     for name in ["action.yml", "action.yaml"] {
         if root.join(name).is_file() {
-            files.push(root.join(name));
+            files.push((root.join(name), Kind::Action));
         }
     }
-    if let Ok(actions) = fs_err::read_dir(root.join(".github/actions")) {
-        for entry in actions {
-            for name in ["action.yml", "action.yaml"] {
-                let path = entry.as_ref().unwrap().path().join(name);
-                if path.is_file() {
-                    files.push(path);
-                }
-            }
-        }
-    }
-    files.sort();
+    files.sort_by(|a, b| a.0.cmp(&b.0));
     files
+}
+
+fn files_of(kind: Kind) -> Vec<PathBuf> {
+    let files: Vec<PathBuf> = github_files()
+        .into_iter()
+        .filter(|(_, k)| *k == kind)
+        .map(|(path, _)| path)
+        .collect();
+    assert!(!files.is_empty(), "no {kind:?} files found");
+    files
+}
+
+fn parsed(path: &Path) -> serde_json::Value {
+    let text = fs_err::read_to_string(path).unwrap();
+    promptctl::yaml::parse(&text)
+        .unwrap_or_else(|error| panic!("{}:{error}", path.display()))
+        .to_json()
+}
+
+/// Whether `program` runs. When it does not: under `CI=true` the test fails (`.ci/run` was to
+/// install it), elsewhere it prints why it skips.
+fn tool_available(program: &str) -> bool {
+    if Command::new(program).arg("--version").output().is_ok() {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true but {program} is not on PATH: .ci/run installs it"
+    );
+    eprintln!("skipped: {program} is not on PATH (`.ci/run` installs it under CI=true)");
+    false
+}
+
+fn assert_passes(command: &mut Command, what: &str) {
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{what} found problems:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]
 fn every_workflow_file_parses() {
-    let files = workflow_files();
+    let files = github_files();
     assert!(!files.is_empty(), "no workflow files found");
     let broken: Vec<String> = files
         .iter()
-        .filter_map(|path| {
+        .filter_map(|(path, _)| {
             let text = fs_err::read_to_string(path).unwrap();
             promptctl::yaml::parse(&text)
                 .err()
@@ -68,23 +120,123 @@ fn a_plain_scalar_holding_colon_space_is_refused_as_github_refuses_it() {
 
 #[test]
 fn every_workflow_file_passes_actionlint() {
-    let found = Command::new("actionlint").arg("--version").output();
-    if found.is_err() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but actionlint is not on PATH: .ci/run installs it"
-        );
-        eprintln!("skipped: actionlint is not on PATH (`.ci/run` installs it under CI=true)");
+    if !tool_available("actionlint") {
         return;
     }
-    let output = Command::new("actionlint")
-        .args(workflow_files())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "actionlint found problems:\n{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
+    assert_passes(
+        Command::new("actionlint").args(files_of(Kind::Workflow)),
+        "actionlint",
     );
+}
+
+#[test]
+fn every_workflow_file_matches_githubs_workflow_schema() {
+    if !tool_available("check-jsonschema") {
+        return;
+    }
+    assert_passes(
+        Command::new("check-jsonschema")
+            .args(["--builtin-schema", "vendor.github-workflows"])
+            .args(files_of(Kind::Workflow)),
+        "check-jsonschema (github-workflows)",
+    );
+}
+
+#[test]
+fn every_action_file_matches_githubs_action_schema() {
+    if !tool_available("check-jsonschema") {
+        return;
+    }
+    assert_passes(
+        Command::new("check-jsonschema")
+            .args(["--builtin-schema", "vendor.github-actions"])
+            .args(files_of(Kind::Action)),
+        "check-jsonschema (github-actions)",
+    );
+}
+
+/// Every `run:` script in `value`, with where it is.
+fn run_scripts(value: &serde_json::Value, at: &str, found: &mut Vec<(String, String)>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, value) in map {
+                match (key.as_str(), value) {
+                    ("run", serde_json::Value::String(script)) => {
+                        found.push((format!("{at}.run"), script.clone()));
+                    }
+                    _ => run_scripts(value, &format!("{at}.{key}"), found),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                run_scripts(item, &format!("{at}[{i}]"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Script injection: an expression spliced into a script's text is run as shell code, so a
+/// branch name or an input could run commands. Values reach scripts through `env:`.
+#[test]
+fn no_run_script_expands_an_expression() {
+    let mut spliced = Vec::new();
+    for (path, kind) in github_files() {
+        if kind == Kind::Other {
+            continue;
+        }
+        let mut scripts = Vec::new();
+        run_scripts(&parsed(&path), "", &mut scripts);
+        for (at, script) in scripts {
+            if script.contains("${{") {
+                spliced.push(format!("{}: {at}", path.display()));
+            }
+        }
+    }
+    assert!(
+        spliced.is_empty(),
+        "run scripts with ${{{{ … }}}} in their text (pass the value through env: instead):\n{}",
+        spliced.join("\n")
+    );
+}
+
+/// The action downloads `promptctl-<tag>-<target>` archives; the release workflow must build
+/// those names for the same targets, or the action falls back to a long build from source.
+#[test]
+fn the_action_downloads_what_the_release_workflow_publishes() {
+    let root = repo_root();
+    let action = fs_err::read_to_string(root.join("action.yml")).unwrap();
+    let release_path = root.join(".github/workflows/release.yml");
+    let release = fs_err::read_to_string(&release_path).unwrap();
+    for line in [
+        r#"name="promptctl-${tag}-${target}""#,
+        r#"archive="$name.tar.gz""#,
+        r#"archive="$name.zip""#,
+        r#".sha256""#,
+    ] {
+        assert!(action.contains(line), "action.yml lacks {line}");
+        assert!(release.contains(line), "release.yml lacks {line}");
+    }
+
+    let mut built: Vec<String> =
+        parsed(&release_path)["jobs"]["build"]["strategy"]["matrix"]["include"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|entry| entry["target"].as_str().unwrap().to_owned())
+            .collect();
+    let mut downloaded: Vec<String> = action
+        .lines()
+        .filter_map(|line| {
+            let (_, rest) = line.split_once(") target=")?;
+            let target = rest.trim_end_matches(";;").trim();
+            let triple = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+            (!target.is_empty() && target.chars().all(triple)).then(|| target.to_owned())
+        })
+        .collect();
+    built.sort();
+    downloaded.sort();
+    downloaded.dedup();
+    assert_eq!(downloaded, built, "action.yml's targets and release.yml's");
 }

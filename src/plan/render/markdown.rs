@@ -1,79 +1,93 @@
-//! The plan as a pull-request comment: a table of changes, template diffs folded away.
+//! The plan as Markdown, for pull-request comments and job summaries: a table of changes,
+//! template diffs folded away.
+//!
+//! A comment has a size limit (GitHub's is 65,536 characters), so the parts are ranked: the
+//! header, the errors, the table, the footer and the cost always come first; template diffs get
+//! what is left, cut with a note where they do not fit. Only a plan too large for any comment
+//! has its table cut, with a count of the rows left out.
 
 use super::{NO_CHANGES, footer, is_long, symbol, unified_diff, value};
-use crate::plan::Plan;
+use crate::markdown::{cell, code, fence_for, html};
 use crate::plan::cost::{PlanCost, describe};
+use crate::plan::{Action, Change, Plan};
 
-/// The plan as Markdown, with monthly costs where they are known.
+/// The plan as Markdown, with monthly costs where they are known, however long it gets.
 pub fn markdown(plan: &Plan, cost: Option<&PlanCost>) -> String {
+    markdown_within(plan, cost, usize::MAX)
+}
+
+/// The plan as Markdown in at most `limit` bytes (so at most as many characters).
+pub fn markdown_within(plan: &Plan, cost: Option<&PlanCost>, limit: usize) -> String {
+    let head = head(plan);
+    if !plan.has_changes() {
+        return format!("{head}{NO_CHANGES}\n");
+    }
+    let tail = tail(plan, cost);
+    let rows: Vec<String> = plan
+        .changes
+        .iter()
+        .enumerate()
+        .map(|(index, change)| row(change, cost.and_then(|c| c.of_change(index))))
+        .collect();
+    let mut out = head;
+    out.push_str(TABLE_HEADER);
+    let reserved = out.len() + tail.len() + CUT_ROWS_NOTE_MAX;
+    let mut room = limit.saturating_sub(reserved);
+    let mut shown = 0;
+    for row in &rows {
+        if row.len() > room {
+            break;
+        }
+        room -= row.len();
+        out.push_str(row);
+        shown += 1;
+    }
+    if shown < rows.len() {
+        out.push_str(&format!(
+            "\n_…and {} more changes, left out to fit the comment: `promptctl show` prints the whole plan._\n",
+            rows.len() - shown
+        ));
+    }
+    out.push_str(&diffs(
+        &plan.changes,
+        limit.saturating_sub(out.len() + tail.len()),
+    ));
+    out.push_str(&tail);
+    out
+}
+
+const TABLE_HEADER: &str = "| | prompt | version | scope | action | changes | monthly cost |\n|---|---|---|---|---|---|---|\n";
+
+/// Room kept for the note that rows were left out.
+const CUT_ROWS_NOTE_MAX: usize = 160;
+
+fn head(plan: &Plan) -> String {
     let mut out = String::from("### promptctl plan\n\n");
     out.push_str(&format!(
         "Store `{}` · store_id `{}` · revision {} · default model `{}`\n\n",
-        plan.store, plan.store_id, plan.revision, plan.default_model
+        code(&plan.store),
+        code(&plan.store_id),
+        plan.revision,
+        code(&plan.default_model)
     ));
     if !plan.errors.is_empty() {
         out.push_str("**The plan cannot be applied:**\n\n");
         for error in &plan.errors {
             out.push_str(&format!(
                 "- ❗ `{}` `{}`: {} (`{}`)\n",
-                error.prompt_name, error.prompt_version, error.message, error.file
+                code(&error.prompt_name),
+                code(&error.prompt_version),
+                cell(&error.message),
+                code(&error.file)
             ));
         }
         out.push('\n');
     }
-    if !plan.has_changes() {
-        out.push_str(NO_CHANGES);
-        out.push('\n');
-        return out;
-    }
-    out.push_str("| | prompt | version | scope | action | changes | monthly cost |\n|---|---|---|---|---|---|---|\n");
-    for (index, change) in plan.changes.iter().enumerate() {
-        let fields: Vec<String> = change
-            .fields
-            .iter()
-            .filter(|(name, _)| !is_long(name) || change.action != super::Action::Create)
-            .map(|(name, field)| {
-                if is_long(name) {
-                    format!("`{name}` changed")
-                } else {
-                    format!(
-                        "`{name}`: {} → {}",
-                        cell(&value(&field.before)),
-                        cell(&value(&field.after))
-                    )
-                }
-            })
-            .collect();
-        out.push_str(&format!(
-            "| `{}` | `{}` | `{}` | {} | {} | {} | {} |\n",
-            symbol(change.action),
-            change.prompt_name,
-            change.prompt_version,
-            change.scope,
-            change.action.as_str(),
-            fields.join("<br>"),
-            cost.and_then(|c| c.of_change(index))
-                .map(describe)
-                .unwrap_or_default()
-        ));
-    }
-    for change in &plan.changes {
-        let Some(template) = change.fields.get("prompt_template") else {
-            continue;
-        };
-        let (Some(before), Some(after)) = (template.before.as_str(), template.after.as_str())
-        else {
-            continue;
-        };
-        let from = change.replaces.first().map_or("before", String::as_str);
-        out.push_str(&format!(
-            "\n<details><summary>Template diff: <code>{}</code> {from} → {}</summary>\n\n```diff\n{}```\n\n</details>\n",
-            change.prompt_name,
-            change.prompt_version,
-            unified_diff(before, after, from, &change.prompt_version)
-        ));
-    }
-    out.push_str(&format!("\n**{}**\n", footer(&plan.summary())));
+    out
+}
+
+fn tail(plan: &Plan, cost: Option<&PlanCost>) -> String {
+    let mut out = format!("\n**{}**\n", footer(&plan.summary()));
     if let Some(total) = cost.and_then(|c| c.total.as_ref()) {
         out.push_str(&format!(
             "\nMonthly cost (prompts in usage.yaml): **{}**\n",
@@ -83,7 +97,108 @@ pub fn markdown(plan: &Plan, cost: Option<&PlanCost>) -> String {
     out
 }
 
-/// A value safe inside a table cell.
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|")
+fn row(change: &Change, cost: Option<&crate::plan::cost::Cost>) -> String {
+    let fields: Vec<String> = change
+        .fields
+        .iter()
+        .filter(|(name, _)| !is_long(name) || change.action != Action::Create)
+        .map(|(name, field)| {
+            if is_long(name) {
+                format!("`{name}` changed")
+            } else {
+                format!(
+                    "`{name}`: {} → {}",
+                    cell(&value(&field.before)),
+                    cell(&value(&field.after))
+                )
+            }
+        })
+        .collect();
+    format!(
+        "| `{}` | `{}` | `{}` | {} | {} | {} | {} |\n",
+        symbol(change.action),
+        code(&change.prompt_name),
+        code(&change.prompt_version),
+        change.scope,
+        change.action.as_str(),
+        fields.join("<br>"),
+        cost.map(describe).unwrap_or_default()
+    )
+}
+
+/// The template diffs, folded, in at most `room` bytes: the first that does not fit is cut
+/// with a note, the rest are named.
+fn diffs(changes: &[Change], room: usize) -> String {
+    let mut out = String::new();
+    let mut cut = false;
+    let mut left_out = 0;
+    for change in changes {
+        let Some(template) = change.fields.get("prompt_template") else {
+            continue;
+        };
+        let (Some(before), Some(after)) = (template.before.as_str(), template.after.as_str())
+        else {
+            continue;
+        };
+        if cut {
+            left_out += 1;
+            continue;
+        }
+        let from = change.replaces.first().map_or("before", String::as_str);
+        let diff = unified_diff(before, after, from, &change.prompt_version);
+        let section = |body: &str, note: &str| {
+            let fence = fence_for(body);
+            format!(
+                "\n<details><summary>Template diff: <code>{}</code> {} → {}</summary>\n\n{fence}diff\n{body}{fence}\n{note}\n</details>\n",
+                html(&change.prompt_name),
+                html(from),
+                html(&change.prompt_version)
+            )
+        };
+        let whole = section(&diff, "");
+        let left = room.saturating_sub(out.len() + LEFT_OUT_NOTE_MAX);
+        if whole.len() <= left {
+            out.push_str(&whole);
+            continue;
+        }
+        cut = true;
+        let note = "\n_The diff was cut to fit the comment: `promptctl show` prints all of it._\n";
+        let frame = section("", note).len();
+        if left > frame + 200 {
+            out.push_str(&section(&cut_lines(&diff, left - frame), note));
+        } else {
+            left_out += 1;
+        }
+    }
+    if left_out > 0 {
+        out.push_str(&format!(
+            "\n_{left_out} more template diffs left out to fit the comment: `promptctl show` prints them._\n"
+        ));
+    }
+    out
+}
+
+/// Room kept for the note naming how many diffs were left out.
+const LEFT_OUT_NOTE_MAX: usize = 120;
+
+/// Whole lines of `text` in at most `max` bytes.
+fn cut_lines(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for line in text.split_inclusive('\n') {
+        if out.len() + line.len() > max {
+            break;
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cuts_at_whole_lines() {
+        assert_eq!(cut_lines("ab\ncd\nef\n", 7), "ab\ncd\n");
+    }
 }

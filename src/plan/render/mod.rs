@@ -6,7 +6,7 @@ mod markdown;
 mod text;
 
 pub use json::json;
-pub use markdown::markdown;
+pub use markdown::{markdown, markdown_within};
 pub use text::text;
 
 use serde_json::Value;
