@@ -20,6 +20,8 @@ TARGET_DIR=${CARGO_TARGET_DIR:-target}
 [[ $TARGET_DIR == /* ]] || TARGET_DIR=$ROOT/$TARGET_DIR
 VENV=$TARGET_DIR/schemathesis-venv
 BIN=${PROMPTCTL_BIN:-$TARGET_DIR/debug/promptctl}
+# Absolute: the apply below runs in another folder.
+[[ $BIN == /* ]] || BIN=$ROOT/$BIN
 
 if [ -z "${PROMPTCTL_BIN:-}" ]; then
   cargo build --quiet
