@@ -17,7 +17,9 @@ pub use crate::time::today;
 const BUILTIN: &str = include_str!("builtin_models.yaml");
 
 /// Price and capability band, as the story groups its dropdown.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Tier {
     CostEffective,

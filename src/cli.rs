@@ -154,6 +154,10 @@ pub struct ImportArgs {
     /// Overwrite files that exist
     #[arg(long)]
     pub force: bool,
+    /// Instead: rewrite `ai_model` in the files of prompts whose model was last changed in the
+    /// console, to the store's value (comments and layout kept)
+    #[arg(long, conflicts_with_all = ["names", "force"])]
+    pub update: bool,
 }
 
 #[derive(Debug, Args)]

@@ -19,8 +19,8 @@
 //! - [`store`]: the live state behind the `Store` trait (SQLite, PostgreSQL, HTTP);
 //!   [`plan`]: desired vs live → `Plan` (pure), its cost, renderers and saved file;
 //!   [`apply`]: a plan as one atomic change set.
-//! - [`api`]: the frozen v1 wire formats; [`server`]: `promptctl serve`, the HTTP face over
-//!   any store; [`secret`]: tokens that never print.
+//! - [`api`]: the frozen v1 wire formats; [`server`]: `promptctl serve`, the HTTP face (and the
+//!   web console) over any store; [`secret`]: tokens that never print.
 //! - [`import`]: YAML files for live prompts git does not have yet; [`time`]: dates.
 //! - [`github`]: the pull-request comment, the job summary and annotations; [`git`]: files as
 //!   they are at a revision (`validate --base`).

@@ -13,6 +13,9 @@ pub(super) fn run(
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
     let runtime = crate::ops::runtime()?;
+    if args.update {
+        return update(&runtime, settings, printer);
+    }
     let options = ImportOptions {
         names: args.names.clone(),
         force: args.force,
@@ -43,6 +46,46 @@ pub(super) fn run(
     ));
     if count > 0 {
         printer.hint("run `promptctl validate` and `promptctl plan`, then commit the files");
+    }
+    Ok(if report.refused.is_empty() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    })
+}
+
+/// `import --update`: console changes written back into git's files.
+fn update(
+    runtime: &tokio::runtime::Runtime,
+    settings: &Settings,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
+    let report = crate::ops::import::update(runtime, settings)?;
+    for refusal in &report.refused {
+        printer.error(&format!(
+            "error: cannot update the file of `{}`: {}",
+            refusal.prompt_name, refusal.reason
+        ));
+    }
+    for file in &report.updated {
+        printer.status(&format!(
+            "  {}: ai_model {} → {} (changed in the console by {} at revision {})",
+            display_path(&file.path).display(),
+            file.old_model,
+            file.new_model,
+            file.who,
+            file.revision
+        ));
+    }
+    let count = report.updated.len();
+    printer.status(&format!(
+        "Updated {count} prompt file{} from the store.",
+        if count == 1 { "" } else { "s" }
+    ));
+    if count > 0 {
+        printer.hint(
+            "review the diff, commit it, and `promptctl plan` shows no change for these prompts",
+        );
     }
     Ok(if report.refused.is_empty() {
         ExitStatus::Success

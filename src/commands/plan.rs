@@ -22,10 +22,11 @@ pub(super) fn run(
         prompts,
         snapshot,
         warnings,
-        ..
+        store,
     } = crate::ops::plan::plan(&runtime, settings, &options(&args.scope))
         .map_err(|e| super::failure(e, printer, "planning"))?;
     super::show_diagnostics(warnings, printer);
+    console_notes(&runtime, store.as_ref(), &plan, printer);
     let cost =
         usage.map(|usage| cost::estimate(&plan, &usage, &settings.catalog, &prompts, &snapshot));
     printer.data(&match args.format {
@@ -73,6 +74,32 @@ pub(super) fn run(
     } else {
         ExitStatus::Success
     })
+}
+
+/// Say which changes undo edits made in the console: git wins, but nobody should be surprised.
+/// Best effort: a plan does not fail because the audit log could not be read.
+fn console_notes(
+    runtime: &tokio::runtime::Runtime,
+    store: &dyn crate::store::Store,
+    plan: &plan::Plan,
+    printer: &Printer,
+) {
+    match runtime.block_on(crate::ops::drift::in_plan(store, plan)) {
+        Ok(changes) => {
+            for change in &changes {
+                printer.status(&format!(
+                    "note: {} {} was changed in the console by {} at revision {}; this plan sets git's values back",
+                    change.prompt_name, change.prompt_version, change.who, change.revision
+                ));
+            }
+            if !changes.is_empty() {
+                printer.hint(
+                    "to keep the console's models instead, run `promptctl import --update` and commit the files",
+                );
+            }
+        }
+        Err(error) => tracing::debug!("could not read the audit log for console changes: {error}"),
+    }
 }
 
 /// What `--target` and `--prune` ask for.

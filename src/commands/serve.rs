@@ -25,6 +25,7 @@ pub(super) fn run(
         );
     }
     let tokens = tokens(args)?;
+    let usage = settings.load_usage()?;
     init_logging(verbose);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -41,6 +42,7 @@ pub(super) fn run(
             refresh_interval: Duration::from_millis(args.refresh_ms.max(50)),
             max_body_bytes: args.max_body_mib.saturating_mul(1024 * 1024),
             request_timeout: Duration::from_secs(args.request_timeout.max(1)),
+            usage,
         };
         server::serve(Arc::from(store), options).await?;
         anyhow::Ok(())

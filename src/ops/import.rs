@@ -68,3 +68,82 @@ pub fn import(
     }
     Ok(ImportReport { written, refused })
 }
+
+/// A prompt file brought in line with a console change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpdatedFile {
+    pub path: std::path::PathBuf,
+    pub prompt_name: String,
+    pub old_model: String,
+    pub new_model: String,
+    /// Who changed it in the console, and at which revision.
+    pub who: String,
+    pub revision: i64,
+}
+
+/// What `import --update` did: the files rewritten, and those it could not rewrite.
+pub struct UpdateReport {
+    pub updated: Vec<UpdatedFile>,
+    pub refused: Vec<Refusal>,
+}
+
+/// `import --update`: where the console changed a prompt's model, write the store's model into
+/// the prompt's file, with set-model's rewrite (only `ai_model` changes, byte for byte). Prompt
+/// files with errors are left alone.
+pub fn update(
+    runtime: &tokio::runtime::Runtime,
+    settings: &Settings,
+) -> Result<UpdateReport, OpsError> {
+    let (snapshot, changes) = runtime.block_on(async {
+        let store = super::open_store(settings).await?;
+        let snapshot = store.snapshot().await?;
+        let changes = super::drift::console_changes(store.as_ref()).await?;
+        Ok::<_, OpsError>((snapshot, changes))
+    })?;
+    let validation = super::validate_prompts(settings);
+    let mut report = UpdateReport {
+        updated: Vec::new(),
+        refused: Vec::new(),
+    };
+    for prompt in &validation.prompts {
+        let Some(row) = snapshot.rows.iter().find(|r| {
+            r.scope == crate::store::Scope::Production
+                && r.prompt_name == prompt.prompt_name()
+                && r.prompt_version == prompt.prompt_version()
+        }) else {
+            continue;
+        };
+        let (Some(change), Some(model)) = (changes.get(&row.id), row.ai_model.as_deref()) else {
+            continue;
+        };
+        if model == prompt.ai_model() {
+            continue;
+        }
+        let path = &prompt.origin().file;
+        let refuse = |reason: String| Refusal {
+            prompt_name: prompt.prompt_name().to_owned(),
+            reason,
+        };
+        let text = fs_err::read_to_string(path)?;
+        let edited = crate::yaml::parse(&text)
+            .map_err(|e| crate::rewrite::RewriteError {
+                message: e.to_string(),
+            })
+            .and_then(|root| crate::rewrite::set_ai_model(&text, &root, model));
+        match edited {
+            Ok(edited) => {
+                crate::fsutil::write_atomic(path, edited.as_bytes())?;
+                report.updated.push(UpdatedFile {
+                    path: path.to_path_buf(),
+                    prompt_name: prompt.prompt_name().to_owned(),
+                    old_model: prompt.ai_model().to_owned(),
+                    new_model: model.to_owned(),
+                    who: change.who.clone(),
+                    revision: change.revision,
+                });
+            }
+            Err(error) => report.refused.push(refuse(error.message)),
+        }
+    }
+    Ok(report)
+}

@@ -2,6 +2,7 @@
 //! documented), a value out. No clap type, no printing: `commands/` renders what comes back.
 
 pub mod comment;
+pub mod drift;
 pub mod import;
 pub mod list;
 pub mod plan;

@@ -128,9 +128,14 @@ impl Tokens {
 
 /// A fresh random token: `pct_` and 64 hex digits (256 bits).
 pub fn new_token() -> Result<String, getrandom::Error> {
+    Ok(format!("pct_{}", random_hex()?))
+}
+
+/// 256 random bits as 64 hex digits: tokens, session ids, CSRF tokens.
+pub fn random_hex() -> Result<String, getrandom::Error> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)?;
-    Ok(format!("pct_{}", hex(&bytes)))
+    Ok(hex(&bytes))
 }
 
 /// The hex SHA-256 of a token, as the tokens file holds it.

@@ -41,13 +41,15 @@ pub(super) struct PromptCache {
     pub(super) revision: i64,
     pub(super) prompts: HashMap<String, Cached>,
     pub(super) list: Option<Cached>,
+    /// What it was built from: the console reads it rather than the store again.
+    pub(super) snapshot: Option<Arc<Snapshot>>,
 }
 
 impl PromptCache {
     /// Build from a snapshot. Where legacy data has two active versions of a name, the newest
     /// wins; where a row has no model, the default model stands in.
     pub(super) fn build(
-        snapshot: &Snapshot,
+        snapshot: Arc<Snapshot>,
         default_model: &str,
         fallback_model: &str,
     ) -> Arc<PromptCache> {
@@ -97,13 +99,15 @@ impl PromptCache {
             prompts.insert(name.to_owned(), Cached::of(&answer));
         }
         summaries.sort_by(|a, b| a.prompt_name.cmp(&b.prompt_name));
+        let list = Some(Cached::of(&PromptListV1 {
+            revision: snapshot.revision,
+            prompts: summaries,
+        }));
         Arc::new(PromptCache {
             revision: snapshot.revision,
             prompts,
-            list: Some(Cached::of(&PromptListV1 {
-                revision: snapshot.revision,
-                prompts: summaries,
-            })),
+            list,
+            snapshot: Some(Arc::clone(&snapshot)),
         })
     }
 }

@@ -91,7 +91,7 @@ async fn changesets(
     changes.check_models(&state.catalog)?;
     changes.check()?;
     let outcome = state.store.apply(&changes, &|_, _| {}).await?;
-    refresh_now(&state).await;
+    super::refresh_after_write(&state).await;
     Ok(json_response(&ApplyOutcomeV1::from(&outcome)))
 }
 
@@ -218,7 +218,7 @@ async fn restore(
         idempotency_key: idempotency_key(&headers)?.or(request.idempotency_key),
     };
     let outcome = state.store.restore(&rows, &options).await?;
-    refresh_now(&state).await;
+    super::refresh_after_write(&state).await;
     Ok(json_response(&RestoreResponseV1::from(&outcome)))
 }
 
@@ -229,15 +229,6 @@ async fn backup(State(state): Shared, Path(id): Path<String>) -> Result<Response
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no backup named `{}`", shorten(&id))))?;
     Ok(json_response(&ExportV1::from(&snapshot)))
-}
-
-/// After a write, the cache catches up before the answer goes out: a client that wrote reads
-/// its write from this server.
-async fn refresh_now(state: &AppState) {
-    if let Err(error) = state.refresh().await {
-        tracing::warn!(%error, "could not refresh the prompt cache");
-        state.changed.notify_one();
-    }
 }
 
 fn body_rejection(rejection: axum::extract::rejection::BytesRejection) -> ApiError {

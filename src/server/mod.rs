@@ -7,6 +7,7 @@
 
 pub mod auth;
 mod cache;
+mod console;
 mod error;
 mod handlers;
 pub mod openapi;
@@ -41,6 +42,8 @@ pub struct ServeOptions {
     pub refresh_interval: Duration,
     pub max_body_bytes: usize,
     pub request_timeout: Duration,
+    /// usage.yaml, for the console's monthly cost before → after.
+    pub usage: Option<crate::usage::UsageFile>,
 }
 
 /// What handlers share.
@@ -56,6 +59,8 @@ pub struct AppState {
     refreshing: tokio::sync::Mutex<()>,
     /// Wakes the refresher after a write on this server.
     changed: Notify,
+    /// The web console's sessions and view.
+    console: console::Console,
 }
 
 impl AppState {
@@ -75,9 +80,9 @@ impl AppState {
         if revision <= current.revision && current.list.is_some() {
             return Ok(());
         }
-        let snapshot = self.store.snapshot().await?;
+        let snapshot = Arc::new(self.store.snapshot().await?);
         self.install(PromptCache::build(
-            &snapshot,
+            snapshot,
             &self.default_model,
             &self.fallback_model,
         ));
@@ -171,9 +176,19 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-/// The application: routes, auth, limits, logging.
+/// After a write, the cache catches up before the answer goes out: a client that wrote reads
+/// its write from this server.
+pub(crate) async fn refresh_after_write(state: &AppState) {
+    if let Err(error) = state.refresh().await {
+        tracing::warn!(%error, "could not refresh the prompt cache");
+        state.changed.notify_one();
+    }
+}
+
+/// The application: routes (the API under `/v1`, the console beside it), auth, limits,
+/// logging.
 pub fn app(state: Arc<AppState>, options: &ServeOptions) -> Router {
-    let mut router = Router::new();
+    let mut router = console::router(&state);
     for route in routes() {
         // The role a route needs comes from the same table the OpenAPI document is made from.
         let guarded = handlers::for_route(&route).route_layer(middleware::from_fn_with_state(
@@ -338,13 +353,14 @@ pub enum ServeError {
 
 /// Serve until SIGTERM or Ctrl-C, then finish the requests in flight and return.
 pub async fn serve(store: Arc<dyn Store>, options: ServeOptions) -> Result<(), ServeError> {
+    let shutdown = shutdown_signal();
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
         .map_err(|source| ServeError::Bind {
             addr: options.listen,
             source,
         })?;
-    serve_on(listener, store, options, shutdown_signal()).await
+    serve_on(listener, store, options, shutdown).await
 }
 
 /// Serve on a bound listener until `shutdown` completes, then finish the requests in flight.
@@ -363,12 +379,15 @@ pub async fn serve_on(
         cache: RwLock::new(Arc::new(PromptCache::default())),
         refreshing: tokio::sync::Mutex::new(()),
         changed: Notify::new(),
+        console: console::Console::new(options.usage.clone()),
     });
     state.refresh().await?;
     let refresher = tokio::spawn(refresh_loop(Arc::clone(&state), options.refresh_interval));
     let local = listener.local_addr()?;
     tracing::info!(addr = %local, auth = state.tokens.is_some(), "promptctl serve listening");
-    let result = axum::serve(listener, app(Arc::clone(&state), &options))
+    let service =
+        app(Arc::clone(&state), &options).into_make_service_with_connect_info::<SocketAddr>();
+    let result = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await;
     refresher.abort();
@@ -390,24 +409,37 @@ async fn refresh_loop(state: Arc<AppState>, interval: Duration) {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on SIGTERM or Ctrl-C. The handlers are installed when this is called, not when
+/// it is first polled: a signal that arrives while the server starts up must not kill it.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (terminate, interrupt) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::terminate()).ok(),
+            signal(SignalKind::interrupt()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+    async move {
+        #[cfg(unix)]
+        {
+            let wait = |signal: Option<tokio::signal::unix::Signal>| async move {
+                match signal {
+                    Some(mut signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = wait(terminate) => {}
+                () = wait(interrupt) => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down: finishing requests in flight");
     }
-    tracing::info!("shutting down: finishing requests in flight");
 }

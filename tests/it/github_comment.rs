@@ -98,6 +98,26 @@ impl StandIn {
         id
     }
 
+    /// `comment github --pull-request 7 --plan PLAN --valid-at AT`, and `extra`.
+    fn comment_plan(
+        &self,
+        dir: &Path,
+        plan: &Path,
+        valid_at: &str,
+        extra: &[&str],
+    ) -> (i32, String, String) {
+        let mut args = vec![
+            "--pull-request",
+            "7",
+            "--plan",
+            plan.to_str().unwrap(),
+            "--valid-at",
+            valid_at,
+        ];
+        args.extend_from_slice(extra);
+        self.comment(dir, &args)
+    }
+
     /// Run `promptctl comment github …` in `dir` as GitHub Actions would.
     fn comment(&self, dir: &Path, args: &[&str]) -> (i32, String, String) {
         run(promptctl(dir)
@@ -317,18 +337,7 @@ fn ours(github: &StandIn) -> Vec<StoredComment> {
 fn the_first_run_creates_the_comment_and_later_runs_update_it_in_place() {
     let plans = plans();
     let github = StandIn::start();
-    let pr = PR.to_string();
-    let (code, _, stderr) = github.comment(
-        plans.dir.path(),
-        &[
-            "--pull-request",
-            &pr,
-            "--plan",
-            plans.first.to_str().unwrap(),
-            "--valid-at",
-            "100",
-        ],
-    );
+    let (code, _, stderr) = github.comment_plan(plans.dir.path(), &plans.first, "100", &[]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("Commented on acme/prompts#7"), "{stderr}");
     let created = ours(&github);
@@ -336,17 +345,7 @@ fn the_first_run_creates_the_comment_and_later_runs_update_it_in_place() {
     assert!(created[0].body.contains("### promptctl plan"));
     assert!(created[0].body.contains("to create"));
 
-    let (code, _, stderr) = github.comment(
-        plans.dir.path(),
-        &[
-            "--pull-request",
-            &pr,
-            "--plan",
-            plans.second.to_str().unwrap(),
-            "--valid-at",
-            "200",
-        ],
-    );
+    let (code, _, stderr) = github.comment_plan(plans.dir.path(), &plans.second, "200", &[]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("Updated the comment"), "{stderr}");
     let updated = ours(&github);
@@ -381,17 +380,7 @@ fn the_marker_is_found_on_the_second_page_of_150_comments() {
         "github-actions[bot]",
         "<!-- promptctl:plan-prod -->\nprod plan\n<!-- promptctl:valid-at=50 -->\n",
     );
-    let (code, _, stderr) = github.comment(
-        plans.dir.path(),
-        &[
-            "--pull-request",
-            "7",
-            "--plan",
-            plans.first.to_str().unwrap(),
-            "--valid-at",
-            "60",
-        ],
-    );
+    let (code, _, stderr) = github.comment_plan(plans.dir.path(), &plans.first, "60", &[]);
     assert_eq!(code, 0, "{stderr}");
     let comments = github.comments();
     assert_eq!(comments.len(), 151, "updated, not added");
@@ -410,35 +399,22 @@ fn the_marker_is_found_on_the_second_page_of_150_comments() {
 fn an_older_run_never_overwrites_a_newer_runs_comment() {
     let plans = plans();
     let github = StandIn::start();
-    let args = |plan: &Path, at: &'static str| -> Vec<String> {
-        [
-            "--pull-request",
-            "7",
-            "--plan",
-            plan.to_str().unwrap(),
-            "--valid-at",
-            at,
-        ]
-        .map(str::to_owned)
-        .to_vec()
-    };
-    let newer = args(&plans.second, "2000");
-    let newer: Vec<&str> = newer.iter().map(String::as_str).collect();
-    let (code, _, stderr) = github.comment(plans.dir.path(), &newer);
+    let (code, _, stderr) = github.comment_plan(plans.dir.path(), &plans.second, "2000", &[]);
     assert_eq!(code, 0, "{stderr}");
     let before = ours(&github);
 
-    let older = args(&plans.first, "1000");
-    let older: Vec<&str> = older.iter().map(String::as_str).collect();
-    let (code, _, stderr) = github.comment(plans.dir.path(), &older);
+    let (code, _, stderr) = github.comment_plan(plans.dir.path(), &plans.first, "1000", &[]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("newer run"), "{stderr}");
     assert_eq!(ours(&github)[0].body, before[0].body, "left as it was");
 
     for behavior in ["new", "delete-and-new"] {
-        let mut with = older.clone();
-        with.extend(["--behavior", behavior]);
-        let (code, _, stderr) = github.comment(plans.dir.path(), &with);
+        let (code, _, stderr) = github.comment_plan(
+            plans.dir.path(),
+            &plans.first,
+            "1000",
+            &["--behavior", behavior],
+        );
         assert_eq!(code, 0, "{stderr}");
         assert_eq!(
             ours(&github).len(),
@@ -453,17 +429,7 @@ fn a_502_is_retried_and_leaves_exactly_one_comment() {
     let plans = plans();
     let github = StandIn::start();
     github.state.lock().unwrap().fail_posts = 1;
-    let (code, _, stderr) = github.comment(
-        plans.dir.path(),
-        &[
-            "--pull-request",
-            "7",
-            "--plan",
-            plans.first.to_str().unwrap(),
-            "--valid-at",
-            "1",
-        ],
-    );
+    let (code, _, stderr) = github.comment_plan(plans.dir.path(), &plans.first, "1", &[]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(
         ours(&github).len(),

@@ -9,6 +9,8 @@
 )]
 
 mod common;
+mod console;
+mod console_browser;
 mod github_comment;
 mod golden;
 mod http_faults;

@@ -12,7 +12,7 @@ use crate::common::{copy_prompts, promptctl, run};
 use crate::reconcile_cli::legacy_export;
 
 /// A free loopback port (bound, read, released).
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -20,26 +20,30 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// A running `promptctl serve`, killed when dropped.
-struct Server {
+/// A running `promptctl serve`, killed when dropped. Its log goes to a file, not a pipe: a
+/// pipe nobody reads fills up and stops a busy server.
+pub(crate) struct Server {
     child: Child,
-    url: String,
+    pub(crate) url: String,
+    log: std::path::PathBuf,
 }
 
 impl Server {
-    fn start(dir: &Path, args: &[&str]) -> Server {
+    pub(crate) fn start(dir: &Path, args: &[&str]) -> Server {
         let port = free_port();
         let listen = format!("127.0.0.1:{port}");
+        let log = dir.join(format!("serve-{port}.log"));
         let child = promptctl(dir)
             .args(["serve", "--listen", &listen, "--refresh-ms", "100"])
             .args(args)
             .stdout(Stdio::null())
-            .stderr(Stdio::piped())
+            .stderr(fs_err::File::create(&log).unwrap().into_parts().0)
             .spawn()
             .unwrap();
         let server = Server {
             child,
             url: format!("http://{listen}"),
+            log,
         };
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
@@ -58,12 +62,12 @@ impl Server {
 
     fn output(&mut self) -> String {
         let _ = self.child.wait();
-        let mut log = String::new();
-        if let Some(mut stderr) = self.child.stderr.take() {
-            use std::io::Read;
-            let _ = stderr.read_to_string(&mut log);
-        }
-        log
+        self.log_so_far()
+    }
+
+    /// What the server has logged so far.
+    pub(crate) fn log_so_far(&self) -> String {
+        fs_err::read_to_string(&self.log).unwrap_or_default()
     }
 }
 
@@ -75,7 +79,7 @@ impl Drop for Server {
 }
 
 /// `admin ci …` / `read app …` tokens file in `dir`; returns (admin, read) tokens.
-fn tokens(dir: &Path) -> (String, String) {
+pub(crate) fn tokens(dir: &Path) -> (String, String) {
     let make = |role: &str, name: &str| -> Value {
         let (code, stdout, _) = run(promptctl(dir).args([
             "token", "new", "--role", role, "--name", name, "--format", "json",

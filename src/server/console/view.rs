@@ -1,0 +1,128 @@
+//! What the console pages read: the store's rows at one revision, each with its last change
+//! from the audit log, built once per revision and shared by every page until the next.
+//! Pages filter, sort and cut it in memory, so a page of 10,000 prompts costs a scan, not a
+//! query.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::catalog::{Catalog, Model};
+use crate::store::{AuditEntry, LiveRow, Snapshot, Store, StoreError};
+
+/// Audit entries read to find each row's last change; older changes show as unknown.
+const HISTORY_WINDOW: usize = 200_000;
+
+/// The actor prefix of changes made in the console.
+pub(super) const CONSOLE_ACTOR: &str = "console (";
+
+/// The last change of a row.
+#[derive(Clone, Debug)]
+pub(super) struct LastChange {
+    pub(super) revision: i64,
+    pub(super) actor: String,
+    pub(super) at: i64,
+}
+
+impl LastChange {
+    /// Made in the console, so git does not say it: drift to `plan`.
+    pub(super) fn by_console(&self) -> bool {
+        self.actor.starts_with(CONSOLE_ACTOR)
+    }
+}
+
+/// The store at one revision, as the console shows it.
+pub(super) struct View {
+    pub(super) store_id: String,
+    pub(super) revision: i64,
+    /// Every row, sorted by name then version.
+    pub(super) rows: Vec<LiveRow>,
+    /// The last change of each row, by position in `rows`.
+    pub(super) last: Vec<Option<LastChange>>,
+    /// Distinct values for the filters.
+    pub(super) models: Vec<String>,
+    pub(super) providers: Vec<String>,
+    pub(super) subsystems: Vec<String>,
+}
+
+impl View {
+    /// Read what the console needs at the store's current revision.
+    pub(super) async fn read(
+        store: &dyn Store,
+        snapshot: Arc<Snapshot>,
+    ) -> Result<View, StoreError> {
+        let history = store.history(None, HISTORY_WINDOW).await?;
+        Ok(View::build(&snapshot, &history))
+    }
+
+    pub(super) fn build(snapshot: &Snapshot, history: &[AuditEntry]) -> View {
+        let mut rows = snapshot.rows.clone();
+        rows.sort_by(|a, b| {
+            (&a.prompt_name, &a.prompt_version, &a.id).cmp(&(
+                &b.prompt_name,
+                &b.prompt_version,
+                &b.id,
+            ))
+        });
+        // History is newest first: the first entry seen for a row is its last change.
+        let mut latest: HashMap<&str, &AuditEntry> = HashMap::new();
+        for entry in history {
+            if let Some(id) = &entry.row_id {
+                latest.entry(id.as_str()).or_insert(entry);
+            }
+        }
+        let last = rows
+            .iter()
+            .map(|row| {
+                latest.get(row.id.as_str()).map(|entry| LastChange {
+                    revision: entry.revision,
+                    actor: entry.actor.clone(),
+                    at: entry.at,
+                })
+            })
+            .collect();
+        let distinct = |values: Vec<&str>| {
+            let mut values: Vec<String> = values.into_iter().map(str::to_owned).collect();
+            values.sort();
+            values.dedup();
+            values
+        };
+        let models = distinct(rows.iter().filter_map(|r| r.ai_model.as_deref()).collect());
+        let providers = distinct(
+            models
+                .iter()
+                .filter_map(|m| m.split_once('/').map(|(provider, _)| provider))
+                .collect(),
+        );
+        let subsystems = distinct(rows.iter().filter_map(|r| r.subsystem.as_deref()).collect());
+        View {
+            store_id: snapshot.store_id.clone(),
+            revision: snapshot.revision,
+            rows,
+            last,
+            models,
+            providers,
+            subsystems,
+        }
+    }
+
+    /// The positions of `name`'s rows in `rows`.
+    pub(super) fn versions_of(&self, name: &str) -> std::ops::Range<usize> {
+        let start = self.rows.partition_point(|r| r.prompt_name.as_str() < name);
+        let end = self
+            .rows
+            .partition_point(|r| r.prompt_name.as_str() <= name);
+        start..end
+    }
+}
+
+/// The provider of a model id (`openai` of `openai/gpt-5`).
+pub(super) fn provider(model: &str) -> &str {
+    model
+        .split_once('/')
+        .map_or(model, |(provider, _)| provider)
+}
+
+/// The catalog entry of a row's model, if it has one the catalog knows.
+pub(super) fn model_of<'a>(catalog: &'a Catalog, row: &LiveRow) -> Option<&'a Model> {
+    row.ai_model.as_deref().and_then(|id| catalog.get(id))
+}
