@@ -275,7 +275,8 @@ impl Catalog {
     }
 }
 
-fn is_iso_date(text: &str) -> bool {
+/// Whether `text` is a date as the catalog writes them: `YYYY-MM-DD`.
+pub fn is_iso_date(text: &str) -> bool {
     let bytes = text.as_bytes();
     bytes.len() == 10
         && bytes[4] == b'-'

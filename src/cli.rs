@@ -350,10 +350,33 @@ pub enum DiagnosticFormat {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct ModelsArgs {
+    #[command(subcommand)]
+    pub command: Option<ModelsCommand>,
     /// Output format
     #[arg(long, value_enum, default_value_t = DataFormat::Text)]
     pub format: DataFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// Write or update the project's models.yaml from LiteLLM's model data, keeping the
+    /// file's own tiers, recommendations, successors and retirement dates
+    Import(ModelsImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ModelsImportArgs {
+    /// LiteLLM's model_prices_and_context_window.json (the `litellm` package ships it)
+    #[arg(long, value_name = "FILE")]
+    pub litellm: PathBuf,
+    /// Only this provider, as LiteLLM names it (repeatable) [default: every provider]
+    #[arg(long = "provider", value_name = "PROVIDER")]
+    pub providers: Vec<String>,
+    /// LiteLLM's mode of the models to take
+    #[arg(long, value_name = "MODE", default_value = "chat")]
+    pub mode: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

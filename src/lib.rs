@@ -11,7 +11,8 @@
 //! - [`yaml`]: YAML parsed into a tree with spans; [`fsutil`]: atomic, durable writes;
 //!   [`rewrite`]: value edits that keep comments and layout (`set-model`).
 //! - [`catalog`]: the model catalog (built-in or `models.yaml`); [`suggest`]: "did you mean";
-//!   [`glob`]: name patterns; [`usage`]: `usage.yaml`; [`markdown`]: escaping for GitHub.
+//!   [`glob`]: name patterns; [`usage`]: `usage.yaml`; [`markdown`]: escaping for GitHub;
+//!   [`litellm`]: LiteLLM's model data as `models.yaml` entries.
 //! - [`prompt`]: the desired state — discovery, `RawPrompt`, validated `Prompt`, templates, the
 //!   prompt schema.
 //! - [`diag`]: diagnostics as values and their renderers; [`validate`]: the validation pipeline.
@@ -37,6 +38,7 @@ pub mod git;
 pub mod github;
 pub mod glob;
 pub mod import;
+pub mod litellm;
 pub mod markdown;
 pub mod ops;
 pub mod plan;

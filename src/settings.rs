@@ -234,6 +234,13 @@ impl Settings {
 impl Settings {
     /// usage.yaml, where configured: for the commands that show a cost (`list` has no use
     /// for it, and must not fail on a bad file).
+    /// The project's models.yaml: `catalog` in promptctl.yaml, else `models.yaml` in the root
+    /// (which may not exist yet).
+    pub fn catalog_file(&self) -> PathBuf {
+        self.root
+            .join(self.config.catalog.as_deref().unwrap_or("models.yaml"))
+    }
+
     pub fn load_usage(&self) -> Result<Option<UsageFile>, UsageError> {
         self.usage_path.as_deref().map(UsageFile::load).transpose()
     }

@@ -2,8 +2,10 @@
 
 use crate::api::v1::ModelV1;
 use crate::catalog::{Lifecycle, Model, today};
-use crate::cli::{DataFormat, ModelsArgs};
+use crate::cli::{DataFormat, ModelsArgs, ModelsCommand, ModelsImportArgs};
+use crate::diag::display_path;
 use crate::error::ExitStatus;
+use crate::ops::models::LitellmImport;
 use crate::printer::Printer;
 use crate::settings::Settings;
 use crate::table::{Table, thousands};
@@ -13,6 +15,9 @@ pub(super) fn run(
     args: &ModelsArgs,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
+    if let Some(ModelsCommand::Import(import)) = &args.command {
+        return import_litellm(settings, import, printer);
+    }
     let models = settings.catalog.models();
     match args.format {
         DataFormat::Json => {
@@ -80,4 +85,54 @@ fn deprecation(model: &Model, today: &str) -> String {
             model.retired_on.as_deref().unwrap_or_default()
         ),
     }
+}
+
+/// `models import --litellm FILE`
+fn import_litellm(
+    settings: &Settings,
+    args: &ModelsImportArgs,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
+    let report = crate::ops::models::import_litellm(
+        settings,
+        &LitellmImport {
+            file: args.litellm.clone(),
+            providers: args.providers.clone(),
+            mode: args.mode.clone(),
+        },
+    )?;
+    let imported = &report.imported;
+    let path = display_path(&report.path);
+    if !report.written {
+        printer.status(&format!(
+            "{} is up to date with {}: no model changed",
+            path.display(),
+            args.litellm.display()
+        ));
+        return Ok(ExitStatus::Success);
+    }
+    for id in &imported.added {
+        printer.status(&format!("  + {id}"));
+    }
+    for id in &imported.updated {
+        printer.status(&format!("  ~ {id}"));
+    }
+    printer.status(&format!(
+        "Wrote {}: {} added, {} updated{}.",
+        path.display(),
+        imported.added.len(),
+        imported.updated.len(),
+        if imported.skipped.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {} entries skipped (no price or limits, or an id that is not provider/model)",
+                imported.skipped.len()
+            )
+        }
+    ));
+    printer.hint(
+        "check the tiers of new models, then run `promptctl schema` so editors complete them",
+    );
+    Ok(ExitStatus::Success)
 }

@@ -5,6 +5,7 @@ pub mod comment;
 pub mod drift;
 pub mod import;
 pub mod list;
+pub mod models;
 pub mod plan;
 pub mod store;
 

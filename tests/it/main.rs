@@ -17,6 +17,7 @@ mod http_faults;
 mod import_cli;
 mod layering;
 mod loader_props;
+mod models_import;
 mod output_cli;
 mod plan_props;
 mod reconcile_cli;
