@@ -261,6 +261,22 @@ impl Catalog {
         Ok(())
     }
 
+    /// A model to move to from `model` when it names no successor: one of the same provider
+    /// and tier that is not deprecated, recommended ones first, then the last listed (catalogs
+    /// list newer models later).
+    pub fn replacement_for(&self, model: &Model, today: &str) -> Option<&Model> {
+        self.models
+            .iter()
+            .filter(|m| {
+                m.id != model.id
+                    && m.provider == model.provider
+                    && m.tier == model.tier
+                    && m.lifecycle(today) == Lifecycle::Active
+                    && m.deprecated_on.is_none()
+            })
+            .max_by_key(|m| m.recommended)
+    }
+
     pub fn models(&self) -> &[Model] {
         &self.models
     }

@@ -35,6 +35,9 @@ pub struct ConfigFile {
     pub fallback_model: Option<String>,
     /// usage.yaml (requests per month and tokens per prompt) for cost estimates.
     pub usage: Option<String>,
+    /// Days ahead `validate` warns of a model's coming deprecation (`deprecation-soon`).
+    /// Default 30.
+    pub deprecation_window: Option<u32>,
     /// Named stores, chosen with `--env NAME`.
     #[serde(default)]
     pub environments: BTreeMap<String, EnvironmentConfig>,

@@ -23,6 +23,30 @@ fn civil_date(days_since_epoch: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
+/// Days from `from` to `to`, both `YYYY-MM-DD` (negative when `to` is earlier); `None` for
+/// a text that is not such a date.
+pub fn days_between(from: &str, to: &str) -> Option<i64> {
+    Some(days_from_civil(to)? - days_from_civil(from)?)
+}
+
+/// Howard Hinnant's days-from-civil: days since 1970-01-01 of a `YYYY-MM-DD` date.
+fn days_from_civil(date: &str) -> Option<i64> {
+    let mut parts = date.splitn(3, '-');
+    let year: i64 = parts.next()?.parse().ok()?;
+    let month: i64 = parts.next()?.parse().ok()?;
+    let day: i64 = parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
 /// Milliseconds since the Unix epoch as `YYYY-MM-DD HH:MM:SS` UTC.
 pub fn format_ms(ms: i64) -> String {
     let seconds = ms.div_euclid(1000);
@@ -46,6 +70,18 @@ mod tests {
         assert_eq!(civil_date(0), "1970-01-01");
         assert_eq!(civil_date(20_412), "2025-11-20");
         assert_eq!(civil_date(11_016), "2000-02-29");
+    }
+
+    #[test]
+    fn counts_days_between_dates() {
+        assert_eq!(days_between("2026-12-01", "2026-12-11"), Some(10));
+        assert_eq!(days_between("2024-02-28", "2024-03-01"), Some(2));
+        assert_eq!(days_between("2026-12-11", "2026-12-01"), Some(-10));
+        assert_eq!(days_from_civil("1970-01-01"), Some(0));
+        assert_eq!(days_between("2026-13-01", "2026-12-01"), None);
+        for days in [0, 11_016, 20_412] {
+            assert_eq!(days_from_civil(&civil_date(days)), Some(days));
+        }
     }
 
     #[test]

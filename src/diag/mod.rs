@@ -109,6 +109,8 @@ codes! {
     VersionNotBumped = "version-not-bumped",
     /// A prompt at the base revision is gone (removed or renamed).
     PromptRemoved = "prompt-removed",
+    /// `ai_model` will be deprecated within the deprecation window.
+    DeprecationSoon = "deprecation-soon",
 }
 
 impl std::fmt::Display for Code {

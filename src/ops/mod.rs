@@ -65,7 +65,10 @@ pub fn validate_prompts(settings: &Settings) -> Validation {
 /// Validate the prompt files under `paths` (files or folders; `prompts_dir` when empty).
 pub fn validate(settings: &Settings, paths: &[std::path::PathBuf]) -> Validation {
     let started = Instant::now();
-    let validator = Validator::new(&settings.catalog, &settings.default_model);
+    let mut validator = Validator::new(&settings.catalog, &settings.default_model);
+    if let Some(days) = settings.config.deprecation_window {
+        validator.deprecation_window = days;
+    }
     let validation = if paths.is_empty() {
         validator.validate_paths(std::slice::from_ref(&settings.prompts_dir))
     } else {

@@ -33,8 +33,13 @@ pub struct Validator<'a> {
     pub default_model: &'a str,
     /// YYYY-MM-DD, for deprecation and retirement dates.
     pub today: String,
+    /// Days ahead a coming deprecation is warned of (`deprecation-soon`).
+    pub deprecation_window: u32,
     schema: PromptSchema,
 }
+
+/// `deprecation_window` where promptctl.yaml sets none.
+pub const DEFAULT_DEPRECATION_WINDOW: u32 = 30;
 
 /// The outcome of validating a set of files.
 #[derive(Debug)]
@@ -60,6 +65,7 @@ impl<'a> Validator<'a> {
             catalog,
             default_model,
             today: crate::catalog::today(),
+            deprecation_window: DEFAULT_DEPRECATION_WINDOW,
             schema: PromptSchema::new(catalog),
         }
     }
@@ -183,6 +189,7 @@ impl<'a> Validator<'a> {
             root: &nowhere,
             catalog: self.catalog,
             today: &self.today,
+            deprecation_window: self.deprecation_window,
             unusable: &BTreeSet::new(),
         };
         let mut diagnostics = Vec::new();
@@ -253,6 +260,7 @@ impl<'a> Validator<'a> {
             root: &root,
             catalog: self.catalog,
             today: &self.today,
+            deprecation_window: self.deprecation_window,
             unusable: &unusable,
         };
         for rule in rules::RULES {

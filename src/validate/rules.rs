@@ -23,6 +23,8 @@ pub(super) struct FileContext<'a> {
     pub(super) catalog: &'a Catalog,
     /// YYYY-MM-DD, to decide deprecation and retirement.
     pub(super) today: &'a str,
+    /// Days ahead a coming deprecation is warned of.
+    pub(super) deprecation_window: u32,
     /// Fields already reported as unusable; rules that depend on them stay quiet.
     pub(super) unusable: &'a BTreeSet<String>,
 }
@@ -56,11 +58,21 @@ fn model_lifecycle(prompt: &RawPrompt, cx: &FileContext<'_>, out: &mut Vec<Diagn
         return;
     };
     let span = cx.span_of(&["ai_model"]);
-    let help = match &model.successor {
-        Some(successor) => format!(
+    let help = match (
+        &model.successor,
+        cx.catalog.replacement_for(model, cx.today),
+    ) {
+        (Some(successor), _) => format!(
             "move to `{successor}`: `promptctl set-model --successors` rewrites every such file"
         ),
-        None => "choose another model from `promptctl models`".to_owned(),
+        (None, Some(other)) => format!(
+            "no successor is named; `{}` is a {} model of {} that is not deprecated: `promptctl set-model {}`",
+            other.id,
+            other.tier.as_str(),
+            other.provider,
+            other.id
+        ),
+        (None, None) => "choose another model from `promptctl models`".to_owned(),
     };
     match model.lifecycle(cx.today) {
         Lifecycle::Retired => out.push(
@@ -88,7 +100,29 @@ fn model_lifecycle(prompt: &RawPrompt, cx: &FileContext<'_>, out: &mut Vec<Diagn
             )
             .with_help(help),
         ),
-        Lifecycle::Active => {}
+        Lifecycle::Active => {
+            let soon = model.deprecated_on.as_deref().and_then(|date| {
+                let days = crate::time::days_between(cx.today, date)?;
+                (0..=i64::from(cx.deprecation_window))
+                    .contains(&days)
+                    .then_some((date, days))
+            });
+            if let Some((date, days)) = soon {
+                out.push(
+                    Diagnostic::warning(
+                        Code::DeprecationSoon,
+                        cx.file,
+                        span,
+                        format!(
+                            "`{}` is deprecated on {date}, in {days} day{}",
+                            model.id,
+                            if days == 1 { "" } else { "s" }
+                        ),
+                    )
+                    .with_help(help),
+                );
+            }
+        }
     }
 }
 
@@ -355,4 +389,74 @@ fn locate_in_template(text: &str, node: Span, template: &str, offset: usize) -> 
         .match_indices(tag)
         .nth(occurrence)
         .map_or(node, |(i, _)| Span::at(text, node.start + i, tag.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::Catalog;
+    use crate::diag::Code;
+    use crate::validate::Validator;
+
+    /// The built-in catalog, with gpt-5 deprecated on 2026-12-11 as LiteLLM now says, and a
+    /// model of its own whose deprecation names no successor.
+    fn catalog() -> (tempfile::TempDir, Catalog) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("models.yaml");
+        let mut gpt5 = Catalog::builtin().get("openai/gpt-5").unwrap().clone();
+        gpt5.deprecated_on = Some("2026-12-11".to_owned());
+        gpt5.successor = None;
+        let file = crate::catalog::CatalogFile {
+            source: None,
+            retrieved_on: None,
+            mode: crate::catalog::Mode::Extend,
+            models: vec![gpt5],
+        };
+        fs_err::write(&path, crate::litellm::render(&file)).unwrap();
+        let catalog = Catalog::load(&path).unwrap();
+        (dir, catalog)
+    }
+
+    fn codes(validator: &Validator<'_>) -> Vec<(Code, String, Option<String>)> {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.yaml");
+        fs_err::write(
+            &file,
+            "prompt_name: a\nprompt_version: v1\nai_model: openai/gpt-5\nprompt_template: Hi.\n",
+        )
+        .unwrap();
+        validator
+            .validate_paths(&[file])
+            .diagnostics
+            .into_sorted()
+            .into_iter()
+            .map(|d| (d.code, d.message, d.help))
+            .collect()
+    }
+
+    #[test]
+    fn a_deprecation_within_the_window_is_a_warning_with_a_replacement() {
+        let (_dir, catalog) = catalog();
+        let mut validator = Validator::new(&catalog, "openai/gpt-5");
+        validator.today = "2026-12-01".to_owned();
+        let found = codes(&validator);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let (code, message, help) = &found[0];
+        assert_eq!(*code, Code::DeprecationSoon);
+        assert_eq!(
+            message,
+            "`openai/gpt-5` is deprecated on 2026-12-11, in 10 days"
+        );
+        let help = help.as_deref().unwrap();
+        assert!(help.contains("no successor is named"), "{help}");
+        assert!(help.contains("premium model of openai"), "{help}");
+
+        validator.deprecation_window = 5;
+        assert!(codes(&validator).is_empty(), "outside a 5-day window");
+        validator.today = "2026-12-12".to_owned();
+        assert_eq!(
+            codes(&validator)[0].0,
+            Code::DeprecatedModel,
+            "deprecated now"
+        );
+    }
 }
