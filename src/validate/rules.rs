@@ -402,16 +402,11 @@ mod tests {
     fn catalog() -> (tempfile::TempDir, Catalog) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("models.yaml");
-        let mut gpt5 = Catalog::builtin().get("openai/gpt-5").unwrap().clone();
-        gpt5.deprecated_on = Some("2026-12-11".to_owned());
-        gpt5.successor = None;
-        let file = crate::catalog::CatalogFile {
-            source: None,
-            retrieved_on: None,
-            mode: crate::catalog::Mode::Extend,
-            models: vec![gpt5],
-        };
-        fs_err::write(&path, crate::litellm::render(&file)).unwrap();
+        fs_err::write(
+            &path,
+            "mode: extend\nmodels:\n  - id: openai/gpt-5\n    name: GPT-5\n    provider: openai\n    input_cost_per_1m: 1.25\n    output_cost_per_1m: 10\n    context_window: 272000\n    max_output_tokens: 128000\n    supports_temperature: false\n    recommended: true\n    tier: premium\n    deprecated_on: 2026-12-11\n",
+        )
+        .unwrap();
         let catalog = Catalog::load(&path).unwrap();
         (dir, catalog)
     }
