@@ -15,7 +15,8 @@
 //!   [`litellm`]: LiteLLM's model data as `models.yaml` entries.
 //! - [`prompt`]: the desired state — discovery, `RawPrompt`, validated `Prompt`, templates, the
 //!   prompt schema.
-//! - [`diag`]: diagnostics as values and their renderers; [`validate`]: the validation pipeline.
+//! - [`diag`]: diagnostics as values and their renderers; [`validate`]: the validation pipeline;
+//!   [`policy`]: promptctl.yaml's policies over the validated prompts.
 //! - [`schemas`]: the JSON Schemas and the OpenAPI document in `schemas/`.
 //! - [`store`]: the live state behind the `Store` trait (SQLite, PostgreSQL, HTTP);
 //!   [`plan`]: desired vs live → `Plan` (pure), its cost, renderers and saved file;
@@ -42,6 +43,7 @@ pub mod litellm;
 pub mod markdown;
 pub mod ops;
 pub mod plan;
+pub mod policy;
 pub mod printer;
 pub mod prompt;
 pub mod rewrite;

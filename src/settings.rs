@@ -38,6 +38,10 @@ pub struct ConfigFile {
     /// Days ahead `validate` warns of a model's coming deprecation (`deprecation-soon`).
     /// Default 30.
     pub deprecation_window: Option<u32>,
+    /// Rules every prompt (or those a policy matches) must keep; `validate` and `plan` check
+    /// them.
+    #[serde(default)]
+    pub policies: Vec<crate::policy::Policy>,
     /// Named stores, chosen with `--env NAME`.
     #[serde(default)]
     pub environments: BTreeMap<String, EnvironmentConfig>,
@@ -90,6 +94,8 @@ pub struct Settings {
     /// Who the audit log records: `PROMPTCTL_ACTOR`, else the login name (`USER`,
     /// `USERNAME`), else `unknown`.
     pub actor: String,
+    /// `--env NAME`, where given: policies limited to environments apply only in theirs.
+    pub environment: Option<String>,
 }
 
 /// Which store, and how to authenticate to it.
@@ -217,6 +223,7 @@ impl Settings {
             .unwrap_or_else(|| "unknown".to_owned());
         Ok(Settings {
             actor,
+            environment: overrides.env.clone(),
             store,
             prompts_dir: root.join(config.prompts_dir.as_deref().unwrap_or("prompts")),
             usage_path: config
@@ -235,8 +242,6 @@ impl Settings {
 }
 
 impl Settings {
-    /// usage.yaml, where configured: for the commands that show a cost (`list` has no use
-    /// for it, and must not fail on a bad file).
     /// The project's models.yaml: `catalog` in promptctl.yaml, else `models.yaml` in the root
     /// (which may not exist yet).
     pub fn catalog_file(&self) -> PathBuf {
@@ -244,6 +249,8 @@ impl Settings {
             .join(self.config.catalog.as_deref().unwrap_or("models.yaml"))
     }
 
+    /// usage.yaml, where configured: for the commands that show a cost (`list` has no use
+    /// for it, and must not fail on a bad file).
     pub fn load_usage(&self) -> Result<Option<UsageFile>, UsageError> {
         self.usage_path.as_deref().map(UsageFile::load).transpose()
     }

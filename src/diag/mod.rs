@@ -111,6 +111,8 @@ codes! {
     PromptRemoved = "prompt-removed",
     /// `ai_model` will be deprecated within the deprecation window.
     DeprecationSoon = "deprecation-soon",
+    /// A prompt breaks a policy of promptctl.yaml.
+    PolicyViolation = "policy-violation",
 }
 
 impl std::fmt::Display for Code {

@@ -69,11 +69,12 @@ pub fn validate(settings: &Settings, paths: &[std::path::PathBuf]) -> Validation
     if let Some(days) = settings.config.deprecation_window {
         validator.deprecation_window = days;
     }
-    let validation = if paths.is_empty() {
+    let mut validation = if paths.is_empty() {
         validator.validate_paths(std::slice::from_ref(&settings.prompts_dir))
     } else {
         validator.validate_paths(paths)
     };
+    check_policies(settings, &mut validation, &validator.today);
     tracing::debug!(
         "validated {} prompt files under {} in {}: {} valid prompts, {} problems",
         validation.files,
@@ -88,6 +89,41 @@ pub fn validate(settings: &Settings, paths: &[std::path::PathBuf]) -> Validation
             + validation.diagnostics.count(crate::diag::Severity::Warning)
     );
     validation
+}
+
+/// promptctl.yaml's policies over the valid prompts; their violations join the validation's
+/// problems, with the files' texts so they show their lines.
+fn check_policies(settings: &Settings, validation: &mut Validation, today: &str) {
+    let policies = &settings.config.policies;
+    if policies.is_empty() {
+        return;
+    }
+    // A bad usage.yaml is reported by the commands that show a cost; here it only leaves
+    // max_monthly_cost_usd unchecked.
+    let usage = settings.load_usage().ok().flatten();
+    let cx = crate::policy::PolicyContext {
+        catalog: &settings.catalog,
+        usage: usage.as_ref(),
+        environment: settings.environment.as_deref(),
+        today,
+    };
+    let found = crate::policy::check(policies, &validation.prompts, &cx);
+    add_problems(validation, found);
+}
+
+/// Problems found after validation join it, with their files' texts (clean files' texts are
+/// not kept) so they show their lines too.
+fn add_problems(validation: &mut Validation, found: Vec<crate::diag::Diagnostic>) {
+    for diagnostic in &found {
+        if !validation.sources.contains_key(&diagnostic.file)
+            && let Ok(text) = fs_err::read_to_string(&diagnostic.file)
+        {
+            validation
+                .sources
+                .insert(std::sync::Arc::clone(&diagnostic.file), text.into());
+        }
+    }
+    validation.diagnostics.extend(found);
 }
 
 /// A validation compared with git: how the prompts differ from a base revision.
@@ -127,19 +163,7 @@ pub fn validate_against_base(
         })
         .collect();
     let mut comparison = crate::validate::base::compare(&validation, &base_files, base);
-    for diagnostic in &comparison.diagnostics {
-        // Clean files' texts are not kept; these problems show their line too.
-        if !validation.sources.contains_key(&diagnostic.file)
-            && let Ok(text) = fs_err::read_to_string(&diagnostic.file)
-        {
-            validation
-                .sources
-                .insert(std::sync::Arc::clone(&diagnostic.file), text.into());
-        }
-    }
-    validation
-        .diagnostics
-        .extend(std::mem::take(&mut comparison.diagnostics));
+    add_problems(&mut validation, std::mem::take(&mut comparison.diagnostics));
     Ok(AgainstBase {
         validation,
         comparison,

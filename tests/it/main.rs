@@ -20,6 +20,7 @@ mod loader_props;
 mod models_import;
 mod output_cli;
 mod plan_props;
+mod policies;
 mod reconcile_cli;
 mod rewrite_cli;
 mod serve_process;
