@@ -391,6 +391,19 @@ fn an_admin_assigns_a_model_in_one_change_set_recorded_as_the_console() {
         let body: Value = serde_json::from_str(&api.body).unwrap();
         assert_eq!(body["ai_model"], "openai/gpt-5-mini", "served at once");
     }
+    // The listing shows who changed the rows last, marked as changed in the console; the rows
+    // not assigned keep their earlier last change.
+    let listing = client.get(
+        &format!("{url}/prompts?q=generate_questions"),
+        Some(&cookie),
+    );
+    assert_eq!(
+        listing.body.matches("console (ci)").count(),
+        3,
+        "{}",
+        listing.body
+    );
+    assert_eq!(listing.body.matches("class=\"badge console\"").count(), 3);
     let (_, history, _) = run(promptctl(console.dir.path()).args([
         "--store",
         "sqlite:store.db",

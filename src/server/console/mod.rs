@@ -529,7 +529,7 @@ impl AppState {
             Some(snapshot) => Arc::clone(snapshot),
             None => Arc::new(self.store.snapshot().await?),
         };
-        let view = Arc::new(View::read(self.store.as_ref(), snapshot).await?);
+        let view = Arc::new(View::read(self.store.as_ref(), snapshot, slot.as_deref()).await?);
         *slot = Some(Arc::clone(&view));
         Ok(view)
     }

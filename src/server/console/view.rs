@@ -45,16 +45,26 @@ pub(super) struct View {
 }
 
 impl View {
-    /// Read what the console needs at the store's current revision.
+    /// Read what the console needs at the snapshot's revision. With the view of an earlier
+    /// revision, only the audit entries since it are read: after a bulk change, the next page
+    /// costs the change's entries, not the whole log.
     pub(super) async fn read(
         store: &dyn Store,
         snapshot: Arc<Snapshot>,
+        previous: Option<&View>,
     ) -> Result<View, StoreError> {
-        let history = store.history(None, HISTORY_WINDOW).await?;
-        Ok(View::build(&snapshot, &history))
+        let history = match previous {
+            Some(previous) => newer_than(store, previous.revision).await?,
+            None => store.history(None, HISTORY_WINDOW).await?,
+        };
+        Ok(View::build(&snapshot, &history, previous))
     }
 
-    pub(super) fn build(snapshot: &Snapshot, history: &[AuditEntry]) -> View {
+    pub(super) fn build(
+        snapshot: &Snapshot,
+        history: &[AuditEntry],
+        previous: Option<&View>,
+    ) -> View {
         let mut rows = snapshot.rows.clone();
         rows.sort_by(|a, b| {
             (&a.prompt_name, &a.prompt_version, &a.id).cmp(&(
@@ -70,14 +80,24 @@ impl View {
                 latest.entry(id.as_str()).or_insert(entry);
             }
         }
+        let before: HashMap<&str, &LastChange> = previous
+            .map(|view| {
+                view.rows
+                    .iter()
+                    .zip(&view.last)
+                    .filter_map(|(row, last)| Some((row.id.as_str(), last.as_ref()?)))
+                    .collect()
+            })
+            .unwrap_or_default();
         let last = rows
             .iter()
-            .map(|row| {
-                latest.get(row.id.as_str()).map(|entry| LastChange {
+            .map(|row| match latest.get(row.id.as_str()) {
+                Some(entry) => Some(LastChange {
                     revision: entry.revision,
                     actor: entry.actor.clone(),
                     at: entry.at,
-                })
+                }),
+                None => before.get(row.id.as_str()).map(|change| (*change).clone()),
             })
             .collect();
         let distinct = |values: Vec<&str>| {
@@ -112,6 +132,25 @@ impl View {
             .rows
             .partition_point(|r| r.prompt_name.as_str() <= name);
         start..end
+    }
+}
+
+/// The audit entries of revisions after `revision`, newest first: read in growing pages until
+/// one reaches back to it.
+async fn newer_than(store: &dyn Store, revision: i64) -> Result<Vec<AuditEntry>, StoreError> {
+    let mut limit = 1024;
+    loop {
+        let entries = store.history(None, limit).await?;
+        let complete = entries.len() < limit
+            || limit >= HISTORY_WINDOW
+            || entries.last().is_some_and(|e| e.revision <= revision);
+        if complete {
+            return Ok(entries
+                .into_iter()
+                .filter(|e| e.revision > revision)
+                .collect());
+        }
+        limit = (limit * 4).min(HISTORY_WINDOW);
     }
 }
 
