@@ -6,8 +6,12 @@ use std::collections::HashMap;
 use crate::plan::Plan;
 use crate::store::{Op, Store, StoreError};
 
-/// Audit entries read to find each row's last change.
+/// Audit entries `import --update` reads to find each row's last change.
 const WINDOW: usize = 200_000;
+
+/// Audit entries `plan` reads for its notes: a note is display, and a plan of 10,000 updates
+/// must not pay for the whole log. Console changes older than this go unnoted.
+const PLAN_WINDOW: usize = 2_000;
 
 /// The actor the console writes as: `console (NAME)`.
 const CONSOLE: &str = "console (";
@@ -26,7 +30,15 @@ pub struct ConsoleChange {
 pub async fn console_changes(
     store: &dyn Store,
 ) -> Result<HashMap<String, ConsoleChange>, StoreError> {
-    let history = store.history(None, WINDOW).await?;
+    console_changes_within(store, WINDOW).await
+}
+
+/// [`console_changes`] among the newest `window` audit entries.
+async fn console_changes_within(
+    store: &dyn Store,
+    window: usize,
+) -> Result<HashMap<String, ConsoleChange>, StoreError> {
+    let history = store.history(None, window).await?;
     let mut last: HashMap<String, ConsoleChange> = HashMap::new();
     let mut seen = std::collections::HashSet::new();
     // Newest first: the first entry of a row is its last change.
@@ -68,7 +80,7 @@ pub async fn in_plan(store: &dyn Store, plan: &Plan) -> Result<Vec<ConsoleChange
     if updated.is_empty() {
         return Ok(Vec::new());
     }
-    let changes = console_changes(store).await?;
+    let changes = console_changes_within(store, PLAN_WINDOW).await?;
     let mut found: Vec<ConsoleChange> = updated
         .into_iter()
         .filter_map(|id| changes.get(id).cloned())
