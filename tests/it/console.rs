@@ -624,26 +624,7 @@ fn the_prompt_page_changes_a_model_without_javascript_and_shows_a_diff() {
     // A second version, then a diff between the two.
     let file =
         Path::new(console.dir.path()).join("prompts/incidents/generate_mock_incident_data.yaml");
-    let text = fs_err::read_to_string(&file).unwrap();
-    let version = text
-        .lines()
-        .find_map(|l| l.strip_prefix("prompt_version: "))
-        .unwrap()
-        .to_owned();
-    fs_err::write(
-        &file,
-        text.replacen(
-            &format!("prompt_version: {version}"),
-            "prompt_version: v7.0.0",
-            1,
-        )
-        .replacen(
-            "prompt_template: |\n",
-            "prompt_template: |\n  A brand new opening line.\n",
-            1,
-        ),
-    )
-    .unwrap();
+    let version = crate::common::new_version(&file, "v7.0.0", "A brand new opening line.");
     let (code, _, stderr) = run(promptctl(console.dir.path()).args([
         "--store",
         "sqlite:store.db",

@@ -301,24 +301,7 @@ fn plans() -> Plans {
     let file = dir
         .path()
         .join("prompts/incidents/generate_mock_incident_data.yaml");
-    let text = fs_err::read_to_string(&file).unwrap();
-    let version = text
-        .lines()
-        .find_map(|l| l.strip_prefix("prompt_version: "))
-        .unwrap()
-        .to_owned();
-    let text = text
-        .replacen(
-            &format!("prompt_version: {version}"),
-            "prompt_version: v9.9.9",
-            1,
-        )
-        .replacen(
-            "prompt_template: |\n",
-            "prompt_template: |\n  A new first line.\n",
-            1,
-        );
-    fs_err::write(&file, text).unwrap();
+    crate::common::new_version(&file, "v9.9.9", "A new first line.");
     let second = dir.path().join("second.plan.json");
     let (code, _, stderr) = run(promptctl(dir.path()).args(["plan", "--out"]).arg(&second));
     assert_eq!(code, 0, "{stderr}");

@@ -57,5 +57,29 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// Give the prompt file at `path` a new version whose template starts with `first_line`, as a
+/// developer's change would; returns the version it had.
+pub fn new_version(path: &Path, version: &str, first_line: &str) -> String {
+    let text = fs_err::read_to_string(path).unwrap();
+    let old = text
+        .lines()
+        .find_map(|l| l.strip_prefix("prompt_version: "))
+        .unwrap()
+        .to_owned();
+    let text = text
+        .replacen(
+            &format!("prompt_version: {old}"),
+            &format!("prompt_version: {version}"),
+            1,
+        )
+        .replacen(
+            "prompt_template: |\n",
+            &format!("prompt_template: |\n  {first_line}\n"),
+            1,
+        );
+    fs_err::write(path, text).unwrap();
+    old
+}
+
 pub mod proxy;
 pub mod stores;
