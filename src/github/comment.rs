@@ -13,7 +13,7 @@
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::secret::Secret;
 
@@ -206,7 +206,7 @@ fn valid_at(body: &str) -> Option<i64> {
     digits.parse().ok()
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 struct Comment {
     id: u64,
     html_url: String,
@@ -230,6 +230,16 @@ struct Client<'a> {
     api: String,
 }
 
+/// How a request may be retried.
+#[derive(Clone, Copy)]
+enum Retry<'a> {
+    /// Send it again as it is: listing, updating and deleting repeat harmlessly.
+    Repeat,
+    /// A create: before sending it again, look for a comment with this body, which the lost
+    /// answer may have created.
+    LookFirst(&'a str),
+}
+
 /// One answer, read whole.
 struct Answer {
     /// A rate limit reads as 429, whether GitHub sent 403 or 429.
@@ -239,6 +249,18 @@ struct Answer {
     /// How long GitHub asks to wait before the next try.
     wait: Option<Duration>,
     body: String,
+}
+
+impl Answer {
+    /// The answer a create would have had, for one found to have landed.
+    fn landed(comment: &Comment) -> Answer {
+        Answer {
+            status: StatusCode::CREATED,
+            next: None,
+            wait: None,
+            body: serde_json::to_string(comment).unwrap_or_default(),
+        }
+    }
 }
 
 impl<'a> Client<'a> {
@@ -278,7 +300,7 @@ impl<'a> Client<'a> {
         let mut all = Vec::new();
         let mut url = format!("{}?per_page={PER_PAGE}&page=1", self.issue_url());
         for page in 1..=MAX_PAGES {
-            let answer = self.send(Method::GET, &url, None).await?;
+            let answer = self.send(Method::GET, &url, None, Retry::Repeat).await?;
             let comments: Vec<Comment> = parse(&answer.body, "listing comments")?;
             let full = comments.len() == PER_PAGE;
             all.extend(comments);
@@ -295,45 +317,15 @@ impl<'a> Client<'a> {
     }
 
     async fn create(&self, body: &str) -> Result<Comment, GithubError> {
-        let request = serde_json::json!({ "body": body });
-        let mut wait = BACKOFF;
-        for attempt in 1..=ATTEMPTS {
-            match self
-                .send_once(Method::POST, &self.issue_url(), Some(&request))
-                .await
-            {
-                Ok(answer) if answer.status.is_success() => {
-                    return parse(&answer.body, "creating the comment");
-                }
-                Ok(answer) => {
-                    let retry = retry_after(&answer, wait);
-                    match retry {
-                        Some(delay) if attempt < ATTEMPTS => tokio::time::sleep(delay).await,
-                        _ => return Err(self.failure(&answer, "creating the comment")),
-                    }
-                }
-                Err(error) if attempt < ATTEMPTS => {
-                    tracing::debug!("creating the comment: {error}; retrying");
-                    tokio::time::sleep(wait).await;
-                }
-                Err(error) => return Err(error),
-            }
-            // The create may have landed before its answer was lost: look before sending again.
-            if let Some(landed) = self
-                .comments()
-                .await?
-                .into_iter()
-                .find(|c| c.body.as_deref() == Some(body))
-            {
-                return Ok(landed);
-            }
-            wait *= 2;
-        }
-        Err(GithubError::Status {
-            status: 0,
-            request: "creating the comment".to_owned(),
-            message: "no answer".to_owned(),
-        })
+        let answer = self
+            .send(
+                Method::POST,
+                &self.issue_url(),
+                Some(&serde_json::json!({ "body": body })),
+                Retry::LookFirst(body),
+            )
+            .await?;
+        parse(&answer.body, "creating the comment")
     }
 
     async fn update(&self, id: u64, body: &str) -> Result<Comment, GithubError> {
@@ -342,25 +334,30 @@ impl<'a> Client<'a> {
                 Method::PATCH,
                 &self.comment_url(id),
                 Some(&serde_json::json!({ "body": body })),
+                Retry::Repeat,
             )
             .await?;
         parse(&answer.body, "updating the comment")
     }
 
     async fn delete(&self, id: u64) -> Result<(), GithubError> {
-        match self.send(Method::DELETE, &self.comment_url(id), None).await {
+        match self
+            .send(Method::DELETE, &self.comment_url(id), None, Retry::Repeat)
+            .await
+        {
             // Already gone (another run deleted it): what was asked for is done.
             Err(GithubError::NotFound { .. }) => Ok(()),
             other => other.map(|_| ()),
         }
     }
 
-    /// A request that is safe to repeat, retried on 5xx, rate limits and lost answers.
+    /// A request, retried with backoff on 5xx, rate limits and lost answers, as `retry` allows.
     async fn send(
         &self,
         method: Method,
         url: &str,
         json: Option<&serde_json::Value>,
+        retry: Retry<'_>,
     ) -> Result<Answer, GithubError> {
         let what = describe(&method);
         let mut wait = BACKOFF;
@@ -378,8 +375,21 @@ impl<'a> Client<'a> {
                 Err(error) => return Err(error),
             }
             wait *= 2;
+            // A create may have landed before its answer was lost: look before sending again.
+            if let Retry::LookFirst(body) = retry
+                && let Some(landed) = Box::pin(self.comments())
+                    .await?
+                    .into_iter()
+                    .find(|c| c.body.as_deref() == Some(body))
+            {
+                return Ok(Answer::landed(&landed));
+            }
         }
-        unreachable_answer(url)
+        Err(GithubError::Status {
+            status: 0,
+            request: url.to_owned(),
+            message: "no answer".to_owned(),
+        })
     }
 
     async fn send_once(
@@ -453,14 +463,6 @@ fn describe(method: &Method) -> &'static str {
         Method::DELETE => "deleting the old comment",
         _ => "creating the comment",
     }
-}
-
-fn unreachable_answer<T>(url: &str) -> Result<T, GithubError> {
-    Err(GithubError::Status {
-        status: 0,
-        request: url.to_owned(),
-        message: "no answer".to_owned(),
-    })
 }
 
 /// A 403 or 429 that is a rate limit (primary or secondary) reads as 429, so one rule retries
