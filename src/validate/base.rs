@@ -6,7 +6,7 @@
 //! later, after review. A prompt that is gone or renamed is a warning. Everything the change
 //! touches is listed, with its version and model before → after.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -95,25 +95,16 @@ const FIELDS: [&str; 11] = [
 /// present, so a broken file is not also reported as removed.
 pub fn compare(validation: &Validation, base: &[BaseFile], base_name: &str) -> Comparison {
     let base_prompts = read_base(base);
-    let head: HashMap<&str, &Prompt> = validation
+    let mut present: HashSet<String> = validation
         .prompts
         .iter()
-        .map(|p| (p.prompt_name(), p))
+        .map(|p| p.prompt_name().to_owned())
         .collect();
-    let mut present: HashMap<String, PathBuf> = validation
+    present.extend(validation.sources.values().filter_map(|text| name_of(text)));
+    let head_by_file: HashMap<PathBuf, &Prompt> = validation
         .prompts
         .iter()
-        .map(|p| (p.prompt_name().to_owned(), absolute(&p.origin().file)))
-        .collect();
-    for (path, text) in &validation.sources {
-        if let Some(name) = name_of(text) {
-            present.entry(name).or_insert_with(|| absolute(path));
-        }
-    }
-    let head_names_by_file: HashMap<PathBuf, &str> = validation
-        .prompts
-        .iter()
-        .map(|p| (absolute(&p.origin().file), p.prompt_name()))
+        .map(|p| (absolute(&p.origin().file), p))
         .collect();
 
     let mut comparison = Comparison::default();
@@ -150,46 +141,50 @@ pub fn compare(validation: &Validation, base: &[BaseFile], base_name: &str) -> C
         }
     }
     for (name, before) in &base_prompts {
-        if present.contains_key(name.as_str()) {
+        if present.contains(name) {
             continue;
         }
-        let renamed_to = head_names_by_file
+        // A file that now holds a name the base did not have: the prompt was renamed.
+        let renamed_to = head_by_file
             .get(&absolute(&before.path))
             .copied()
-            .filter(|new| !base_prompts.contains_key(*new));
-        let (kind, file, after, diagnostic) = match renamed_to.and_then(|new| head.get(new)) {
-            Some(prompt) => (
-                ChangeKind::Renamed,
-                before.path.clone(),
-                Some(fields_of(prompt)),
-                renamed(prompt, name, base_name),
-            ),
-            None => (
-                ChangeKind::Removed,
-                before.path.clone(),
-                None,
-                removed(&before.path, name, base_name),
-            ),
-        };
-        comparison.diagnostics.push(diagnostic);
-        if kind == ChangeKind::Renamed {
-            // The new name's entry (an "added") becomes the rename.
-            let new_name = renamed_to.unwrap_or_default();
-            comparison.changes.retain(|c| c.prompt_name != new_name);
+            .filter(|prompt| !base_prompts.contains_key(prompt.prompt_name()));
+        match renamed_to {
+            Some(prompt) => {
+                // The new name's entry (an "added") becomes the rename.
+                comparison
+                    .changes
+                    .retain(|c| c.prompt_name != prompt.prompt_name());
+                comparison
+                    .diagnostics
+                    .push(renamed(prompt, name, base_name));
+                comparison.changes.push(PromptChange {
+                    file: before.path.clone(),
+                    renamed_from: Some(name.clone()),
+                    ..change(
+                        prompt,
+                        &fields_of(prompt),
+                        Some(&before.fields),
+                        ChangeKind::Renamed,
+                    )
+                });
+            }
+            None => {
+                comparison
+                    .diagnostics
+                    .push(removed(&before.path, name, base_name));
+                comparison.changes.push(PromptChange {
+                    prompt_name: name.clone(),
+                    change: ChangeKind::Removed,
+                    file: before.path.clone(),
+                    renamed_from: None,
+                    version_before: string(&before.fields, "prompt_version"),
+                    version_after: None,
+                    model_before: string(&before.fields, "ai_model"),
+                    model_after: None,
+                });
+            }
         }
-        comparison.changes.push(PromptChange {
-            prompt_name: match kind {
-                ChangeKind::Renamed => renamed_to.unwrap_or_default().to_owned(),
-                _ => name.clone(),
-            },
-            change: kind,
-            file,
-            renamed_from: (kind == ChangeKind::Renamed).then(|| name.clone()),
-            version_before: string(&before.fields, "prompt_version"),
-            version_after: after.as_ref().and_then(|f| string(f, "prompt_version")),
-            model_before: string(&before.fields, "ai_model"),
-            model_after: after.as_ref().and_then(|f| string(f, "ai_model")),
-        });
     }
     comparison
         .changes
