@@ -105,12 +105,16 @@ pub fn update(
         updated: Vec::new(),
         refused: Vec::new(),
     };
+    // Reversed, so the first row of a name and version wins, as a search in order would.
+    let rows: std::collections::HashMap<(&str, &str), &crate::store::LiveRow> = snapshot
+        .rows
+        .iter()
+        .rev()
+        .filter(|r| r.scope == crate::store::Scope::Production)
+        .map(|r| ((r.prompt_name.as_str(), r.prompt_version.as_str()), r))
+        .collect();
     for prompt in &validation.prompts {
-        let Some(row) = snapshot.rows.iter().find(|r| {
-            r.scope == crate::store::Scope::Production
-                && r.prompt_name == prompt.prompt_name()
-                && r.prompt_version == prompt.prompt_version()
-        }) else {
+        let Some(row) = rows.get(&(prompt.prompt_name(), prompt.prompt_version())) else {
             continue;
         };
         let (Some(change), Some(model)) = (changes.get(&row.id), row.ai_model.as_deref()) else {
