@@ -13,9 +13,6 @@ const WINDOW: usize = 200_000;
 /// must not pay for the whole log. Console changes older than this go unnoted.
 const PLAN_WINDOW: usize = 2_000;
 
-/// The actor the console writes as: `console (NAME)`.
-const CONSOLE: &str = "console (";
-
 /// A row whose last change was made in the console.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConsoleChange {
@@ -47,11 +44,7 @@ async fn console_changes_within(
         if !seen.insert(id.clone()) {
             continue;
         }
-        if let Some(who) = entry
-            .actor
-            .strip_prefix(CONSOLE)
-            .and_then(|rest| rest.strip_suffix(')'))
-        {
+        if let Some(who) = crate::store::console_user(&entry.actor) {
             last.insert(
                 id,
                 ConsoleChange {

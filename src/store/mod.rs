@@ -288,6 +288,16 @@ pub fn new_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
+/// The audit actor of a change made in the web console by the token named `name`.
+pub fn console_actor(name: &str) -> String {
+    format!("console ({name})")
+}
+
+/// The token name in an audit actor written by the web console; `None` for other actors.
+pub fn console_user(actor: &str) -> Option<&str> {
+    actor.strip_prefix("console (")?.strip_suffix(')')
+}
+
 /// Milliseconds since the Unix epoch, now.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()

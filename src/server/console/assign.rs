@@ -71,7 +71,7 @@ pub(super) async fn apply(
     let view = state.console_view().await.map_err(AssignError::Store)?;
     let changes = ChangeSet {
         store_id: view.store_id.clone(),
-        actor: format!("{}{})", super::view::CONSOLE_ACTOR, session.name),
+        actor: crate::store::console_actor(&session.name),
         idempotency_key: None,
         ops: rows
             .iter()

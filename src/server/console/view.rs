@@ -12,9 +12,6 @@ use crate::store::{AuditEntry, LiveRow, Snapshot, Store, StoreError};
 /// Audit entries read to find each row's last change; older changes show as unknown.
 const HISTORY_WINDOW: usize = 200_000;
 
-/// The actor prefix of changes made in the console.
-pub(super) const CONSOLE_ACTOR: &str = "console (";
-
 /// The last change of a row.
 #[derive(Clone, Debug)]
 pub(super) struct LastChange {
@@ -26,7 +23,7 @@ pub(super) struct LastChange {
 impl LastChange {
     /// Made in the console, so git does not say it: drift to `plan`.
     pub(super) fn by_console(&self) -> bool {
-        self.actor.starts_with(CONSOLE_ACTOR)
+        crate::store::console_user(&self.actor).is_some()
     }
 }
 
