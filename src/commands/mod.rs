@@ -64,7 +64,7 @@ fn show_diagnostics(validation: Validation, printer: &Printer) {
 
 /// Under GitHub Actions, problems in files also as annotations on the pull request's lines.
 fn annotate(diagnostics: &[crate::diag::Diagnostic], printer: &Printer) {
-    let actions = crate::github::actions::Actions::from_env(&|name| std::env::var(name).ok());
+    let actions = crate::github::actions::Actions::from_process();
     if actions.annotate && !diagnostics.is_empty() {
         printer.error(&crate::diag::render::github(diagnostics));
     }

@@ -34,7 +34,7 @@ pub(super) fn run(
         PlanFormat::Json => render::json(&plan, cost.as_ref()),
         PlanFormat::Markdown => render::markdown(&plan, cost.as_ref()),
     })?;
-    let actions = Actions::from_env(&|name| std::env::var(name).ok());
+    let actions = Actions::from_process();
     actions.summarize(&render::markdown_within(
         &plan,
         cost.as_ref(),

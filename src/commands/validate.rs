@@ -44,7 +44,7 @@ pub(super) fn run(
         warnings: diagnostics.count(Severity::Warning),
     };
     let diagnostics = diagnostics.into_sorted();
-    let actions = Actions::from_env(&|name| std::env::var(name).ok());
+    let actions = Actions::from_process();
     match args.format {
         DiagnosticFormat::Text => {
             if !diagnostics.is_empty() {
@@ -77,7 +77,7 @@ pub(super) fn run(
     if let Some((changes, base, commit)) = &against {
         report.push_str(&base::markdown(changes, base, commit, SUMMARY_ROWS));
     }
-    report.truncate(floor_char_boundary(&report, SUMMARY_LIMIT));
+    report.truncate(report.floor_char_boundary(SUMMARY_LIMIT));
     actions.summarize(&report)?;
     printer.status(&summary(counts));
     Ok(if failed {
@@ -95,14 +95,6 @@ fn change_json(change: &base::PromptChange) -> serde_json::Value {
         .to_string()
         .into();
     value
-}
-
-fn floor_char_boundary(text: &str, at: usize) -> usize {
-    let mut at = at.min(text.len());
-    while !text.is_char_boundary(at) {
-        at -= 1;
-    }
-    at
 }
 
 fn summary(counts: render::Counts) -> String {

@@ -30,6 +30,11 @@ impl Actions {
         }
     }
 
+    /// Read from this process's environment.
+    pub fn from_process() -> Actions {
+        Actions::from_env(&|name| std::env::var(name).ok())
+    }
+
     /// Append `markdown` to the job summary, if there is one.
     pub fn summarize(&self, markdown: &str) -> std::io::Result<()> {
         let Some(path) = &self.step_summary else {
