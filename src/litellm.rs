@@ -285,17 +285,16 @@ mod tests {
         })
     }
 
+    fn model<'a>(file: &'a CatalogFile, id: &str) -> &'a Model {
+        file.models.iter().find(|m| m.id == id).unwrap()
+    }
+
     #[test]
     fn maps_prices_limits_and_dates() {
         let imported = import(&data(), None, &[], &options()).unwrap();
         assert_eq!(imported.added, vec!["anthropic/claude-x", "openai/gpt-5"]);
         assert_eq!(imported.skipped, vec!["no-price", "openrouter/a/b"]);
-        let gpt5 = imported
-            .file
-            .models
-            .iter()
-            .find(|m| m.id == "openai/gpt-5")
-            .unwrap();
+        let gpt5 = model(&imported.file, "openai/gpt-5");
         assert_eq!(
             (
                 gpt5.input_cost_per_1m,
@@ -313,12 +312,7 @@ mod tests {
         // Known to the built-in catalog: its tier and recommendation are kept.
         let builtin = crate::catalog::Catalog::builtin();
         let imported = import(&data(), None, builtin.models(), &options()).unwrap();
-        let gpt5 = imported
-            .file
-            .models
-            .iter()
-            .find(|m| m.id == "openai/gpt-5")
-            .unwrap();
+        let gpt5 = model(&imported.file, "openai/gpt-5");
         let known = builtin.get("openai/gpt-5").unwrap();
         assert_eq!(
             (gpt5.tier, gpt5.recommended, &gpt5.name),

@@ -179,6 +179,8 @@ pub struct PolicyContext<'a> {
 pub fn check(policies: &[Policy], prompts: &[Prompt], cx: &PolicyContext<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for prompt in prompts {
+        // Read from the file once per prompt, and only for a prompt that breaks something.
+        let mut model_line = None;
         for policy in policies {
             if !policy.applies_to(prompt, cx.environment) {
                 continue;
@@ -188,7 +190,8 @@ pub fn check(policies: &[Policy], prompts: &[Prompt], cx: &PolicyContext<'_>) ->
                 continue;
             }
             let file = &prompt.origin().file;
-            let span = crate::prompt::source::field_span(file, "ai_model");
+            let span = *model_line
+                .get_or_insert_with(|| crate::prompt::source::field_span(file, "ai_model"));
             for rule in broken {
                 let message = format!(
                     "`{}` breaks policy `{}`: {rule}",
