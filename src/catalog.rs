@@ -338,8 +338,22 @@ mod tests {
         assert_eq!(sonnet3.lifecycle("2026-01-01"), Lifecycle::Retired);
         assert_eq!(
             sonnet3.successor.as_deref(),
-            Some("anthropic/claude-sonnet-4-5")
+            Some("anthropic/claude-sonnet-4-6")
         );
+        // LiteLLM's dates, as refreshed: the story's default goes on 2026-12-11.
+        assert_eq!(gpt5.deprecated_on.as_deref(), Some("2026-12-11"));
+        assert_eq!(gpt5.successor.as_deref(), Some("openai/gpt-5.2"));
+        // Every successor is a model of the catalog, active on the day the data was taken.
+        for model in catalog.models() {
+            if let Some(successor) = &model.successor {
+                let next = catalog.get(successor).expect("successor in the catalog");
+                assert_eq!(
+                    next.lifecycle("2026-12-02"),
+                    Lifecycle::Active,
+                    "{successor}"
+                );
+            }
+        }
     }
 
     #[test]

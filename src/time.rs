@@ -1,8 +1,16 @@
 //! Dates and times without a date library: what promptctl needs is "today" for model
 //! lifecycles and readable timestamps for the audit log.
 
-/// Today's date in UTC as YYYY-MM-DD, to compare with deprecation dates.
+/// Today's date in UTC as YYYY-MM-DD, to compare with deprecation dates. `PROMPTCTL_TODAY`
+/// (a YYYY-MM-DD date) stands in for it, like `SOURCE_DATE_EPOCH` for builds: CI can check
+/// prompts as of a date, and outputs stay reproducible while the catalog's dates come and go.
 pub fn today() -> String {
+    if let Ok(date) = std::env::var("PROMPTCTL_TODAY")
+        && days_from_civil(&date).is_some()
+        && date.len() == 10
+    {
+        return date;
+    }
     let days = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() / 86_400);

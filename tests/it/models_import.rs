@@ -70,18 +70,20 @@ fn the_files_own_fields_survive_a_reimport() {
         .arg(fixture()));
     let path = dir.path().join("models.yaml");
     let text = fs_err::read_to_string(&path).unwrap();
-    // The team moves claude-haiku-4-5 to premium and names a successor for gpt-4o.
-    let edited = text
-        .replacen(
-            "id: \"anthropic/claude-haiku-4-5\"\n    name: \"Claude Haiku 4.5\"",
-            "id: \"anthropic/claude-haiku-4-5\"\n    name: \"Haiku (team)\"",
-            1,
-        )
-        .replacen(
-            "  - id: \"openai/gpt-4o\"\n",
-            "  - id: \"openai/gpt-4o\"\n    successor: \"openai/gpt-5\"\n",
-            1,
-        );
+    // The team renames claude-haiku-4-5 and names its own successor for gpt-4o (in place of
+    // the built-in one the first import took).
+    let gpt4o = text
+        .find("  - id: \"openai/gpt-4o\"\n")
+        .expect("gpt-4o imported");
+    let edited = text[..gpt4o].replacen(
+        "id: \"anthropic/claude-haiku-4-5\"\n    name: \"Claude Haiku 4.5\"",
+        "id: \"anthropic/claude-haiku-4-5\"\n    name: \"Haiku (team)\"",
+        1,
+    ) + &text[gpt4o..].replacen(
+        "successor: \"openai/gpt-5.4-mini\"",
+        "successor: \"openai/gpt-5\"",
+        1,
+    );
     assert_ne!(edited, text, "the fixture has both models");
     fs_err::write(&path, &edited).unwrap();
     // LiteLLM's price moves.

@@ -101,7 +101,7 @@ fn text_output_is_rustc_style_on_stderr() {
     3 | ai_model: openai/gpt5
       |           ^^^^^^^^^^^
       |
-    help: did you mean one of `openai/gpt-5`, `openai/gpt-4o`, `openai/gpt-5-chat`?
+    help: did you mean one of `openai/gpt-5`, `openai/gpt-5.2`, `openai/gpt-4o`?
 
     1 file checked: 1 error, 0 warnings
     ");
@@ -192,7 +192,7 @@ fn models_text_marks_the_default() {
         .find(|l| l.starts_with("anthropic/claude-3-sonnet"))
         .unwrap();
     assert!(
-        sonnet.contains("retired 2025-07-21 → anthropic/claude-sonnet-4-5"),
+        sonnet.contains("retired 2025-07-21 → anthropic/claude-sonnet-4-6"),
         "{sonnet}"
     );
 }

@@ -17,8 +17,14 @@ pub fn promptctl(dir: &Path) -> Command {
         command.env("PATH", path);
     }
     command.env("NO_COLOR", "1");
+    // Model lifecycles as of a fixed day: the catalog's deprecation dates must not turn a
+    // passing test red on the day they arrive. Tests of lifecycles set their own day.
+    command.env("PROMPTCTL_TODAY", TODAY);
     command
 }
+
+/// The day tests run "on" (see `promptctl`): before every date the built-in catalog deprecates.
+pub const TODAY: &str = "2026-06-01";
 
 /// Run and return (exit code, stdout, stderr).
 pub fn run(command: &mut Command) -> (i32, String, String) {
