@@ -60,10 +60,12 @@ pub fn change_set(plan: &Plan, actor: &str, now: i64) -> ChangeSet {
         actor: actor.to_owned(),
         idempotency_key: Some(crate::store::new_id()),
         ops,
+        policy_overrides: plan.notes.overrides.clone(),
     }
 }
 
-/// Apply `plan` to `store` in one transaction. A plan with errors is refused; a plan made
+/// Apply `plan` to `store` in one transaction. A plan with errors, or breaking a mandatory
+/// policy it does not override, is refused; a plan made
 /// against another store, or whose rows changed since, is refused by the store with nothing
 /// written.
 pub async fn apply(
@@ -76,6 +78,13 @@ pub async fn apply(
         return Err(StoreError::Invalid(
             "the plan has errors and cannot be applied".to_owned(),
         ));
+    }
+    if let Some(violation) = plan.notes.blocking().next() {
+        return Err(StoreError::Invalid(format!(
+            "the plan breaks the {} policy `{}` and cannot be applied",
+            violation.enforcement.as_str(),
+            violation.policy
+        )));
     }
     let summary = plan.summary();
     if summary.total() == 0 {

@@ -259,6 +259,9 @@ pub struct PlanScope {
     /// Also deactivate production prompts that git does not have
     #[arg(long)]
     pub prune: bool,
+    /// Pass the soft-mandatory policy NAME (repeatable); recorded in the plan and the audit log
+    #[arg(long = "override-policy", value_name = "NAME")]
+    pub override_policies: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -16,7 +16,8 @@
 //! - [`prompt`]: the desired state — discovery, `RawPrompt`, validated `Prompt`, templates, the
 //!   prompt schema.
 //! - [`diag`]: diagnostics as values and their renderers; [`validate`]: the validation pipeline;
-//!   [`policy`]: promptctl.yaml's policies over the validated prompts.
+//!   [`policy`]: promptctl.yaml's policies over the validated prompts; [`overlay`]: an
+//!   environment's model rules.
 //! - [`schemas`]: the JSON Schemas and the OpenAPI document in `schemas/`.
 //! - [`store`]: the live state behind the `Store` trait (SQLite, PostgreSQL, HTTP);
 //!   [`plan`]: desired vs live → `Plan` (pure), its cost, renderers and saved file;
@@ -42,6 +43,7 @@ pub mod import;
 pub mod litellm;
 pub mod markdown;
 pub mod ops;
+pub mod overlay;
 pub mod plan;
 pub mod policy;
 pub mod printer;

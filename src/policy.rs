@@ -2,6 +2,9 @@
 //! with Sentinel's enforcement levels. Pure: prompts, the catalog and usage in, diagnostics
 //! out, each at the prompt's `ai_model` line and naming the policy and the rule.
 
+use std::path::Path;
+use std::sync::Arc;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -12,7 +15,7 @@ use crate::prompt::Prompt;
 use crate::usage::UsageFile;
 
 /// How a violation counts (Sentinel's levels).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Hash, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Enforcement {
     /// A warning.
@@ -21,6 +24,16 @@ pub enum Enforcement {
     SoftMandatory,
     /// An error, always.
     HardMandatory,
+}
+
+impl Enforcement {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Enforcement::Advisory => "advisory",
+            Enforcement::SoftMandatory => "soft-mandatory",
+            Enforcement::HardMandatory => "hard-mandatory",
+        }
+    }
 }
 
 /// Which prompts a policy applies to: every key given must match (`*` globs).
@@ -65,6 +78,39 @@ pub struct Policy {
     pub environments: Option<Vec<String>>,
 }
 
+impl PolicyMatch {
+    /// Whether `prompt` matches every key given.
+    pub fn matches(&self, prompt: &Prompt) -> bool {
+        let field = |pattern: &Option<String>, value: Option<&str>| {
+            pattern
+                .as_deref()
+                .is_none_or(|p| value.is_some_and(|v| glob(p, v)))
+        };
+        field(&self.subsystem, prompt.subsystem())
+            && field(&self.workflow_step, prompt.workflow_step())
+            && field(&self.prompt_name, Some(prompt.prompt_name()))
+            && field(&self.ai_model, Some(prompt.ai_model()))
+    }
+
+    /// `subsystem=incidents, workflow_step=narrative_*`, for headers.
+    pub fn describe(&self) -> String {
+        let keys: Vec<String> = [
+            ("subsystem", &self.subsystem),
+            ("workflow_step", &self.workflow_step),
+            ("prompt_name", &self.prompt_name),
+            ("ai_model", &self.ai_model),
+        ]
+        .into_iter()
+        .filter_map(|(key, value)| value.as_ref().map(|v| format!("{key}={v}")))
+        .collect();
+        if keys.is_empty() {
+            "every prompt".to_owned()
+        } else {
+            keys.join(", ")
+        }
+    }
+}
+
 impl Policy {
     fn applies_to(&self, prompt: &Prompt, environment: Option<&str>) -> bool {
         if let Some(environments) = &self.environments
@@ -72,18 +118,7 @@ impl Policy {
         {
             return false;
         }
-        let Some(matches) = &self.matches else {
-            return true;
-        };
-        let field = |pattern: &Option<String>, value: Option<&str>| {
-            pattern
-                .as_deref()
-                .is_none_or(|p| value.is_some_and(|v| glob(p, v)))
-        };
-        field(&matches.subsystem, prompt.subsystem())
-            && field(&matches.workflow_step, prompt.workflow_step())
-            && field(&matches.prompt_name, Some(prompt.prompt_name()))
-            && field(&matches.ai_model, Some(prompt.ai_model()))
+        self.matches.as_ref().is_none_or(|m| m.matches(prompt))
     }
 
     /// The rules of this policy `prompt` breaks, each as a sentence.
@@ -174,50 +209,143 @@ pub struct PolicyContext<'a> {
     pub today: &'a str,
 }
 
-/// Every violation of every policy by every prompt: `policy-violation` at the `ai_model`
-/// line, a warning for advisory policies, an error for mandatory ones.
-pub fn check(policies: &[Policy], prompts: &[Prompt], cx: &PolicyContext<'_>) -> Vec<Diagnostic> {
+/// One rule of one policy a prompt breaks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Violation {
+    pub policy: String,
+    pub enforcement: Enforcement,
+    pub prompt_name: String,
+    pub prompt_version: String,
+    pub file: Arc<Path>,
+    /// The rule and how it is broken, e.g. "allowed_tiers: `openai/gpt-5` is premium, not …".
+    pub rule: String,
+    /// Passed by `plan --override-policy` (soft-mandatory policies only).
+    pub overridden: bool,
+}
+
+impl Violation {
+    /// Whether it stops a plan: a mandatory policy not overridden.
+    pub fn blocks(&self) -> bool {
+        self.enforcement != Enforcement::Advisory && !self.overridden
+    }
+}
+
+/// Every violation of every policy by every prompt, in prompt order.
+pub fn check(policies: &[Policy], prompts: &[Prompt], cx: &PolicyContext<'_>) -> Vec<Violation> {
     let mut out = Vec::new();
     for prompt in prompts {
-        // Read from the file once per prompt, and only for a prompt that breaks something.
-        let mut model_line = None;
         for policy in policies {
             if !policy.applies_to(prompt, cx.environment) {
                 continue;
             }
-            let broken = policy.violations(prompt, cx.catalog, cx.usage, cx.today);
-            if broken.is_empty() {
-                continue;
-            }
-            let file = &prompt.origin().file;
-            let span = *model_line
-                .get_or_insert_with(|| crate::prompt::source::field_span(file, "ai_model"));
-            for rule in broken {
-                let message = format!(
-                    "`{}` breaks policy `{}`: {rule}",
-                    prompt.prompt_name(),
-                    policy.name
-                );
-                out.push(match policy.enforcement {
-                    Enforcement::Advisory => {
-                        Diagnostic::warning(Code::PolicyViolation, file, span, message)
-                            .with_help(format!("policy `{}` is advisory", policy.name))
-                    }
-                    Enforcement::SoftMandatory => {
-                        Diagnostic::error(Code::PolicyViolation, file, span, message).with_help(
-                            format!(
-                                "choose a model the policy allows; `plan --override-policy {}` may pass this soft-mandatory policy",
-                                policy.name
-                            ),
-                        )
-                    }
-                    Enforcement::HardMandatory => {
-                        Diagnostic::error(Code::PolicyViolation, file, span, message)
-                            .with_help("choose a model the policy allows (hard-mandatory: no override)")
-                    }
+            for rule in policy.violations(prompt, cx.catalog, cx.usage, cx.today) {
+                out.push(Violation {
+                    policy: policy.name.clone(),
+                    enforcement: policy.enforcement,
+                    prompt_name: prompt.prompt_name().to_owned(),
+                    prompt_version: prompt.prompt_version().to_owned(),
+                    file: Arc::clone(&prompt.origin().file),
+                    rule,
+                    overridden: false,
                 });
             }
         }
     }
     out
+}
+
+/// Why `--override-policy NAME` cannot be taken.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum OverrideError {
+    #[error("--override-policy {name}: promptctl.yaml has no such policy{}", .help.as_ref().map(|h| format!("; {h}")).unwrap_or_default())]
+    Unknown { name: String, help: Option<String> },
+    #[error("--override-policy {0}: the policy is hard-mandatory and cannot be overridden")]
+    HardMandatory(String),
+    #[error("--override-policy {0}: the policy is advisory; there is nothing to override")]
+    Advisory(String),
+}
+
+/// Mark the violations of the soft-mandatory policies named in `names` overridden. Returns,
+/// for each name that passed a violation, the prompts it passed (what the audit log records).
+pub fn apply_overrides(
+    policies: &[Policy],
+    violations: &mut [Violation],
+    names: &[String],
+) -> Result<Vec<(String, Vec<String>)>, OverrideError> {
+    let mut passed = Vec::new();
+    for name in names {
+        let Some(policy) = policies.iter().find(|p| &p.name == name) else {
+            let known = policies.iter().map(|p| p.name.as_str());
+            return Err(OverrideError::Unknown {
+                name: name.clone(),
+                help: crate::suggest::did_you_mean(&crate::suggest::nearest(name, known, 3)),
+            });
+        };
+        match policy.enforcement {
+            Enforcement::HardMandatory => return Err(OverrideError::HardMandatory(name.clone())),
+            Enforcement::Advisory => return Err(OverrideError::Advisory(name.clone())),
+            Enforcement::SoftMandatory => {}
+        }
+        let mut prompts = Vec::new();
+        for violation in violations.iter_mut().filter(|v| &v.policy == name) {
+            violation.overridden = true;
+            if prompts.last() != Some(&violation.prompt_name) {
+                prompts.push(violation.prompt_name.clone());
+            }
+        }
+        if !prompts.is_empty() && !passed.iter().any(|(n, _)| n == name) {
+            passed.push((name.clone(), prompts));
+        }
+    }
+    Ok(passed)
+}
+
+/// Violations as `policy-violation` diagnostics at each prompt's `ai_model` line: a warning
+/// for advisory policies and overridden ones, an error for mandatory ones.
+pub fn diagnostics(violations: &[Violation]) -> Vec<Diagnostic> {
+    // Violations come grouped by prompt: read each file's ai_model line once.
+    let mut line: Option<(&Arc<Path>, _)> = None;
+    violations
+        .iter()
+        .map(|violation| {
+            let file = &violation.file;
+            let span = match line {
+                Some((seen, span)) if seen == file => span,
+                _ => {
+                    let span = crate::prompt::source::field_span(file, "ai_model");
+                    line = Some((file, span));
+                    span
+                }
+            };
+            let message = format!(
+                "`{}` breaks policy `{}`: {}",
+                violation.prompt_name, violation.policy, violation.rule
+            );
+            let name = &violation.policy;
+            match violation.enforcement {
+                _ if violation.overridden => {
+                    Diagnostic::warning(Code::PolicyViolation, file, span, message).with_help(
+                        format!("policy `{name}` is overridden by `--override-policy {name}`"),
+                    )
+                }
+                Enforcement::Advisory => {
+                    Diagnostic::warning(Code::PolicyViolation, file, span, message)
+                        .with_help(format!("policy `{name}` is advisory"))
+                }
+                Enforcement::SoftMandatory => Diagnostic::error(
+                    Code::PolicyViolation,
+                    file,
+                    span,
+                    message,
+                )
+                .with_help(format!(
+                    "choose a model the policy allows; `plan --override-policy {name}` may pass this soft-mandatory policy"
+                )),
+                Enforcement::HardMandatory => {
+                    Diagnostic::error(Code::PolicyViolation, file, span, message)
+                        .with_help("choose a model the policy allows (hard-mandatory: no override)")
+                }
+            }
+        })
+        .collect()
 }

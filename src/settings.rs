@@ -47,7 +47,7 @@ pub struct ConfigFile {
     pub environments: BTreeMap<String, EnvironmentConfig>,
 }
 
-/// One named store.
+/// One named store, and how the environment differs on purpose from what the files say.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnvironmentConfig {
@@ -55,6 +55,15 @@ pub struct EnvironmentConfig {
     pub store: String,
     /// The environment variable holding the bearer token for an HTTP store.
     pub token_env: Option<String>,
+    /// Model for prompts without one, in this environment (before the project's
+    /// `default_model`; `--default-model` and `LLM_MODEL` still win).
+    pub default_model: Option<String>,
+    /// Fallback model in this environment.
+    pub fallback_model: Option<String>,
+    /// Prompts that run on another model here: the first rule that matches a prompt gives it
+    /// its `ai_model` (e.g. dev runs everything on a cheap model).
+    #[serde(default)]
+    pub models: Vec<crate::overlay::ModelRule>,
 }
 
 /// What the user said on the command line that settings depend on.
@@ -96,6 +105,8 @@ pub struct Settings {
     pub actor: String,
     /// `--env NAME`, where given: policies limited to environments apply only in theirs.
     pub environment: Option<String>,
+    /// The environment's model rules (empty without `--env`), each model in the catalog.
+    pub overlay: Vec<crate::overlay::ModelRule>,
 }
 
 /// Which store, and how to authenticate to it.
@@ -171,6 +182,30 @@ impl Settings {
         let config_name = config_path
             .as_deref()
             .map_or_else(|| CONFIG_FILE_NAME.to_owned(), |p| p.display().to_string());
+        let environment = match &overrides.env {
+            Some(name) => Some(config.environments.get(name).ok_or_else(|| {
+                SettingsError::UnknownEnvironment {
+                    name: name.clone(),
+                    known: config.environments.keys().cloned().collect(),
+                }
+            })?),
+            None => None,
+        };
+        let environment_origin = format!(
+            "environments.{} in {config_name}",
+            overrides.env.as_deref().unwrap_or_default()
+        );
+        let overlay = environment.map(|e| e.models.clone()).unwrap_or_default();
+        for (index, rule) in overlay.iter().enumerate() {
+            if catalog.get(&rule.ai_model).is_none() {
+                return Err(SettingsError::UnknownModel {
+                    role: "model",
+                    help: did_you_mean(&catalog.nearest(&rule.ai_model)),
+                    id: rule.ai_model.clone(),
+                    origin: format!("rule {} of {environment_origin}", index + 1),
+                });
+            }
+        }
         let default_model = pick_model(
             "default model",
             [
@@ -179,6 +214,10 @@ impl Settings {
                     "--default-model".to_owned(),
                 ),
                 (env("LLM_MODEL"), "LLM_MODEL".to_owned()),
+                (
+                    environment.and_then(|e| e.default_model.clone()),
+                    environment_origin.clone(),
+                ),
                 (config.default_model.clone(), config_name.clone()),
                 (
                     Some(BUILTIN_DEFAULT_MODEL.to_owned()),
@@ -195,6 +234,10 @@ impl Settings {
                     "--fallback-model".to_owned(),
                 ),
                 (env("LLM_FALLBACK_MODEL"), "LLM_FALLBACK_MODEL".to_owned()),
+                (
+                    environment.and_then(|e| e.fallback_model.clone()),
+                    environment_origin.clone(),
+                ),
                 (config.fallback_model.clone(), config_name),
                 (
                     Some(BUILTIN_FALLBACK_MODEL.to_owned()),
@@ -207,7 +250,7 @@ impl Settings {
             "catalog: {} models; default model {default_model}, fallback {fallback_model}",
             catalog.models().len()
         );
-        let store = resolve_store(overrides, env, &config, &root)?;
+        let store = resolve_store(overrides, env, environment, &root);
         tracing::debug!(
             "store: {}{}",
             crate::store::redact(&store.url),
@@ -224,6 +267,7 @@ impl Settings {
         Ok(Settings {
             actor,
             environment: overrides.env.clone(),
+            overlay,
             store,
             prompts_dir: root.join(config.prompts_dir.as_deref().unwrap_or("prompts")),
             usage_path: config
@@ -249,6 +293,11 @@ impl Settings {
             .join(self.config.catalog.as_deref().unwrap_or("models.yaml"))
     }
 
+    /// Days ahead a coming deprecation is reported (`deprecation_window`, default 30).
+    pub fn deprecation_window(&self) -> u32 {
+        self.config.deprecation_window.unwrap_or(30)
+    }
+
     /// usage.yaml, where configured: for the commands that show a cost (`list` has no use
     /// for it, and must not fail on a bad file).
     pub fn load_usage(&self) -> Result<Option<UsageFile>, UsageError> {
@@ -260,7 +309,7 @@ impl Settings {
 /// environment variable counts as unset, as shells make them easily.
 fn pick_model(
     role: &'static str,
-    candidates: [(Option<String>, String); 4],
+    candidates: [(Option<String>, String); 5],
     catalog: &Catalog,
 ) -> Result<String, SettingsError> {
     let (id, origin) = candidates
@@ -289,18 +338,9 @@ fn pick_model(
 fn resolve_store(
     overrides: &Overrides,
     env: &dyn Fn(&str) -> Option<String>,
-    config: &ConfigFile,
+    named: Option<&EnvironmentConfig>,
     root: &Path,
-) -> Result<StoreTarget, SettingsError> {
-    let named = match &overrides.env {
-        Some(name) => Some(config.environments.get(name).ok_or_else(|| {
-            SettingsError::UnknownEnvironment {
-                name: name.clone(),
-                known: config.environments.keys().cloned().collect(),
-            }
-        })?),
-        None => None,
-    };
+) -> StoreTarget {
     let token = named
         .and_then(|e| e.token_env.as_deref())
         .and_then(env)
@@ -325,7 +365,7 @@ fn resolve_store(
             root.join(".promptctl").join("store.db").display()
         )
     };
-    Ok(StoreTarget { url, token })
+    StoreTarget { url, token }
 }
 
 fn find_config(cwd: &Path) -> Option<PathBuf> {

@@ -312,6 +312,24 @@ pub struct ChangeSetV1 {
     #[schemars(length(max = 1024), regex(pattern = IDENTIFIER))]
     pub idempotency_key: Option<String>,
     pub ops: Vec<OpV1>,
+    /// Soft-mandatory policies the plan was allowed to break; each is recorded in the audit
+    /// log as a `policy-override` entry.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policy_overrides: Vec<PolicyOverrideV1>,
+}
+
+/// A soft-mandatory policy passed by `plan --override-policy NAME`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "PolicyOverride")]
+pub struct PolicyOverrideV1 {
+    #[schemars(length(max = 1024), regex(pattern = IDENTIFIER))]
+    pub policy: String,
+    /// Who made the plan that overrode it.
+    #[schemars(length(max = 1024), regex(pattern = PLAIN))]
+    pub actor: String,
+    /// The prompts whose violations it passed.
+    pub prompts: Vec<String>,
 }
 
 /// What an applied change set did.

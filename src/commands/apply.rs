@@ -30,6 +30,14 @@ pub(super) fn run(
             let plan = plan::file::read(&text)
                 .with_context(|| format!("cannot apply {}", path.display()))?
                 .plan;
+            if plan.notes.environment != settings.environment {
+                anyhow::bail!(
+                    "cannot apply {}: it was made for {}, and this is {}; pass the same --env",
+                    path.display(),
+                    environment_name(plan.notes.environment.as_deref()),
+                    environment_name(settings.environment.as_deref())
+                );
+            }
             let store = runtime.block_on(crate::ops::open_store(settings))?;
             (plan, store)
         }
@@ -50,6 +58,7 @@ pub(super) fn run(
             if !plan.errors.is_empty() {
                 anyhow::bail!("the plan has errors and cannot be applied");
             }
+            super::plan::refuse_blocked(&plan, false)?;
             if !plan.has_changes() {
                 return Ok(ExitStatus::Success);
             }
@@ -89,6 +98,9 @@ fn refuse_scope_with_saved_plan(args: &ApplyArgs) -> anyhow::Result<()> {
     if args.scope.prune {
         given.push("--prune");
     }
+    if !args.scope.override_policies.is_empty() {
+        given.push("--override-policy");
+    }
     if given.is_empty() {
         return Ok(());
     }
@@ -96,6 +108,14 @@ fn refuse_scope_with_saved_plan(args: &ApplyArgs) -> anyhow::Result<()> {
         "{} cannot be used with a saved plan, which is applied exactly as it was saved; pass {} to `promptctl plan --out FILE` instead",
         given.join(" and "),
         if given.len() == 1 { "it" } else { "them" }
+    )
+}
+
+/// `environment dev`, or `no environment` for a plan made without `--env`.
+fn environment_name(environment: Option<&str>) -> String {
+    environment.map_or_else(
+        || "no environment".to_owned(),
+        |e| format!("environment {e}"),
     )
 }
 

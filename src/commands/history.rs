@@ -59,11 +59,24 @@ pub(super) fn run(
     Ok(ExitStatus::Success)
 }
 
-/// `ai_model: null → "openai/gpt-5"` for an update; the field names for a create.
+/// `ai_model: null → "openai/gpt-5"` for an update; the field names for a create; the policy
+/// for a policy override.
 fn fields(entry: &crate::store::AuditEntry) -> String {
     let Some(serde_json::Value::Object(after)) = &entry.after else {
         return String::new();
     };
+    if entry.change == crate::store::POLICY_OVERRIDE {
+        let text = |key: &str| after.get(key).and_then(|v| v.as_str()).unwrap_or_default();
+        let prompts = after
+            .get("prompts")
+            .and_then(|p| p.as_array())
+            .map_or(0, Vec::len);
+        return format!(
+            "policy {} passed for {prompts} prompt(s), overridden by {}",
+            text("policy"),
+            text("overridden_by")
+        );
+    }
     let Some(serde_json::Value::Object(before)) = &entry.before else {
         return format!("{} fields", after.len());
     };

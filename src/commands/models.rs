@@ -61,7 +61,7 @@ pub(super) fn run(
                     thousands(model.max_output_tokens),
                     model.tier.as_str().to_owned(),
                     if model.recommended { "yes" } else { "" }.to_owned(),
-                    deprecation(model, &today),
+                    deprecation(model, settings, &today),
                     usage.to_owned(),
                 ]);
             }
@@ -71,15 +71,32 @@ pub(super) fn run(
     Ok(ExitStatus::Success)
 }
 
-fn deprecation(model: &Model, today: &str) -> String {
+/// `deprecates 2026-12-11 (in 9 days) → openai/gpt-5.2`, `deprecated 2026-07-23 → …`,
+/// `retired …`: the successor, or the catalog's suggestion where none is named.
+fn deprecation(model: &Model, settings: &Settings, today: &str) -> String {
     let successor = model
         .successor
         .as_deref()
         .map(|s| format!(" → {s}"))
+        .or_else(|| {
+            model.deprecated_on.as_ref()?;
+            settings
+                .catalog
+                .replacement_for(model, today)
+                .map(|m| format!(" → {} (suggested)", m.id))
+        })
         .unwrap_or_default();
+    let date = model.deprecated_on.as_deref().unwrap_or_default();
     match model.lifecycle(today) {
-        Lifecycle::Active => String::new(),
-        Lifecycle::Deprecated => format!("deprecated{successor}"),
+        Lifecycle::Active if date.is_empty() => String::new(),
+        Lifecycle::Active => {
+            let soon = crate::time::days_between(today, date)
+                .filter(|days| *days <= i64::from(settings.deprecation_window()))
+                .map(|days| format!(" (in {days} days)"))
+                .unwrap_or_default();
+            format!("deprecates {date}{soon}{successor}")
+        }
+        Lifecycle::Deprecated => format!("deprecated {date}{successor}"),
         Lifecycle::Retired => format!(
             "retired {}{successor}",
             model.retired_on.as_deref().unwrap_or_default()

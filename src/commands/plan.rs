@@ -52,6 +52,7 @@ pub(super) fn run(
             }
         );
     }
+    refuse_blocked(&plan, args.out.is_some())?;
     if let Some(limit) = args.max_cost_increase {
         check_cost(&plan, cost.as_ref(), limit)?;
     }
@@ -107,6 +108,7 @@ pub(super) fn options(scope: &PlanScope) -> PlanOptions {
     PlanOptions {
         targets: scope.targets.clone(),
         prune: scope.prune,
+        override_policies: scope.override_policies.clone(),
     }
 }
 
@@ -121,4 +123,47 @@ fn check_cost(plan: &plan::Plan, cost: Option<&PlanCost>, limit: f64) -> anyhow:
         ),
         _ => Ok(()),
     }
+}
+
+/// A plan that breaks a mandatory policy (not overridden) fails, after it is shown.
+pub(super) fn refuse_blocked(plan: &plan::Plan, saving: bool) -> anyhow::Result<()> {
+    let groups: Vec<String> = render::policy_groups(plan)
+        .iter()
+        .filter(|g| g.symbol() == "✗")
+        .map(|g| {
+            format!(
+                "`{}` ({}, {} prompt version(s))",
+                g.policy,
+                g.enforcement.as_str(),
+                g.violations.len()
+            )
+        })
+        .collect();
+    if groups.is_empty() {
+        return Ok(());
+    }
+    let soft: Vec<&str> = plan
+        .notes
+        .blocking()
+        .filter(|v| v.enforcement == crate::policy::Enforcement::SoftMandatory)
+        .map(|v| v.policy.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    anyhow::bail!(
+        "the plan breaks mandatory policies: {}{}{}",
+        groups.join(", "),
+        if soft.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; a soft-mandatory policy may be passed with {}",
+                soft.iter()
+                    .map(|p| format!("`--override-policy {p}`"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )
+        },
+        if saving { "; nothing was saved" } else { "" }
+    )
 }

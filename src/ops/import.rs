@@ -33,7 +33,7 @@ pub fn import(
     })?;
     // Names of every prompt file that parses, valid or not: a file with a problem is still
     // the prompt's file, never to be imported over.
-    let validation = super::validate_prompts(settings);
+    let validation = super::validate_files(settings, &[]);
     let mut in_git: HashSet<String> = validation
         .prompts
         .iter()
@@ -100,7 +100,7 @@ pub fn update(
         let changes = super::drift::console_changes(store.as_ref()).await?;
         Ok::<_, OpsError>((snapshot, changes))
     })?;
-    let validation = super::validate_prompts(settings);
+    let validation = super::validate_files(settings, &[]);
     let mut report = UpdateReport {
         updated: Vec::new(),
         refused: Vec::new(),

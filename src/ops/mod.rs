@@ -11,6 +11,7 @@ pub mod store;
 
 use std::time::Instant;
 
+use crate::prompt::Prompt;
 use crate::settings::Settings;
 use crate::store::{Store, StoreError};
 use crate::validate::{Validation, Validator};
@@ -57,24 +58,41 @@ pub(crate) fn elapsed(since: Instant) -> String {
     format!("{:.1} ms", since.elapsed().as_secs_f64() * 1000.0)
 }
 
-/// Validate every prompt file under `prompts_dir`.
-pub fn validate_prompts(settings: &Settings) -> Validation {
-    validate(settings, &[])
+/// Validate the prompt files under `paths` (files or folders; `prompts_dir` when empty), and
+/// check promptctl.yaml's policies against the prompts as the environment (`--env`) runs them.
+pub fn validate(settings: &Settings, paths: &[std::path::PathBuf]) -> Validation {
+    let mut validation = validate_files(settings, paths);
+    let started = Instant::now();
+    let violations = if settings.overlay.is_empty() {
+        check_policies(settings, &validation.prompts)
+    } else {
+        let mut overlaid = validation.prompts.clone();
+        crate::overlay::apply(&settings.overlay, &mut overlaid, &settings.catalog);
+        check_policies(settings, &overlaid)
+    };
+    if !settings.config.policies.is_empty() {
+        tracing::debug!(
+            "checked {} policies in {}: {} violations",
+            settings.config.policies.len(),
+            elapsed(started),
+            violations.len()
+        );
+    }
+    add_problems(&mut validation, crate::policy::diagnostics(&violations));
+    validation
 }
 
-/// Validate the prompt files under `paths` (files or folders; `prompts_dir` when empty).
-pub fn validate(settings: &Settings, paths: &[std::path::PathBuf]) -> Validation {
+/// Validate the prompt files under `paths` (`prompts_dir` when empty): the files alone, no
+/// policies.
+pub fn validate_files(settings: &Settings, paths: &[std::path::PathBuf]) -> Validation {
     let started = Instant::now();
     let mut validator = Validator::new(&settings.catalog, &settings.default_model);
-    if let Some(days) = settings.config.deprecation_window {
-        validator.deprecation_window = days;
-    }
-    let mut validation = if paths.is_empty() {
+    validator.deprecation_window = settings.deprecation_window();
+    let validation = if paths.is_empty() {
         validator.validate_paths(std::slice::from_ref(&settings.prompts_dir))
     } else {
         validator.validate_paths(paths)
     };
-    check_policies(settings, &mut validation, &validator.today);
     tracing::debug!(
         "validated {} prompt files under {} in {}: {} valid prompts, {} problems",
         validation.files,
@@ -91,24 +109,23 @@ pub fn validate(settings: &Settings, paths: &[std::path::PathBuf]) -> Validation
     validation
 }
 
-/// promptctl.yaml's policies over the valid prompts; their violations join the validation's
-/// problems, with the files' texts so they show their lines.
-fn check_policies(settings: &Settings, validation: &mut Validation, today: &str) {
+/// promptctl.yaml's policies over `prompts` (as the environment runs them).
+fn check_policies(settings: &Settings, prompts: &[Prompt]) -> Vec<crate::policy::Violation> {
     let policies = &settings.config.policies;
     if policies.is_empty() {
-        return;
+        return Vec::new();
     }
     // A bad usage.yaml is reported by the commands that show a cost; here it only leaves
     // max_monthly_cost_usd unchecked.
     let usage = settings.load_usage().ok().flatten();
+    let today = crate::time::today();
     let cx = crate::policy::PolicyContext {
         catalog: &settings.catalog,
         usage: usage.as_ref(),
         environment: settings.environment.as_deref(),
-        today,
+        today: &today,
     };
-    let found = crate::policy::check(policies, &validation.prompts, &cx);
-    add_problems(validation, found);
+    crate::policy::check(policies, prompts, &cx)
 }
 
 /// Problems found after validation join it, with their files' texts (clean files' texts are

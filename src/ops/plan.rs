@@ -2,9 +2,10 @@
 
 use std::time::Instant;
 
-use crate::plan::{DiffOptions, Plan};
+use crate::plan::{DiffOptions, Notes, Plan, PlanError};
 use crate::prompt::Prompt;
 use crate::settings::Settings;
+use crate::store::PolicyOverride;
 use crate::store::{Snapshot, Store};
 use crate::validate::Validation;
 
@@ -17,6 +18,9 @@ pub struct PlanOptions {
     pub targets: Vec<String>,
     /// Also deactivate production prompts whose name git does not have.
     pub prune: bool,
+    /// Soft-mandatory policies to pass (`--override-policy NAME`), recorded in the plan and
+    /// the audit log.
+    pub override_policies: Vec<String>,
 }
 
 /// A plan, what it was made from, and the store it was made against (to apply it to).
@@ -37,7 +41,7 @@ pub fn plan(
     options: &PlanOptions,
 ) -> Result<Planned, OpsError> {
     let (validation, opened) = std::thread::scope(|threads| {
-        let validating = threads.spawn(|| super::validate_prompts(settings));
+        let validating = threads.spawn(|| super::validate_files(settings, &[]));
         let opened = runtime.block_on(async {
             let store = super::open_store(settings).await?;
             let started = Instant::now();
@@ -59,9 +63,19 @@ pub fn plan(
         return Err(OpsError::InvalidPrompts(Box::new(validation)));
     }
     let (store, snapshot) = opened?;
-    let prompts = std::mem::take(&mut validation.prompts);
+    let mut prompts = std::mem::take(&mut validation.prompts);
+    let (overlay, overlay_problems) =
+        crate::overlay::apply(&settings.overlay, &mut prompts, &settings.catalog);
+    let mut violations = super::check_policies(settings, &prompts);
+    let passed = crate::policy::apply_overrides(
+        &settings.config.policies,
+        &mut violations,
+        &options.override_policies,
+    )
+    .map_err(|e| OpsError::Refused(e.to_string()))?;
+    super::add_problems(&mut validation, crate::policy::diagnostics(&violations));
     let started = Instant::now();
-    let plan = crate::plan::diff(
+    let mut plan = crate::plan::diff(
         &prompts,
         &snapshot,
         &DiffOptions {
@@ -71,6 +85,36 @@ pub fn plan(
             store: store.location(),
         },
     );
+    plan.errors
+        .extend(overlay_problems.into_iter().map(|problem| {
+            PlanError {
+                prompt_name: problem.prompt.prompt_name().to_owned(),
+                prompt_version: problem.prompt.prompt_version().to_owned(),
+                file: crate::diag::display_path(&problem.prompt.origin().file)
+                    .display()
+                    .to_string(),
+                message: problem.message,
+            }
+        }));
+    plan.notes = Notes {
+        environment: settings.environment.clone(),
+        overlay,
+        policies: violations,
+        overrides: passed
+            .into_iter()
+            .map(|(policy, prompts)| PolicyOverride {
+                policy,
+                actor: settings.actor.clone(),
+                prompts,
+            })
+            .collect(),
+        deprecations: crate::plan::notes::deprecations(
+            &prompts,
+            &settings.catalog,
+            &crate::time::today(),
+            settings.deprecation_window(),
+        ),
+    };
     tracing::debug!(
         "diffed {} prompts against {} rows: {} changes, {} errors, in {}",
         prompts.len(),

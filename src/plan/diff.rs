@@ -89,6 +89,7 @@ pub fn diff(prompts: &[Prompt], snapshot: &Snapshot, options: &DiffOptions) -> P
         default_model: options.default_model.clone(),
         changes,
         errors,
+        notes: super::Notes::default(),
     }
 }
 

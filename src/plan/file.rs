@@ -12,8 +12,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::cost::{Cost, PlanCost};
+use super::notes::{Deprecation, Notes};
 use super::{Change, FieldChange, Plan, PlanError};
-use crate::api::v1::{ActionV1, OpV1, ScopeV1};
+use crate::api::v1::{ActionV1, OpV1, PolicyOverrideV1, ScopeV1};
+use crate::overlay::OverlayEffect;
+use crate::policy::{Enforcement, Violation};
 
 /// The version of the saved-plan format this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -51,6 +54,83 @@ pub struct PlanV1 {
     /// Monthly cost of the active prompts usage.yaml covers, before and after (display only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<CostV1>,
+    /// The environment's overlay, policy results and coming deprecations; absent when there
+    /// are none.
+    #[serde(default, skip_serializing_if = "NotesV1::is_empty")]
+    pub notes: NotesV1,
+}
+
+/// What the plan reports beside its changes (each field absent when empty).
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "PlanNotes")]
+pub struct NotesV1 {
+    /// `--env NAME` the plan was made for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+    /// What the environment's model rules changed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overlay: Vec<OverlayEffectV1>,
+    /// Every policy rule a prompt breaks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policy_violations: Vec<PolicyViolationV1>,
+    /// Soft-mandatory policies passed by `--override-policy`, and who passed them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policy_overrides: Vec<PolicyOverrideV1>,
+    /// Models the prompts run on that are deprecated, or soon will be.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deprecations: Vec<DeprecationV1>,
+}
+
+/// What one of the environment's model rules changed.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "OverlayEffect")]
+pub struct OverlayEffectV1 {
+    /// The rule's position in `environments.<name>.models`, from 1.
+    pub rule: usize,
+    pub description: String,
+    pub prompts: Vec<PromptRefV1>,
+}
+
+/// A prompt version.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "PromptRef")]
+pub struct PromptRefV1 {
+    pub prompt_name: String,
+    pub prompt_version: String,
+}
+
+/// A policy rule a prompt breaks.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "PolicyViolation")]
+pub struct PolicyViolationV1 {
+    pub policy: String,
+    pub enforcement: Enforcement,
+    pub prompt_name: String,
+    pub prompt_version: String,
+    /// The prompt file, as the user names it.
+    pub file: String,
+    pub rule: String,
+    /// Passed by `--override-policy`.
+    pub overridden: bool,
+}
+
+/// A model the prompts run on that is deprecated, or will be within the window.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Deprecation")]
+pub struct DeprecationV1 {
+    pub model: String,
+    pub deprecated_on: String,
+    /// Days from the plan's day; 0 or less when already deprecated.
+    pub days: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub successor: Option<String>,
+    /// How many active prompts run on it.
+    pub prompts: usize,
 }
 
 /// One planned change.
@@ -189,6 +269,7 @@ impl PlanV1 {
                 .collect(),
             errors: plan.errors.iter().map(PlanErrorV1::from).collect(),
             cost: cost.and_then(|c| c.total).map(CostV1::from),
+            notes: NotesV1::from(&plan.notes),
         }
     }
 
@@ -222,6 +303,7 @@ impl PlanV1 {
                     message: e.message,
                 })
                 .collect(),
+            notes: self.notes.into_notes(),
         };
         (plan, cost)
     }
@@ -306,6 +388,109 @@ impl From<CostV1> for Cost {
         Cost {
             monthly_before_usd: cost.monthly_before_usd,
             monthly_after_usd: cost.monthly_after_usd,
+        }
+    }
+}
+
+impl From<&Notes> for NotesV1 {
+    fn from(notes: &Notes) -> NotesV1 {
+        NotesV1 {
+            environment: notes.environment.clone(),
+            overlay: notes
+                .overlay
+                .iter()
+                .map(|effect| OverlayEffectV1 {
+                    rule: effect.rule,
+                    description: effect.description.clone(),
+                    prompts: effect
+                        .prompts
+                        .iter()
+                        .map(|(name, version)| PromptRefV1 {
+                            prompt_name: name.clone(),
+                            prompt_version: version.clone(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            policy_violations: notes
+                .policies
+                .iter()
+                .map(|v| PolicyViolationV1 {
+                    policy: v.policy.clone(),
+                    enforcement: v.enforcement,
+                    prompt_name: v.prompt_name.clone(),
+                    prompt_version: v.prompt_version.clone(),
+                    file: crate::diag::display_path(&v.file).display().to_string(),
+                    rule: v.rule.clone(),
+                    overridden: v.overridden,
+                })
+                .collect(),
+            policy_overrides: notes.overrides.iter().map(PolicyOverrideV1::from).collect(),
+            deprecations: notes
+                .deprecations
+                .iter()
+                .map(|d| DeprecationV1 {
+                    model: d.model.clone(),
+                    deprecated_on: d.deprecated_on.clone(),
+                    days: d.days,
+                    successor: d.successor.clone(),
+                    prompts: d.prompts,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl NotesV1 {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.environment.is_none()
+            && self.overlay.is_empty()
+            && self.policy_violations.is_empty()
+            && self.policy_overrides.is_empty()
+            && self.deprecations.is_empty()
+    }
+
+    fn into_notes(self) -> Notes {
+        Notes {
+            environment: self.environment,
+            overlay: self
+                .overlay
+                .into_iter()
+                .map(|effect| OverlayEffect {
+                    rule: effect.rule,
+                    description: effect.description,
+                    prompts: effect
+                        .prompts
+                        .into_iter()
+                        .map(|p| (p.prompt_name, p.prompt_version))
+                        .collect(),
+                })
+                .collect(),
+            policies: self
+                .policy_violations
+                .into_iter()
+                .map(|v| Violation {
+                    policy: v.policy,
+                    enforcement: v.enforcement,
+                    prompt_name: v.prompt_name,
+                    prompt_version: v.prompt_version,
+                    file: std::path::Path::new(&v.file).into(),
+                    rule: v.rule,
+                    overridden: v.overridden,
+                })
+                .collect(),
+            overrides: self.policy_overrides.into_iter().map(Into::into).collect(),
+            deprecations: self
+                .deprecations
+                .into_iter()
+                .map(|d| Deprecation {
+                    model: d.model,
+                    deprecated_on: d.deprecated_on,
+                    days: d.days,
+                    successor: d.successor,
+                    prompts: d.prompts,
+                })
+                .collect(),
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod cost;
 pub mod diff;
 pub mod file;
+pub mod notes;
 pub mod render;
 pub mod status;
 
@@ -13,6 +14,7 @@ pub use crate::store::Action;
 use crate::store::{Op, Scope};
 
 pub use diff::{DiffOptions, diff};
+pub use notes::Notes;
 
 /// One field of a change: its value before and after (`null` for absent).
 #[derive(Clone, Debug, PartialEq)]
@@ -61,6 +63,8 @@ pub struct Plan {
     pub default_model: String,
     pub changes: Vec<Change>,
     pub errors: Vec<PlanError>,
+    /// Policy results, the environment's overlay and coming deprecations.
+    pub notes: Notes,
 }
 
 /// How many changes of each action a plan has.

@@ -75,6 +75,12 @@ impl Prompt {
         &self.ai_model
     }
 
+    /// Run on another model of the same catalog: an environment's overlay
+    /// (`crate::overlay`), which checks the model and what it accepts.
+    pub(crate) fn run_on(&mut self, ai_model: &str) {
+        ai_model.clone_into(&mut self.ai_model);
+    }
+
     pub fn prompt_template(&self) -> &str {
         &self.prompt_template
     }

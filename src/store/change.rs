@@ -177,6 +177,19 @@ pub struct ChangeSet {
     /// again; the first outcome is returned.
     pub idempotency_key: Option<String>,
     pub ops: Vec<Op>,
+    /// Soft-mandatory policies the plan was allowed to break (`plan --override-policy`):
+    /// each goes into the audit log with the change.
+    pub policy_overrides: Vec<PolicyOverride>,
+}
+
+/// A soft-mandatory policy passed by `--override-policy`, and who passed it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyOverride {
+    pub policy: String,
+    /// Who made the plan that overrode it.
+    pub actor: String,
+    /// The prompts whose violations it passed.
+    pub prompts: Vec<String>,
 }
 
 impl ChangeSet {
@@ -215,6 +228,12 @@ impl ChangeSet {
         if let Some(key) = &self.idempotency_key {
             values::identifier(key)
                 .map_err(|e| invalid("the change set".to_owned(), "idempotency_key", e))?;
+        }
+        for o in &self.policy_overrides {
+            values::identifier(&o.policy)
+                .map_err(|e| invalid("a policy override".to_owned(), "policy", e))?;
+            values::optional_identifier(&o.actor)
+                .map_err(|e| invalid("a policy override".to_owned(), "actor", e))?;
         }
         let mut updated = std::collections::HashSet::new();
         let mut inserted = std::collections::HashSet::new();

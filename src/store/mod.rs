@@ -17,8 +17,12 @@ pub mod v1;
 pub mod values;
 
 pub use change::{
-    Action, ApplyOutcome, ChangeSet, Conflict, NewRow, Op, Patch, audit_values, row_from_new,
+    Action, ApplyOutcome, ChangeSet, Conflict, NewRow, Op, Patch, PolicyOverride, audit_values,
+    row_from_new,
 };
+
+/// The audit log's `change` for a soft-mandatory policy passed by `--override-policy`.
+pub const POLICY_OVERRIDE: &str = "policy-override";
 
 use std::fmt;
 

@@ -7,11 +7,11 @@ use std::borrow::Cow;
 
 use super::{
     Action, ApplyOutcome, AuditEntry, Backup, ChangeSet, Conflict, LiveRow, NewRow, Op, Patch,
-    RestoreOutcome, Scope, Snapshot,
+    PolicyOverride, RestoreOutcome, Scope, Snapshot,
 };
 use crate::api::v1::{
     ActionV1, ApplyOutcomeV1, AuditEntryV1, BackupV1, ChangeSetV1, ConflictV1, ExportV1, NewRowV1,
-    OpV1, PatchV1, RestoreResponseV1, RowV1, ScopeV1, SnapshotV1,
+    OpV1, PatchV1, PolicyOverrideV1, RestoreResponseV1, RowV1, ScopeV1, SnapshotV1,
 };
 
 impl From<Scope> for ScopeV1 {
@@ -286,6 +286,11 @@ impl From<&ChangeSet> for ChangeSetV1 {
             actor: changes.actor.clone(),
             idempotency_key: changes.idempotency_key.clone(),
             ops: changes.ops.iter().map(OpV1::from).collect(),
+            policy_overrides: changes
+                .policy_overrides
+                .iter()
+                .map(PolicyOverrideV1::from)
+                .collect(),
         }
     }
 }
@@ -297,6 +302,11 @@ impl From<ChangeSetV1> for ChangeSet {
             actor: changes.actor,
             idempotency_key: changes.idempotency_key,
             ops: changes.ops.into_iter().map(Op::from).collect(),
+            policy_overrides: changes
+                .policy_overrides
+                .into_iter()
+                .map(PolicyOverride::from)
+                .collect(),
         }
     }
 }
@@ -415,6 +425,26 @@ impl From<RestoreResponseV1> for RestoreOutcome {
             revision: response.revision,
             restored: response.restored,
             backup: response.backup.map(Backup::from),
+        }
+    }
+}
+
+impl From<&PolicyOverride> for PolicyOverrideV1 {
+    fn from(o: &PolicyOverride) -> PolicyOverrideV1 {
+        PolicyOverrideV1 {
+            policy: o.policy.clone(),
+            actor: o.actor.clone(),
+            prompts: o.prompts.clone(),
+        }
+    }
+}
+
+impl From<PolicyOverrideV1> for PolicyOverride {
+    fn from(o: PolicyOverrideV1) -> PolicyOverride {
+        PolicyOverride {
+            policy: o.policy,
+            actor: o.actor,
+            prompts: o.prompts,
         }
     }
 }

@@ -199,6 +199,7 @@ fn api_v1_bodies() {
     golden("api/snapshot.json", &pretty(&SnapshotV1::from(&snapshot)));
     golden("api/export.json", &pretty(&ExportV1::from(&snapshot)));
     let changes = ChangeSet {
+        policy_overrides: Vec::new(),
         store_id: "golden-store".to_owned(),
         actor: "ci".to_owned(),
         idempotency_key: Some("key-1".to_owned()),

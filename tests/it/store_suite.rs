@@ -33,6 +33,7 @@ fn insert(name: &str, version: &str) -> Op {
 
 async fn changes(store: &dyn Store, ops: Vec<Op>) -> ChangeSet {
     ChangeSet {
+        policy_overrides: Vec::new(),
         store_id: store.snapshot().await.unwrap().store_id,
         actor: "tester".to_owned(),
         idempotency_key: None,
@@ -364,6 +365,7 @@ pub async fn concurrent_change_sets_never_both_write_a_row(store: &dyn Store, ur
     store.restore(&legacy(), &restoring(false)).await.unwrap();
     let other = open(url, None).await.unwrap();
     let set_for = |model: &str| ChangeSet {
+        policy_overrides: Vec::new(),
         store_id: String::new(),
         actor: model.to_owned(),
         idempotency_key: None,

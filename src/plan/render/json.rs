@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::api::v1::{ActionV1, ScopeV1};
 use crate::plan::cost::PlanCost;
-use crate::plan::file::{CostV1, FieldChangeV1, PlanErrorV1};
+use crate::plan::file::{CostV1, FieldChangeV1, NotesV1, PlanErrorV1};
 use crate::plan::{Plan, Summary};
 
 #[derive(Serialize)]
@@ -23,6 +23,9 @@ struct PlanJsonV1<'a> {
     summary: SummaryV1,
     #[serde(skip_serializing_if = "Option::is_none")]
     cost: Option<CostV1>,
+    /// The environment's overlay, policy results and coming deprecations, as in the saved plan.
+    #[serde(skip_serializing_if = "NotesV1::is_empty")]
+    notes: NotesV1,
 }
 
 #[derive(Serialize)]
@@ -89,6 +92,7 @@ pub fn json(plan: &Plan, cost: Option<&PlanCost>) -> String {
         errors: plan.errors.iter().map(PlanErrorV1::from).collect(),
         summary: plan.summary().into(),
         cost: cost.and_then(|c| c.total).map(CostV1::from),
+        notes: NotesV1::from(&plan.notes),
     };
     serde_json::to_string_pretty(&document).unwrap_or_default()
 }

@@ -6,7 +6,9 @@
 //! what is left, cut with a note where they do not fit. Only a plan too large for any comment
 //! has its table cut, with a count of the rows left out.
 
-use super::{NO_CHANGES, footer, is_long, symbol, unified_diff, value};
+use super::{
+    NO_CHANGES, footer, is_long, overlay_lines, policy_groups, symbol, unified_diff, value,
+};
 use crate::markdown::{cell, code, fence_for, html};
 use crate::plan::cost::{PlanCost, describe};
 use crate::plan::{Action, Change, Plan};
@@ -20,7 +22,7 @@ pub fn markdown(plan: &Plan, cost: Option<&PlanCost>) -> String {
 pub fn markdown_within(plan: &Plan, cost: Option<&PlanCost>, limit: usize) -> String {
     let head = head(plan);
     if !plan.has_changes() {
-        return format!("{head}{NO_CHANGES}\n");
+        return format!("{head}{NO_CHANGES}\n{}", notes(plan));
     }
     let tail = tail(plan, cost);
     let rows: Vec<String> = plan
@@ -70,6 +72,15 @@ fn head(plan: &Plan) -> String {
         plan.revision,
         code(&plan.default_model)
     ));
+    if let Some(environment) = &plan.notes.environment {
+        out.push_str(&format!("Environment `{}`\n\n", code(environment)));
+        for line in overlay_lines(plan) {
+            out.push_str(&format!("- {}\n", cell(&line)));
+        }
+        if !plan.notes.overlay.is_empty() {
+            out.push('\n');
+        }
+    }
     if !plan.errors.is_empty() {
         out.push_str("**The plan cannot be applied:**\n\n");
         for error in &plan.errors {
@@ -93,6 +104,50 @@ fn tail(plan: &Plan, cost: Option<&PlanCost>) -> String {
             "\nMonthly cost (prompts in usage.yaml): **{}**\n",
             describe(total)
         ));
+    }
+    out.push_str(&notes(plan));
+    out
+}
+
+/// The policy section (a row per policy) and the coming deprecations: bounded by the number
+/// of policies and models, not of prompts, so they always fit.
+fn notes(plan: &Plan) -> String {
+    let mut out = String::new();
+    let groups = policy_groups(plan);
+    if !groups.is_empty() {
+        out.push_str("\n#### Policies\n\n| | policy | enforcement | outcome | prompts |\n|---|---|---|---|---|\n");
+    }
+    for group in &groups {
+        let mut prompts: Vec<String> = group
+            .violations
+            .iter()
+            .take(5)
+            .map(|v| {
+                format!(
+                    "`{}` `{}`: {}",
+                    code(&v.prompt_name),
+                    code(&v.prompt_version),
+                    cell(&v.rule)
+                )
+            })
+            .collect();
+        if group.violations.len() > 5 {
+            prompts.push(format!("…and {} more", group.violations.len() - 5));
+        }
+        out.push_str(&format!(
+            "| {} | `{}` | {} | {} | {} |\n",
+            group.symbol(),
+            code(group.policy),
+            group.enforcement.as_str(),
+            cell(&group.outcome()),
+            prompts.join("<br>")
+        ));
+    }
+    if !plan.notes.deprecations.is_empty() {
+        out.push('\n');
+    }
+    for deprecation in &plan.notes.deprecations {
+        out.push_str(&format!("- ⚠️ {}\n", cell(&deprecation.sentence())));
     }
     out
 }

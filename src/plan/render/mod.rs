@@ -11,7 +11,8 @@ pub use text::text;
 
 use serde_json::Value;
 
-use super::{Action, Change, Summary};
+use super::{Action, Change, Plan, Summary};
+use crate::policy::{Enforcement, Violation};
 
 /// `Plan: N to create, N to update, N to replace, N to backfill, N to deactivate.`
 pub fn footer(summary: &Summary) -> String {
@@ -90,4 +91,93 @@ pub fn unified_diff(before: &str, after: &str, from: &str, to: &str) -> String {
         .context_radius(2)
         .header(from, to)
         .to_string()
+}
+
+/// The violations of one policy, for the plan's policy section.
+pub struct PolicyGroup<'a> {
+    pub policy: &'a str,
+    pub enforcement: Enforcement,
+    /// Who passed it with `--override-policy`, if someone did.
+    pub overridden_by: Option<&'a str>,
+    pub violations: Vec<&'a Violation>,
+}
+
+impl PolicyGroup<'_> {
+    /// `blocks`, `overridden by alice`, `warning`: what the policy does to the plan.
+    pub fn outcome(&self) -> String {
+        match (self.enforcement, self.overridden_by) {
+            (_, Some(actor)) => format!("overridden by {actor}"),
+            (Enforcement::Advisory, None) => "warning".to_owned(),
+            _ => "blocks the plan".to_owned(),
+        }
+    }
+
+    pub fn symbol(&self) -> &'static str {
+        match (self.enforcement, self.overridden_by) {
+            (_, Some(_)) => "~",
+            (Enforcement::Advisory, None) => "!",
+            _ => "✗",
+        }
+    }
+}
+
+/// The plan's violations by policy: blocking policies first, then overridden, then advisory.
+pub fn policy_groups(plan: &Plan) -> Vec<PolicyGroup<'_>> {
+    let mut groups: Vec<PolicyGroup<'_>> = Vec::new();
+    for violation in &plan.notes.policies {
+        match groups.iter_mut().find(|g| g.policy == violation.policy) {
+            Some(group) => group.violations.push(violation),
+            None => groups.push(PolicyGroup {
+                policy: &violation.policy,
+                enforcement: violation.enforcement,
+                overridden_by: plan
+                    .notes
+                    .overrides
+                    .iter()
+                    .find(|o| o.policy == violation.policy)
+                    .map(|o| o.actor.as_str()),
+                violations: vec![violation],
+            }),
+        }
+    }
+    groups.sort_by_key(|g| match g.symbol() {
+        "✗" => 0,
+        "~" => 1,
+        _ => 2,
+    });
+    groups
+}
+
+/// At most this many violations of one policy are listed; the rest are counted.
+pub const VIOLATIONS_SHOWN: usize = 10;
+
+/// `Environment dev: rule 1 (every prompt → openai/gpt-5-nano) sets 9 prompts`, a line per
+/// rule that changed something.
+pub fn overlay_lines(plan: &Plan) -> Vec<String> {
+    plan.notes
+        .overlay
+        .iter()
+        .map(|effect| {
+            let names: Vec<&str> = effect
+                .prompts
+                .iter()
+                .take(VIOLATIONS_SHOWN)
+                .map(|(name, _)| name.as_str())
+                .collect();
+            let more = effect.prompts.len().saturating_sub(names.len());
+            format!(
+                "rule {} ({}) sets the model of {} prompt{}: {}{}",
+                effect.rule,
+                effect.description,
+                effect.prompts.len(),
+                if effect.prompts.len() == 1 { "" } else { "s" },
+                names.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            )
+        })
+        .collect()
 }

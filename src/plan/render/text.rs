@@ -1,6 +1,9 @@
 //! The plan as `promptctl plan` prints it.
 
-use super::{NO_CHANGES, footer, is_long, subject, symbol, unified_diff, value, verb};
+use super::{
+    NO_CHANGES, VIOLATIONS_SHOWN, footer, is_long, overlay_lines, policy_groups, subject, symbol,
+    unified_diff, value, verb,
+};
 use crate::plan::cost::{Cost, PlanCost, describe};
 use crate::plan::{Action, Change, Plan};
 use crate::printer::{BOLD, GREEN, RED, YELLOW, paint};
@@ -10,9 +13,16 @@ use crate::printer::{BOLD, GREEN, RED, YELLOW, paint};
 pub fn text(plan: &Plan, cost: Option<&PlanCost>) -> String {
     let mut out = String::new();
     out.push_str(&format!(
-        "Store: {} (store_id {}, revision {})\nDefault model: {}\n\n",
+        "Store: {} (store_id {}, revision {})\nDefault model: {}\n",
         plan.store, plan.store_id, plan.revision, plan.default_model
     ));
+    if let Some(environment) = &plan.notes.environment {
+        out.push_str(&format!("Environment: {environment}\n"));
+        for line in overlay_lines(plan) {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    out.push('\n');
     for error in &plan.errors {
         out.push_str(&format!(
             "{} {} {}: {}\n    in {}\n",
@@ -29,6 +39,7 @@ pub fn text(plan: &Plan, cost: Option<&PlanCost>) -> String {
     if !plan.has_changes() {
         out.push_str(NO_CHANGES);
         out.push('\n');
+        notes(plan, &mut out);
         return out;
     }
     out.push_str("promptctl will perform the following actions:\n\n");
@@ -43,7 +54,64 @@ pub fn text(plan: &Plan, cost: Option<&PlanCost>) -> String {
             describe(cost)
         ));
     }
+    notes(plan, &mut out);
     out
+}
+
+/// The policy section and the coming deprecations, after the footer.
+fn notes(plan: &Plan, out: &mut String) {
+    let groups = policy_groups(plan);
+    if !groups.is_empty() {
+        out.push_str(&format!(
+            "\n{}\n",
+            paint(BOLD, &format!("Policies: {} broken", groups.len()))
+        ));
+    }
+    for group in &groups {
+        let style = match group.symbol() {
+            "✗" => RED.bold(),
+            _ => YELLOW.bold(),
+        };
+        out.push_str(&format!(
+            "  {} {} ({}): {}, {}\n",
+            paint(style, group.symbol()),
+            paint(BOLD, group.policy),
+            group.enforcement.as_str(),
+            group.outcome(),
+            count(group.violations.len(), "violation")
+        ));
+        for violation in group.violations.iter().take(VIOLATIONS_SHOWN) {
+            out.push_str(&format!(
+                "      {} {}: {}\n",
+                violation.prompt_name, violation.prompt_version, violation.rule
+            ));
+        }
+        if group.violations.len() > VIOLATIONS_SHOWN {
+            out.push_str(&format!(
+                "      …and {} more\n",
+                group.violations.len() - VIOLATIONS_SHOWN
+            ));
+        }
+    }
+    if !plan.notes.deprecations.is_empty() {
+        out.push('\n');
+    }
+    for deprecation in &plan.notes.deprecations {
+        out.push_str(&format!(
+            "{} {}\n",
+            paint(YELLOW.bold(), "Warning:"),
+            deprecation.sentence()
+        ));
+    }
+}
+
+/// `1 violation`, `3 violations`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 fn style(action: Action) -> anstyle::Style {

@@ -73,6 +73,7 @@ pub(super) async fn apply(
         store_id: view.store_id.clone(),
         actor: crate::store::console_actor(&session.name),
         idempotency_key: None,
+        policy_overrides: Vec::new(),
         ops: rows
             .iter()
             .map(|row| Op::Update {

@@ -11,8 +11,9 @@ use super::{
 use crate::api::v1::{ApplyOutcomeV1, RestoreResponseV1, RowV1};
 use crate::store::export::Restore;
 use crate::store::{
-    Action, ApplyOutcome, Backup, ChangeSet, Conflict, LiveRow, NewRow, Op, Patch, Progress,
-    RestoreOptions, RestoreOutcome, StoreError, audit_values, new_id, now_ms, row_from_new,
+    Action, ApplyOutcome, Backup, ChangeSet, Conflict, LiveRow, NewRow, Op, POLICY_OVERRIDE, Patch,
+    Progress, RestoreOptions, RestoreOutcome, StoreError, audit_values, new_id, now_ms,
+    row_from_new,
 };
 
 /// Every precondition of `ops` that does not hold, given the rows they update (by id) and the
@@ -232,6 +233,22 @@ pub(in crate::store) async fn apply_in(
     }
     done += inserts.len();
     progress(done, total);
+    for o in &changes.policy_overrides {
+        let record = serde_json::json!({
+            "policy": o.policy,
+            "overridden_by": o.actor,
+            "prompts": o.prompts,
+        });
+        audits.push(audit(
+            revision,
+            now,
+            &changes.actor,
+            POLICY_OVERRIDE,
+            None,
+            None,
+            Some(&record),
+        ));
+    }
     for (sql, values) in insert_audit(audits) {
         tx.execute(&sql, values).await?;
     }
