@@ -71,6 +71,8 @@ pub enum Command {
     List(ListArgs),
     /// Show the store's audit log, newest first
     History(HistoryArgs),
+    /// What runs where: every environment's version and model of every prompt, against git
+    Status(StatusArgs),
     /// Back up and restore the whole store
     #[command(subcommand)]
     Store(StoreCommand),
@@ -88,6 +90,19 @@ pub enum Command {
     /// Post a plan where reviewers look
     #[command(subcommand)]
     Comment(CommentCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Only these environments, in this order [default: every one in promptctl.yaml]
+    #[arg(long, value_delimiter = ',', value_name = "NAME,…")]
+    pub envs: Vec<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+    /// Exit 0 when every environment matches git, 1 when one cannot be read, 2 when one differs
+    #[arg(long)]
+    pub detailed_exitcode: bool,
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,7 @@ mod schema;
 mod serve;
 mod set_model;
 mod show;
+mod status;
 mod store;
 mod token;
 mod validate;
@@ -38,6 +39,9 @@ pub fn dispatch(cli: &Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
         Command::Apply(args) => apply::run(&settings()?, args, printer),
         Command::List(args) => list::run(&settings()?, args, printer),
         Command::History(args) => history::run(&settings()?, args, printer),
+        Command::Status(args) => status::run(&settings()?, args, printer, &|name| {
+            resolve_settings_for(cli, Some(name.to_owned()))
+        }),
         Command::Store(command) => store::run(&settings()?, command, printer),
         Command::Import(args) => import::run(&settings()?, args, printer),
         Command::SetModel(args) => set_model::run(&settings()?, args, printer),
@@ -82,11 +86,21 @@ fn failure(error: OpsError, printer: &Printer, doing: &str) -> anyhow::Error {
 }
 
 fn resolve_settings(cli: &Cli) -> anyhow::Result<Settings> {
+    resolve_settings_for(cli, cli.global.environment.clone())
+}
+
+/// Settings as `--env NAME` would make them (`--store` does not apply: each environment
+/// names its own).
+fn resolve_settings_for(cli: &Cli, environment: Option<String>) -> anyhow::Result<Settings> {
     let cwd = std::env::current_dir().context("cannot read the working directory")?;
     let overrides = Overrides {
         config: cli.global.config.clone(),
-        store: cli.global.store.clone(),
-        env: cli.global.environment.clone(),
+        store: if environment == cli.global.environment {
+            cli.global.store.clone()
+        } else {
+            None
+        },
+        env: environment,
         default_model: cli.global.default_model.clone(),
         fallback_model: cli.global.fallback_model.clone(),
     };

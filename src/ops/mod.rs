@@ -7,6 +7,7 @@ pub mod import;
 pub mod list;
 pub mod models;
 pub mod plan;
+pub mod status;
 pub mod store;
 
 use std::time::Instant;

@@ -11,6 +11,7 @@
 mod common;
 mod console;
 mod console_browser;
+mod environments;
 mod github_comment;
 mod golden;
 mod http_faults;
