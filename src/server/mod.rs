@@ -57,7 +57,7 @@ pub struct AppState {
     /// One refresh at a time: two at once would both read the store, and the slower could
     /// install the older snapshot.
     refreshing: tokio::sync::Mutex<()>,
-    /// Wakes the refresher after a write on this server.
+    /// Wakes the refresher: after a write on this server, or a signal from the database.
     changed: Notify,
     /// The web console's sessions and view.
     console: console::Console,
@@ -383,6 +383,14 @@ pub async fn serve_on(
     });
     state.refresh().await?;
     let refresher = tokio::spawn(refresh_loop(Arc::clone(&state), options.refresh_interval));
+    let listener_task = state.store.revision_feed().map(|mut feed| {
+        let state = Arc::clone(&state);
+        tokio::spawn(async move {
+            while feed.recv().await.is_some() {
+                state.changed.notify_one();
+            }
+        })
+    });
     let local = listener.local_addr()?;
     tracing::info!(addr = %local, auth = state.tokens.is_some(), "promptctl serve listening");
     let service =
@@ -391,12 +399,16 @@ pub async fn serve_on(
         .with_graceful_shutdown(shutdown)
         .await;
     refresher.abort();
+    if let Some(task) = listener_task {
+        task.abort();
+    }
     tracing::info!("promptctl serve stopped");
     Ok(result?)
 }
 
-/// Keep the cache at the store's revision: after a local write at once, else every interval
-/// (writes by other servers on the same database).
+/// Keep the cache at the store's revision: at once after a local write or a signal from the
+/// database (another server's write, on PostgreSQL), else every interval (the fallback for a
+/// signal lost with its connection).
 async fn refresh_loop(state: Arc<AppState>, interval: Duration) {
     loop {
         tokio::select! {

@@ -206,6 +206,10 @@ fn list(conflicts: &[Conflict]) -> String {
         .join("\n")
 }
 
+/// Signals that the store's revision may have moved. Several moves may come as one signal; a
+/// signal also follows every reconnection, as moves may have been missed meanwhile.
+pub type RevisionFeed = tokio::sync::mpsc::Receiver<()>;
+
 /// Reports progress of a long apply: `(done, total)` ops.
 pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Send + Sync);
 
@@ -220,6 +224,13 @@ pub trait Store: Send + Sync {
 
     /// The store's revision: a cheap way to learn whether anything changed.
     async fn revision(&self) -> Result<i64, StoreError>;
+
+    /// A signal each time the revision may have moved (PostgreSQL's LISTEN/NOTIFY), for a
+    /// server to refresh at once; `None` where the backend sends none, and it polls. Call it
+    /// inside the runtime that will read it.
+    fn revision_feed(&self) -> Option<RevisionFeed> {
+        None
+    }
 
     /// Apply a change set atomically: every op or none. Conflicts are all reported.
     async fn apply(

@@ -5,10 +5,10 @@
 use std::time::Duration;
 
 use sqlx::Postgres;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgListener, PgPoolOptions};
 
 use super::sql::store::{Dialect, SqlStore};
-use super::{StoreError, new_id, now_ms};
+use super::{RevisionFeed, StoreError, new_id, now_ms};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -27,6 +27,48 @@ impl Dialect for Postgres {
 
     fn rows_affected(result: &Self::QueryResult) -> u64 {
         result.rows_affected()
+    }
+
+    /// LISTEN on the channel the migration's trigger notifies, on a connection of its own,
+    /// for as long as the receiver lives. A lost connection is reconnected (after a second,
+    /// if it fails again) and signalled, since notifications sent meanwhile are gone; the
+    /// server's polling stays as the fallback for what this misses.
+    fn revision_feed(pool: &sqlx::Pool<Postgres>) -> Option<RevisionFeed> {
+        let (signal, feed) = tokio::sync::mpsc::channel(1);
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            while !signal.is_closed() {
+                if let Err(error) = listen(&pool, &signal).await {
+                    tracing::warn!(%error, "lost LISTEN {REVISION_CHANNEL}; polling until it is back");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        });
+        Some(feed)
+    }
+}
+
+/// The channel `0003_revision_notify.sql` notifies on each move of the revision.
+const REVISION_CHANNEL: &str = "promptctl_revision";
+
+/// Forward notifications to `signal` until the receiver is gone (`Ok`) or the connection
+/// fails in a way the listener does not mend (`Err`).
+async fn listen(
+    pool: &sqlx::Pool<Postgres>,
+    signal: &tokio::sync::mpsc::Sender<()>,
+) -> Result<(), sqlx::Error> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(REVISION_CHANNEL).await?;
+    tracing::debug!("listening on {REVISION_CHANNEL}");
+    loop {
+        // (Re)connected or notified: either way the revision may have moved. A full channel
+        // already holds a signal, which covers this one too.
+        if let Err(tokio::sync::mpsc::error::TrySendError::Closed(())) = signal.try_send(()) {
+            return Ok(());
+        }
+        if listener.try_recv().await?.is_none() {
+            tracing::warn!("the LISTEN connection dropped; reconnecting");
+        }
     }
 }
 

@@ -33,8 +33,15 @@ impl Server {
         let port = free_port();
         let listen = format!("127.0.0.1:{port}");
         let log = dir.join(format!("serve-{port}.log"));
+        // Quick polling unless the test sets its own.
+        let refresh: &[&str] = if args.contains(&"--refresh-ms") {
+            &[]
+        } else {
+            &["--refresh-ms", "100"]
+        };
         let child = promptctl(dir)
-            .args(["serve", "--listen", &listen, "--refresh-ms", "100"])
+            .args(["serve", "--listen", &listen])
+            .args(refresh)
             .args(args)
             .stdout(Stdio::null())
             .stderr(fs_err::File::create(&log).unwrap().into_parts().0)
@@ -52,7 +59,10 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!("serve did not start on {listen}");
+        panic!(
+            "serve did not start on {listen}: {}",
+            fs_err::read_to_string(&server.log).unwrap_or_default()
+        );
     }
 
     fn kill(mut self) -> String {
@@ -344,4 +354,93 @@ fn two_servers_on_one_postgres_database_act_as_one_store() {
     assert_eq!(model(&first.url), "openai/gpt-5");
     assert_eq!(model(&second.url), "openai/gpt-5");
     drop((first, second));
+}
+
+#[test]
+fn a_replica_hears_another_servers_change_at_once_and_again_after_its_listen_connection_drops() {
+    let Some(admin_url) = postgres_url() else {
+        return;
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let database = runtime.block_on(TestDatabase::create(&admin_url));
+    let dir = tempfile::tempdir().unwrap();
+    copy_prompts(dir.path());
+    // Polling every ten minutes: only a notification can bring a change over in seconds.
+    let args = [
+        "--insecure-no-auth",
+        "--database",
+        &database.url,
+        "--refresh-ms",
+        "600000",
+    ];
+    let (writer, replica) = (
+        Server::start(dir.path(), &args),
+        Server::start(dir.path(), &args),
+    );
+    let file = dir
+        .path()
+        .join("prompts/incidents/generate_mock_incident_data.yaml");
+    let model_on_replica = || {
+        let (status, body) = http(
+            "GET",
+            &format!("{}/v1/prompts/generate_mock_incident_data", replica.url),
+            None,
+        )
+        .unwrap();
+        (status == 200).then(|| serde_json::from_str::<Value>(&body).unwrap()["ai_model"].clone())
+    };
+    let wait_for = |model: &str| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::time::Instant::now() < deadline {
+            if model_on_replica().is_some_and(|m| m == model) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!(
+            "the replica still serves {:?}, not {model}\n{}",
+            model_on_replica(),
+            replica.log_so_far()
+        );
+    };
+    let apply_through_writer = |model: &str| {
+        let text = fs_err::read_to_string(&file).unwrap();
+        let current = text
+            .lines()
+            .find_map(|l| l.strip_prefix("ai_model: "))
+            .unwrap()
+            .to_owned();
+        fs_err::write(&file, text.replace(&current, model)).unwrap();
+        let (code, _, stderr) =
+            run(promptctl(dir.path()).args(["--store", &writer.url, "apply", "--auto-approve"]));
+        assert_eq!(code, 0, "{stderr}");
+    };
+    apply_through_writer("openai/gpt-5");
+    wait_for("openai/gpt-5");
+    apply_through_writer("openai/gpt-5-mini");
+    wait_for("openai/gpt-5-mini");
+
+    // Cut the replica's LISTEN connection: it reconnects, and the next change still arrives.
+    let terminated: i64 = runtime.block_on(async {
+        use sqlx::Connection;
+        let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+        sqlx::query_scalar(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE datname = $1 AND query LIKE 'LISTEN%'",
+        )
+        .bind(&database.name)
+        .fetch_one(&mut admin)
+        .await
+        .unwrap()
+    });
+    assert_eq!(
+        terminated, 2,
+        "each server listens on a connection of its own"
+    );
+    apply_through_writer("openai/gpt-4o-mini");
+    wait_for("openai/gpt-4o-mini");
+    drop((writer, replica));
 }

@@ -14,7 +14,7 @@ use super::write::{WriteTx, apply_in, restore_in};
 use super::{AUDIT_SELECT, AuditRow, CHUNK, SqlValue};
 use crate::store::{
     ApplyOutcome, AuditEntry, ChangeSet, LiveRow, Progress, RestoreOptions, RestoreOutcome,
-    Snapshot, Store, StoreError, export::Restore,
+    RevisionFeed, Snapshot, Store, StoreError, export::Restore,
 };
 
 /// What one SQL backend does differently from another.
@@ -30,6 +30,10 @@ pub(in crate::store) trait Dialect: Database {
     const BEGIN_SNAPSHOT: &'static str;
     /// How many rows a statement touched (sqlx has no common trait for it).
     fn rows_affected(result: &Self::QueryResult) -> u64;
+    /// Signals when another writer moves the revision, where the database can send them.
+    fn revision_feed(_pool: &Pool<Self>) -> Option<RevisionFeed> {
+        None
+    }
 }
 
 /// A store in a SQL database.
@@ -227,6 +231,10 @@ where
             revision,
             rows,
         })
+    }
+
+    fn revision_feed(&self) -> Option<RevisionFeed> {
+        DB::revision_feed(&self.pool)
     }
 
     async fn revision(&self) -> Result<i64, StoreError> {
