@@ -26,12 +26,12 @@ pub(super) fn run(
     }
     let tokens = tokens(args)?;
     let usage = settings.load_usage()?;
-    init_logging(verbose);
+    let log = init_logging(verbose);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(async {
+    let served = runtime.block_on(async {
         let store = crate::store::open(&database, None).await?;
         let options = ServeOptions {
             listen: args.listen,
@@ -46,7 +46,9 @@ pub(super) fn run(
         };
         server::serve(Arc::from(store), options).await?;
         anyhow::Ok(())
-    })?;
+    });
+    log.flush();
+    served?;
     Ok(ExitStatus::Success)
 }
 
@@ -76,15 +78,17 @@ fn tokens(args: &ServeArgs) -> anyhow::Result<Option<Tokens>> {
     )
 }
 
-/// Structured request logs on stderr; `PROMPTCTL_LOG` sets the level (default `info`, `debug`
-/// with `-v`).
-fn init_logging(verbose: u8) {
+/// Structured request logs on stderr, written in batches off the request path;
+/// `PROMPTCTL_LOG` sets the level (default `info`, `debug` with `-v`).
+fn init_logging(verbose: u8) -> server::LogSink {
+    let sink = server::LogSink::to_stderr();
     let level = if verbose > 0 { "debug" } else { "info" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("PROMPTCTL_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(sink.clone())
         .with_ansi(false)
         .try_init();
+    sink
 }

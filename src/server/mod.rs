@@ -10,6 +10,7 @@ mod cache;
 mod console;
 mod error;
 mod handlers;
+mod log_sink;
 pub mod openapi;
 
 use std::net::SocketAddr;
@@ -26,6 +27,7 @@ use tokio::sync::Notify;
 pub use auth::{Role, Tokens};
 use cache::PromptCache;
 pub use error::ApiError;
+pub use log_sink::LogSink;
 
 use crate::catalog::Catalog;
 use crate::store::Store;

@@ -1,0 +1,164 @@
+//! Request logs that cost a request almost nothing: each line is formatted into its own
+//! buffer, appended to a shared one under a short lock, and a background thread writes the
+//! lines out in batches. Under load that is one write to stderr per batch, not per request,
+//! and no request ever waits on a slow or blocked stderr.
+
+use std::io::Write;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+/// Lines waiting beyond this many bytes (stderr not drained) are dropped, and counted.
+const MAX_PENDING: usize = 8 * 1024 * 1024;
+
+/// Where `serve`'s log lines go (a tracing `MakeWriter`).
+#[derive(Clone)]
+pub struct LogSink {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    pending: Mutex<Pending>,
+    ready: Condvar,
+}
+
+#[derive(Default)]
+struct Pending {
+    bytes: Vec<u8>,
+    dropped: u64,
+}
+
+impl LogSink {
+    /// A sink, and the thread that writes its lines to stderr.
+    pub fn to_stderr() -> LogSink {
+        let shared = Arc::new(Shared {
+            pending: Mutex::new(Pending::default()),
+            ready: Condvar::new(),
+        });
+        let writer = Arc::clone(&shared);
+        let _ = std::thread::Builder::new()
+            .name("promptctl-log".to_owned())
+            .spawn(move || {
+                loop {
+                    let batch = writer.take(Some(Duration::from_millis(200)));
+                    if !batch.is_empty() {
+                        let _ = std::io::stderr().lock().write_all(&batch);
+                    }
+                }
+            });
+        LogSink { shared }
+    }
+
+    /// Write out what is waiting (at shutdown).
+    pub fn flush(&self) {
+        let batch = self.shared.take(None);
+        let _ = std::io::stderr().lock().write_all(&batch);
+    }
+}
+
+impl Shared {
+    /// The waiting lines, with a note of any dropped; waits up to `wait` for some to arrive.
+    fn take(&self, wait: Option<Duration>) -> Vec<u8> {
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(wait) = wait
+            && pending.bytes.is_empty()
+        {
+            pending = self
+                .ready
+                .wait_timeout(pending, wait)
+                .map_or_else(|p| p.into_inner().0, |(guard, _)| guard);
+        }
+        let mut batch = std::mem::take(&mut pending.bytes);
+        if pending.dropped > 0 {
+            batch.extend_from_slice(
+                format!(
+                    "promptctl serve: {} log lines dropped (stderr was not keeping up)\n",
+                    pending.dropped
+                )
+                .as_bytes(),
+            );
+            pending.dropped = 0;
+        }
+        batch
+    }
+
+    fn push(&self, line: &[u8]) {
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        if pending.bytes.len() + line.len() > MAX_PENDING {
+            pending.dropped += 1;
+            return;
+        }
+        let was_empty = pending.bytes.is_empty();
+        pending.bytes.extend_from_slice(line);
+        drop(pending);
+        if was_empty {
+            self.ready.notify_one();
+        }
+    }
+}
+
+/// One event's text, handed over whole when the formatter is done with it.
+pub struct Line {
+    shared: Arc<Shared>,
+    text: Vec<u8>,
+}
+
+impl Write for Line {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.text.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for Line {
+    fn drop(&mut self) {
+        if !self.text.is_empty() {
+            self.shared.push(&self.text);
+        }
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogSink {
+    type Writer = Line;
+
+    fn make_writer(&'a self) -> Line {
+        Line {
+            shared: Arc::clone(&self.shared),
+            text: Vec::with_capacity(192),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_arrive_whole_and_in_order_and_overflow_is_counted() {
+        let shared = Arc::new(Shared {
+            pending: Mutex::new(Pending::default()),
+            ready: Condvar::new(),
+        });
+        let sink = LogSink {
+            shared: Arc::clone(&shared),
+        };
+        for i in 0..3 {
+            let mut line = tracing_subscriber::fmt::MakeWriter::make_writer(&sink);
+            write!(line, "line ").unwrap();
+            writeln!(line, "{i}").unwrap();
+        }
+        assert_eq!(shared.take(None), b"line 0\nline 1\nline 2\n");
+        shared.push(&vec![b'x'; MAX_PENDING]);
+        shared.push(b"one too many\n");
+        let batch = shared.take(None);
+        assert_eq!(
+            batch.len(),
+            MAX_PENDING
+                + "promptctl serve: 1 log lines dropped (stderr was not keeping up)\n".len()
+        );
+        assert!(batch.ends_with(b"1 log lines dropped (stderr was not keeping up)\n"));
+    }
+}
