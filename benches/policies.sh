@@ -3,19 +3,16 @@
 # beside the same validate without policies, in one hyperfine run (issue 12: under 10% more).
 #
 # Usage: benches/policies.sh            (from anywhere)
-# Environment: BENCH_COUNT=10000, BENCH_RUNS=10, BENCH_NO_BUILD=1, PROMPTCTL_BIN=PATH
-set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$ROOT"
+# Environment: BENCH_COUNT=10000, BENCH_RUNS=10, and lib.sh's (BENCH_NO_BUILD=1,
+# PROMPTCTL_BIN, BENCH_SEED, PROMPTCTL_TODAY)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 COUNT=${BENCH_COUNT:-10000}
 RUNS=${BENCH_RUNS:-10}
-BIN=${PROMPTCTL_BIN:-$ROOT/target/release/promptctl}
-[ -n "${BENCH_NO_BUILD:-}" ] || [ -n "${PROMPTCTL_BIN:-}" ] || cargo build --release --quiet
-command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine >/dev/null; }
+bench_build
+bench_need hyperfine
+bench_workdir
 
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-python3 benches/gen_prompts.py "$WORK/plain/prompts" --count "$COUNT" 2>/dev/null
+bench_corpus "$WORK/plain/prompts" "$COUNT"
 cp -r "$WORK/plain" "$WORK/policies"
 # Five policies, each matching part of the corpus, none failing it (so both runs do the same
 # work and exit 0).
@@ -40,16 +37,14 @@ policies:
     enforcement: advisory
 YAML
 for dir in plain policies; do
-  (cd "$WORK/$dir" && "$BIN" validate >/dev/null 2>"$WORK/$dir.log") || { cat "$WORK/$dir.log"; exit 1; }
+  (cd "$WORK/$dir" && bench_run_once "validate ($dir)" "$BIN" validate >/dev/null)
 done
-hyperfine --warmup 1 --runs "$RUNS" --export-json "$WORK/result.json" \
-  -n "validate, no policies" "cd $WORK/plain && $BIN validate" \
-  -n "validate, five policies" "cd $WORK/policies && $BIN validate"
-python3 - "$WORK/result.json" <<'PY'
-import json, sys
-results = json.load(open(sys.argv[1]))["results"]
-plain, policies = (r["mean"] for r in results)
-extra = (policies / plain - 1) * 100
-print(f"validate of the corpus: {plain:.3f} s without policies, {policies:.3f} s with five: "
-      f"{extra:+.1f}% ({'met' if extra < 10 else 'MISSED'}: under 10%)")
-PY
+bench_hyperfine "$WORK/result.json" --warmup 1 --runs "$RUNS" \
+  -n "validate, no policies" "cd $(bench_q "$WORK/plain") && $(bench_q "$BIN") validate" \
+  -n "validate, five policies" "cd $(bench_q "$WORK/policies") && $(bench_q "$BIN") validate"
+plain=$(bench_mean "$WORK/result.json" 0)
+policies=$(bench_mean "$WORK/result.json" 1)
+extra=$(python3 -c "print(($policies / $plain - 1) * 100)")
+printf 'validate of the corpus: %.3f s without policies, %.3f s with five: %+.1f%%\n' "$plain" "$policies" "$extra"
+bench_verdict "validate with five policies under 10% slower than without (issue 12)" \
+  "$(printf '%+.1f%%' "$extra")" "$extra < 10"

@@ -12,7 +12,6 @@
 # Usage: benches/serve.sh              (from anywhere; paths are resolved from the repo)
 # Environment:
 #   BENCH_COUNT=10000       number of generated prompt files (and store rows)
-#   BENCH_SEED=1            generator seed
 #   BENCH_DURATION=10s      wrk duration of each measured run
 #   BENCH_WARMUP=2s         wrk warm-up before each measured run (0 skips it)
 #   BENCH_THREADS=2         wrk threads (-t)
@@ -21,24 +20,14 @@
 #   BENCH_MODEL=ID          the model every file is switched to
 #                           (default anthropic/claude-haiku-4-5)
 #   BENCH_SKIP_STORE=1      skip the plan/apply timings
-#   BENCH_NO_BUILD=1        don't run `cargo build --release`; use the binary as it is
 #   BENCH_EXPORT_DIR=DIR    also keep wrk's output and hyperfine's exports in DIR
-#   PROMPTCTL_BIN=PATH      binary to time (default target/release/promptctl)
 #   PROMPTCTL_LOG=LEVEL     the server's log level (default info: a line a request, written to
 #                           a file in the temporary directory)
-#   TMPDIR=DIR              where the temporary projects, stores and docroot go
-set -euo pipefail
-
-CALLER_PWD=$PWD
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$ROOT"
-
-# Relative paths given in the environment are taken from where the script was started;
-# the defaults are in the repository.
-from_caller() { case $1 in /*) printf '%s\n' "$1" ;; *) printf '%s\n' "$CALLER_PWD/$1" ;; esac; }
+#   and lib.sh's: BENCH_SEED, BENCH_NO_BUILD, PROMPTCTL_BIN, PROMPTCTL_TODAY, TMPDIR (where the
+#   temporary projects, stores and docroot go)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 COUNT=${BENCH_COUNT:-10000}
-SEED=${BENCH_SEED:-1}
 DURATION=${BENCH_DURATION:-10s}
 WARMUP=${BENCH_WARMUP:-2s}
 THREADS=${BENCH_THREADS:-2}
@@ -46,134 +35,24 @@ CONNECTIONS=${BENCH_CONNECTIONS:-32}
 RUNS=${BENCH_RUNS:-5}
 MODEL=${BENCH_MODEL:-anthropic/claude-haiku-4-5}
 SKIP_STORE=${BENCH_SKIP_STORE:-0}
-NO_BUILD=${BENCH_NO_BUILD:-0}
-EXPORT_DIR=${BENCH_EXPORT_DIR:+$(from_caller "$BENCH_EXPORT_DIR")}
-BIN=${PROMPTCTL_BIN:+$(from_caller "$PROMPTCTL_BIN")}
-TARGET_DIR=${CARGO_TARGET_DIR:-target}   # cargo runs from the repository root
-[[ $TARGET_DIR == /* ]] || TARGET_DIR=$ROOT/$TARGET_DIR
-BIN=${BIN:-$TARGET_DIR/release/promptctl}
-LUA=$ROOT/benches/prompts.lua
+EXPORT_DIR=${BENCH_EXPORT_DIR:+$(bench_abs "$BENCH_EXPORT_DIR")}
+LUA=$BENCH_ROOT/benches/prompts.lua
+command -v curl >/dev/null || bench_die "curl is needed to talk to the server"
 
-# The default store and models, whatever the caller's environment says; the token is given
-# to each command that needs it.
-unset PROMPTCTL_STORE PROMPTCTL_TOKEN PROMPTCTL_TOKENS LLM_MODEL LLM_FALLBACK_MODEL
-
-log() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
-q() { printf '%q' "$1"; }   # quote a path for the command lines hyperfine runs with sh
-now() { date +%s.%N; }
-
-command -v python3 >/dev/null || die "python3 is needed to generate the corpus and read results"
-command -v curl >/dev/null || die "curl is needed to talk to the server"
-[[ -f "$LUA" ]] || die "wrk script not found: $LUA"
-
-# ---------------------------------------------------------------- tools
-as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
-apt_install() { # PACKAGE...: install with apt-get, updating the package lists if that fails
-    if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; then
-        as_root apt-get update -qq
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-    fi
-}
-NGINX=$(command -v nginx || true)
-[[ -n $NGINX || ! -x /usr/sbin/nginx ]] || NGINX=/usr/sbin/nginx   # sbin may not be on PATH
-need=()
-command -v wrk >/dev/null || need+=(wrk)
-[[ -n $NGINX ]] || need+=(nginx)
-[[ $SKIP_STORE == 1 ]] || command -v hyperfine >/dev/null || need+=(hyperfine)
-if [[ ${#need[@]} -gt 0 ]]; then
-    log "installing ${need[*]} (apt-get)"
-    # policy-rc.d: don't let the nginx package start a system-wide nginx on port 80.
-    if [[ -z $NGINX && $(id -u) -eq 0 && ! -e /usr/sbin/policy-rc.d ]]; then
-        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
-        apt_install "${need[@]}" || { rm -f /usr/sbin/policy-rc.d; exit 1; }
-        rm -f /usr/sbin/policy-rc.d
-    else
-        apt_install "${need[@]}"
-    fi
-    NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-fi
-[[ -x $NGINX ]] || die "nginx not found after installing it"
-
-# ---------------------------------------------------------------- build
-if [[ $NO_BUILD != 1 ]]; then
-    log "cargo build --release"
-    cargo build --release --quiet
-fi
-[[ -x "$BIN" ]] || die "promptctl binary not found: $BIN"
-
-# ---------------------------------------------------------------- processes and cleanup
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/promptctl-bench.XXXXXX")
-PIDS=$WORK/pids      # NAME.pid for every server and nginx started, so the trap can stop them
-mkdir -p "$PIDS"
-
-alive() { # PID: running (a zombie left for init to reap counts as gone)
-    [[ -e /proc/$1 ]] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
-}
-stop_pid() { # PIDFILE: stop that process (TERM, then KILL after 10 s) and remove the file
-    local pidfile=$1 pid i
-    [[ -s $pidfile ]] || { rm -f "$pidfile"; return 0; }
-    pid=$(<"$pidfile")
-    if alive "$pid"; then
-        kill -TERM "$pid" 2>/dev/null || true
-        for ((i = 0; i < 1000; i++)); do alive "$pid" || break; sleep 0.01; done
-        ! alive "$pid" || kill -KILL "$pid" 2>/dev/null || true
-    fi
-    rm -f "$pidfile"
-}
-cleanup() {
-    local f
-    for f in "$PIDS"/*.pid; do [[ -e $f ]] && stop_pid "$f"; done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() { # a free TCP port on 127.0.0.1
-    python3 -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-wait_http() { # URL PIDFILE LOG: wait up to 60 s for URL to answer 200 while the process lives
-    local url=$1 pidfile=$2 logfile=$3 i
-    for ((i = 0; i < 600; i++)); do
-        curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null && return 0
-        if ! alive "$(<"$pidfile")"; then
-            printf 'error: the process behind %s exited; its log:\n' "$url" >&2
-            tail -n 30 "$logfile" >&2
-            exit 1
-        fi
-        sleep 0.1
-    done
-    die "$url did not answer within 60 s (log: $logfile)"
-}
-
-run_once() { # NAME CMD...: run once untimed; show its output and stop if it fails
-    local name=$1 out rc=0
-    shift
-    out=$("$@" 2>&1) || rc=$?
-    if [[ $rc -ne 0 ]]; then
-        printf 'error: %s exited %d:\n  %s\n' "$name" "$rc" "$*" >&2
-        printf '%s\n' "$out" | tail -n 40 >&2
-        exit 1
-    fi
-    printf '%s\n' "$out"
-}
-sql_value() { # DB SQL: one value from a store (python3's sqlite3, so no sqlite3 CLI needed)
-    python3 -c 'import sqlite3, sys
-c = sqlite3.connect(sys.argv[1]); print(c.execute(sys.argv[2]).fetchone()[0]); c.close()' "$1" "$2"
-}
-checkpoint() { # DB: fold the WAL into the file, so the file alone is the store
-    local ckpt
-    ckpt=$(python3 -c 'import sqlite3, sys
-c = sqlite3.connect(sys.argv[1]); print(c.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]); c.close()' "$1")
-    [[ $ckpt == 0 ]] || die "could not checkpoint the WAL of $1 (busy)"
-}
+bench_need wrk nginx
+[[ $SKIP_STORE == 1 ]] || bench_need hyperfine
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)   # sbin may not be on PATH
+[[ -x $NGINX ]] || bench_die "nginx not found after installing it"
+bench_build
+bench_workdir
+PIDS=$WORK/pids      # NAME.pid for every server and nginx started, which the exit trap stops
+cd "$WORK"
 
 # ---------------------------------------------------------------- tokens
 TOKENS=$WORK/tokens   # the tokens file: one read and one admin line
 new_token() { # ROLE NAME: print the token, append its line to $TOKENS
     local json
-    json=$(run_once "promptctl token new" "$BIN" token new --role "$1" --name "$2" --format json)
+    json=$(bench_run_once "promptctl token new" "$BIN" token new --role "$1" --name "$2" --format json)
     python3 -c 'import json, sys
 d = json.loads(sys.argv[1]); open(sys.argv[2], "a").write(d["line"] + "\n"); print(d["token"])' \
         "$json" "$TOKENS"
@@ -235,28 +114,16 @@ mkdir -p "$OUT"
 # 9 prompts: the repository's own prompt files (no promptctl.yaml: the files name their models).
 SMALL=$WORK/small
 mkdir -p "$SMALL"
-cp -R "$ROOT/prompts" "$SMALL/prompts"
+cp -R "$BENCH_ROOT/prompts" "$SMALL/prompts"
 # COUNT prompts: the generated corpus.
 BIG=$WORK/big
 mkdir -p "$BIG"
-log "generating $COUNT prompt files (seed $SEED)"
-python3 "$ROOT/benches/gen_prompts.py" "$BIG/prompts" --count "$COUNT" --seed "$SEED"
+bench_corpus "$BIG/prompts" "$COUNT"
 
-setup_store() { # PROJECT: apply --auto-approve into PROJECT/.promptctl/store.db; print the row count
-    local project=$1 n rows t0
-    n=$(find "$project/prompts" -type f -name '*.yaml' | wc -l)
-    [[ $n -gt 0 ]] || die "no prompt files in $project/prompts"
-    log "setup: promptctl apply --auto-approve in $project ($n files, empty store)"
-    t0=$(now)
-    (cd "$project" && run_once "promptctl apply --auto-approve" "$BIN" apply --auto-approve | tail -n 1 >&2)
-    log "setup took $(python3 -c "print(f'{$(now) - $t0:.2f}')") s"
-    [[ -f $project/.promptctl/store.db ]] ||
-        die "the store was not created at $project/.promptctl/store.db (a promptctl.yaml above $WORK?)"
-    rows=$(sql_value "$project/.promptctl/store.db" "SELECT COUNT(*) FROM ai_prompts")
-    [[ $rows -eq $n ]] || die "the store in $project holds $rows rows, expected $n"
-    checkpoint "$project/.promptctl/store.db"
-    find "$project/prompts" -type f -name '*.yaml' -exec basename -s .yaml {} + | sort >"$project/names"
-    [[ $(wc -l <"$project/names") -eq $n ]] || die "the file names in $project are not unique"
+setup_store() { # PROJECT: its rows in PROJECT/.promptctl/store.db, its names in PROJECT/names
+    bench_store "$1"
+    find "$1/prompts" -type f -name '*.yaml' -exec basename -s .yaml {} + | sort >"$1/names"
+    [[ $(sort -u "$1/names" | wc -l) -eq $(wc -l <"$1/names") ]] || bench_die "the file names in $1 are not unique"
 }
 setup_store "$SMALL"
 setup_store "$BIG"
@@ -276,28 +143,28 @@ run_wrk() { # LABEL URL NAMES PREFIX SUFFIX [HEADER]: warm up, then one measured
     if [[ $WARMUP != 0 ]]; then
         wrk "${WRK_ARGS[@]}" -d"$WARMUP" "${hdr[@]}" "$url" -- "$names" "$prefix" "$suffix" >/dev/null
     fi
-    log "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency: $label"
+    bench_log "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency: $label"
     wrk "${WRK_ARGS[@]}" -d"$DURATION" "${hdr[@]}" "$url" -- "$names" "$prefix" "$suffix" \
         | tee "$OUT/wrk-$label.txt"
 }
 check_get() { # URL [HEADER]: one GET must answer 200
     local code
     code=$(curl -sS -o /dev/null -w '%{http_code}' ${2:+-H "$2"} "$1")
-    [[ $code == 200 ]] || die "GET $1 answered $code, expected 200"
+    [[ $code == 200 ]] || bench_die "GET $1 answered $code, expected 200"
 }
 
 LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
-bench_server() { # LABEL PROJECT DB: serve DB, check it, wrk it; leaves the port in SERVER_PORT
+wrk_server() { # LABEL PROJECT DB: serve DB, check it, wrk it; leaves the port in SERVER_PORT
     local label=$1 project=$2 db=$3 first
-    SERVER_PORT=$(free_port)
-    log "starting promptctl serve on 127.0.0.1:$SERVER_PORT ($label)"
+    SERVER_PORT=$(bench_port)
+    bench_log "starting promptctl serve on 127.0.0.1:$SERVER_PORT ($label)"
     start_server "serve-$label" "$db" "$SERVER_PORT"
     first=$(head -n 1 "$project/names")
     check_get "http://127.0.0.1:$SERVER_PORT/v1/prompts/$first" "Authorization: Bearer $READ"
     # Auth is on: the same request without the token must be refused.
     [[ $(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SERVER_PORT/v1/prompts/$first") == 401 ]] ||
-        die "GET /v1/prompts/$first without a token was not refused with 401"
+        bench_die "GET /v1/prompts/$first without a token was not refused with 401"
     run_wrk "serve-$label" "http://127.0.0.1:$SERVER_PORT" "$project/names" /v1/prompts/ "" \
         "Authorization: Bearer $READ"
 }
@@ -323,12 +190,12 @@ print(total)
 EOF
 }
 NGINX_N=0
-bench_nginx() { # LABEL NAMES DOCROOT: a minimal nginx serving DOCROOT, wrk it
+wrk_nginx() { # LABEL NAMES DOCROOT: a minimal nginx serving DOCROOT, wrk it
     local label=$1 names=$2 docroot=$3 port dir first
     NGINX_N=$((NGINX_N + 1))
     dir=$WORK/nginx-$NGINX_N
     mkdir -p "$dir/tmp"
-    port=$(free_port)
+    port=$(bench_port)
     # When started as root, nginx runs its workers as `user`; the temporary directory is
     # private, so keep them as root rather than open it up.
     local user_line=""
@@ -358,26 +225,25 @@ http {
     }
 }
 EOF
-    log "starting nginx on 127.0.0.1:$port ($label)"
-    "$NGINX" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" </dev/null >>"$dir/stdout.log" 2>&1 &
-    echo $! >"$PIDS/nginx-$NGINX_N.pid"
+    bench_log "starting nginx on 127.0.0.1:$port ($label)"
+    bench_start "nginx-$NGINX_N" "$dir/stdout.log" "$NGINX" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf"
     first=$(head -n 1 "$names")
-    wait_http "http://127.0.0.1:$port/$first.json" "$PIDS/nginx-$NGINX_N.pid" "$dir/error.log"
+    bench_wait_http "http://127.0.0.1:$port/$first.json" "$PIDS/nginx-$NGINX_N.pid" "$dir/error.log"
     run_wrk "nginx-$label" "http://127.0.0.1:$port" "$names" / .json
-    stop_pid "$PIDS/nginx-$NGINX_N.pid"
+    bench_stop "$PIDS/nginx-$NGINX_N.pid"
 }
 
 # The repository's prompts.
-bench_server "$NSMALL" "$SMALL" "$WORK/small-server.db"
+wrk_server "$NSMALL" "$SMALL" "$WORK/small-server.db"
 SMALL_BYTES=$(fetch_bodies "$SERVER_PORT" "$SMALL/names" "$WORK/docroot-$NSMALL")
-stop_pid "$PIDS/serve-$NSMALL.pid"
-bench_nginx "$NSMALL" "$SMALL/names" "$WORK/docroot-$NSMALL"
+bench_stop "$PIDS/serve-$NSMALL.pid"
+wrk_nginx "$NSMALL" "$SMALL/names" "$WORK/docroot-$NSMALL"
 
 # COUNT prompts. This server stays up for the plan/apply timings through it.
-bench_server "$NBIG" "$BIG" "$WORK/big-server.db"
+wrk_server "$NBIG" "$BIG" "$WORK/big-server.db"
 BIG_PORT=$SERVER_PORT
 BIG_BYTES=$(fetch_bodies "$BIG_PORT" "$BIG/names" "$WORK/docroot-$NBIG")
-bench_nginx "$NBIG" "$BIG/names" "$WORK/docroot-$NBIG"
+wrk_nginx "$NBIG" "$BIG/names" "$WORK/docroot-$NBIG"
 
 # ---------------------------------------------------------------- plan/apply: hyperfine
 if [[ $SKIP_STORE != 1 ]]; then
@@ -385,81 +251,76 @@ if [[ $SKIP_STORE != 1 ]]; then
     SERVER_DB=$WORK/big-server.db
     BACKUP=$WORK/big-backup.db
     URL=http://127.0.0.1:$BIG_PORT
-    model_rows() { sql_value "$1" "SELECT COUNT(*) FROM ai_prompts WHERE ai_model = '$MODEL'"; }
+    model_rows() { bench_sql "$1" "SELECT COUNT(*) FROM ai_prompts WHERE ai_model = '$MODEL'"; }
 
-    log "setting ai_model: $MODEL in every file (sed -i)"
-    find "$BIG/prompts" -type f -name '*.yaml' -exec sed -i "s|^ai_model: .*\$|ai_model: $MODEL|" {} +
-    NEDITED=$(grep -rlx "ai_model: $MODEL" "$BIG/prompts" | wc -l)
-    [[ $NEDITED -eq $NBIG ]] || die "$NEDITED of $NBIG files have ai_model: $MODEL"
+    bench_set_model "$BIG/prompts" "$MODEL"
     cd "$BIG"
-    run_once "promptctl validate" "$BIN" validate | tail -n 1 >&2
+    bench_run_once "promptctl validate" "$BIN" validate | tail -n 1 >&2
 
     # Save one plan each way and check them: the same summary, and applying each changes every
     # row of its own store. Then both stores go back to the copy.
     PLAN_DIRECT=$WORK/plan-direct.json
     PLAN_SERVER=$WORK/plan-server.json
     EXPECT="Plan: 0 to create, $NBIG to update, 0 to replace, 0 to backfill, 0 to deactivate."
-    run_once "promptctl plan --out (direct)" "$BIN" plan --out "$PLAN_DIRECT" >"$WORK/plan-direct.txt"
-    run_once "promptctl plan --out (server)" env PROMPTCTL_TOKEN="$ADMIN" \
+    bench_run_once "promptctl plan --out (direct)" "$BIN" plan --out "$PLAN_DIRECT" >"$WORK/plan-direct.txt"
+    bench_run_once "promptctl plan --out (server)" env PROMPTCTL_TOKEN="$ADMIN" \
         "$BIN" --store "$URL" plan --out "$PLAN_SERVER" >"$WORK/plan-server.txt"
     for side in direct server; do
         summary=$(grep '^Plan:' "$WORK/plan-$side.txt" || true)
-        log "plan ($side): $summary"
-        [[ $summary == "$EXPECT" ]] || die "expected $NBIG updates and nothing else ($side)"
+        bench_log "plan ($side): $summary"
+        [[ $summary == "$EXPECT" ]] || bench_die "expected $NBIG updates and nothing else ($side)"
     done
-    run_once "promptctl apply PLAN (direct)" "$BIN" apply "$PLAN_DIRECT" | tail -n 1 >&2
-    run_once "promptctl apply PLAN (server)" env PROMPTCTL_TOKEN="$ADMIN" \
+    bench_run_once "promptctl apply PLAN (direct)" "$BIN" apply "$PLAN_DIRECT" | tail -n 1 >&2
+    bench_run_once "promptctl apply PLAN (server)" env PROMPTCTL_TOKEN="$ADMIN" \
         "$BIN" --store "$URL" apply "$PLAN_SERVER" | tail -n 1 >&2
-    [[ $(model_rows "$DB") -eq $NBIG ]] || die "after apply, $(model_rows "$DB") of $NBIG rows have $MODEL"
+    [[ $(model_rows "$DB") -eq $NBIG ]] || bench_die "after apply, $(model_rows "$DB") of $NBIG rows have $MODEL"
     rc=0
     env PROMPTCTL_TOKEN="$ADMIN" "$BIN" --store "$URL" plan --detailed-exitcode >/dev/null 2>&1 || rc=$?
-    [[ $rc -eq 0 ]] || die "a plan through the server after apply should find no changes (exit $rc)"
+    [[ $rc -eq 0 ]] || bench_die "a plan through the server after apply should find no changes (exit $rc)"
 
-    RESTORE_DIRECT="rm -f $(q "$DB")-wal $(q "$DB")-shm $(q "$DB")-journal && cp $(q "$BACKUP") $(q "$DB") && sync"
-    RESTART_SERVER="$(q "$SERVER_CTL") $(q "$BIN") $(q "$TOKENS") $(q "$PIDS/serve-$NBIG.pid") $(q "$WORK/serve-$NBIG.log") $(q "$SERVER_DB") $BIG_PORT $(q "$BACKUP")"
+    RESTORE_DIRECT=$(bench_restore_cmd "$DB" "$BACKUP")
+    RESTART_SERVER="$(bench_q "$SERVER_CTL") $(bench_q "$BIN") $(bench_q "$TOKENS") $(bench_q "$PIDS/serve-$NBIG.pid") $(bench_q "$WORK/serve-$NBIG.log") $(bench_q "$SERVER_DB") $BIG_PORT $(bench_q "$BACKUP")"
     sh -c "$RESTORE_DIRECT"
     sh -c "$RESTART_SERVER"
-    [[ $(model_rows "$DB") -eq 0 ]] || die "restoring the direct store failed"
-    [[ $(model_rows "$SERVER_DB") -eq 0 ]] || die "restoring the server's store failed"
+    [[ $(model_rows "$DB") -eq 0 ]] || bench_die "restoring the direct store failed"
+    [[ $(model_rows "$SERVER_DB") -eq 0 ]] || bench_die "restoring the server's store failed"
 
-    CMD_PLAN_DIRECT="$(q "$BIN") plan"
-    CMD_PLAN_SERVER="PROMPTCTL_TOKEN=$ADMIN $(q "$BIN") --store $URL plan"
-    CMD_APPLY_DIRECT="$(q "$BIN") apply $(q "$PLAN_DIRECT")"
-    CMD_APPLY_SERVER="PROMPTCTL_TOKEN=$ADMIN $(q "$BIN") --store $URL apply $(q "$PLAN_SERVER")"
-    CMD_AUTO_DIRECT="$(q "$BIN") apply --auto-approve"
-    CMD_AUTO_SERVER="PROMPTCTL_TOKEN=$ADMIN $(q "$BIN") --store $URL apply --auto-approve"
+    CMD_PLAN_DIRECT="$(bench_q "$BIN") plan"
+    CMD_PLAN_SERVER="PROMPTCTL_TOKEN=$ADMIN $(bench_q "$BIN") --store $URL plan"
+    CMD_APPLY_DIRECT="$(bench_q "$BIN") apply $(bench_q "$PLAN_DIRECT")"
+    CMD_APPLY_SERVER="PROMPTCTL_TOKEN=$ADMIN $(bench_q "$BIN") --store $URL apply $(bench_q "$PLAN_SERVER")"
+    CMD_AUTO_DIRECT="$(bench_q "$BIN") apply --auto-approve"
+    CMD_AUTO_SERVER="PROMPTCTL_TOKEN=$ADMIN $(bench_q "$BIN") --store $URL apply --auto-approve"
 
     # plan reads: the stores are as restored, and stay so. hyperfine runs each command with sh
     # in the project directory.
-    log "timing plan ($NBIG rows, $NBIG model changes), direct and through the server, $RUNS runs each"
-    hyperfine --warmup 1 --runs "$RUNS" \
-        --export-json "$OUT/1-plan.json" --export-markdown "$OUT/1-plan.md" \
+    bench_log "timing plan ($NBIG rows, $NBIG model changes), direct and through the server, $RUNS runs each"
+    bench_hyperfine "$OUT/1-plan.json" --warmup 1 --runs "$RUNS" --export-markdown "$OUT/1-plan.md" \
         -n "plan (direct)" "$CMD_PLAN_DIRECT" \
         -n "plan (server)" "$CMD_PLAN_SERVER"
 
     # apply writes: before every run (warm-up included) the direct store is restored from the
     # copy; the server is stopped, its store restored and the server started again (it holds
     # the store open and keeps the rows in memory), and the run starts once /healthz answers.
-    log "timing apply PLAN and apply --auto-approve, direct and through the server, $RUNS runs each"
-    hyperfine --warmup 1 --runs "$RUNS" \
-        --export-json "$OUT/2-apply.json" --export-markdown "$OUT/2-apply.md" \
+    bench_log "timing apply PLAN and apply --auto-approve, direct and through the server, $RUNS runs each"
+    bench_hyperfine "$OUT/2-apply.json" --warmup 1 --runs "$RUNS" --export-markdown "$OUT/2-apply.md" \
         --prepare "$RESTORE_DIRECT" -n "apply PLAN (direct)" "$CMD_APPLY_DIRECT" \
         --prepare "$RESTART_SERVER" -n "apply PLAN (server)" "$CMD_APPLY_SERVER" \
         --prepare "$RESTORE_DIRECT" -n "apply --auto-approve (direct)" "$CMD_AUTO_DIRECT" \
         --prepare "$RESTART_SERVER" -n "apply --auto-approve (server)" "$CMD_AUTO_SERVER"
-    [[ $(model_rows "$DB") -eq $NBIG ]] || die "after the timed applies, $(model_rows "$DB") of $NBIG rows have $MODEL"
+    [[ $(model_rows "$DB") -eq $NBIG ]] || bench_die "after the timed applies, $(model_rows "$DB") of $NBIG rows have $MODEL"
     [[ $(model_rows "$SERVER_DB") -eq $NBIG ]] ||
-        die "after the timed applies, $(model_rows "$SERVER_DB") of $NBIG rows of the server's store have $MODEL"
-    cd "$ROOT"
+        bench_die "after the timed applies, $(model_rows "$SERVER_DB") of $NBIG rows of the server's store have $MODEL"
+    cd "$WORK"
 else
-    log "skipping plan/apply (BENCH_SKIP_STORE=1)"
+    bench_log "skipping plan/apply (BENCH_SKIP_STORE=1)"
 fi
 LOADAVG_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
 if [[ -n $EXPORT_DIR ]]; then
     mkdir -p "$EXPORT_DIR"
     cp "$OUT"/* "$EXPORT_DIR"/
-    log "wrk output and hyperfine exports copied to $EXPORT_DIR"
+    bench_log "wrk output and hyperfine exports copied to $EXPORT_DIR"
 fi
 
 # ---------------------------------------------------------------- summary
@@ -490,7 +351,6 @@ for n, size in ((nsmall, small_bytes), (nbig, big_bytes)):
     rows.append((f"promptctl serve, {n} prompts", s, g, int(n), size))
     rows.append((f"nginx static files, {n} prompts", g, g, int(n), size))
 
-yn = lambda ok: "yes" if ok else "NO"
 print()
 print(f"GET /v1/prompts/{{name}} on loopback: wrk -t{threads} -c{conns} -d{duration} --latency, a random "
       f"name a request (benches/prompts.lua), auth on; {ncpu} CPUs, load average {load0} at the start, "
@@ -524,19 +384,25 @@ if hf:
         print(f"| {work:<22} | {d['mean']:>10.3f} | {sd(d):>6} | {s['mean']:>10.3f} | {sd(s):>6} "
               f"| {s['mean'] / d['mean']:>12.2f}x |")
 
-print()
-ok_errors = all(r["non2xx"] + r["errors"] == 0 for _, r, _, _, _ in rows)
-print(f"every response 200, no socket errors: {yn(ok_errors)}")
+# The goals, as verdict lines (GOAL, FIGURE, a Python test) for bench_verdicts.
+verdicts = []
+def verdict(goal, figure, ok):
+    verdicts.append(f"{goal}\t{figure}\t{ok}\n")
+errors = sum(r["non2xx"] + r["errors"] for _, r, _, _, _ in rows)
+verdict("every response 200, no socket errors", f"{errors} errors", f"{errors} == 0")
 for name, r, g, n, _ in rows:
     if not name.startswith("promptctl"):
         continue
-    print(f"{n} prompts: >= 20,000 requests/s (issue): {yn(r['rps'] >= 20000)}  ({r['rps']:,.0f})")
-    print(f"{n} prompts: p99 under 5 ms (issue): {yn(r['p99'] < 5)}  ({r['p99']:.2f} ms)")
-    print(f"{n} prompts: >= 0.5x nginx's requests/s (SPEC 6): {yn(r['rps'] >= 0.5 * g['rps'])}  "
-          f"({r['rps'] / g['rps']:.2f}x of {g['rps']:,.0f})")
-    print(f"{n} prompts: p99 within 2x of nginx's (SPEC 6): {yn(r['p99'] <= 2 * g['p99'])}  "
-          f"({r['p99']:.2f} ms vs {g['p99']:.2f} ms, {r['p99'] / g['p99']:.2f}x)")
+    verdict(f"{n} prompts: >= 20,000 requests/s (issue)", f"{r['rps']:,.0f}", f"{r['rps']} >= 20000")
+    verdict(f"{n} prompts: p99 under 5 ms (issue)", f"{r['p99']:.2f} ms", f"{r['p99']} < 5")
+    verdict(f"{n} prompts: >= 0.5x nginx's requests/s (SPEC 6)",
+            f"{r['rps'] / g['rps']:.2f}x of {g['rps']:,.0f}", f"{r['rps']} >= 0.5 * {g['rps']}")
+    verdict(f"{n} prompts: p99 within 2x of nginx's (SPEC 6)",
+            f"{r['p99']:.2f} ms vs {g['p99']:.2f} ms, {r['p99'] / g['p99']:.2f}x", f"{r['p99']} <= 2 * {g['p99']}")
 if hf:
     for work, ratio in ratios:
-        print(f"{work} through serve within 2x of direct (issue, SPEC 6): {yn(ratio <= 2)}  ({ratio:.2f}x)")
+        verdict(f"{work} through serve within 2x of direct (issue, SPEC 6)", f"{ratio:.2f}x", f"{ratio} <= 2")
+print()
+open(os.path.join(out, "verdicts.tsv"), "w").writelines(verdicts)
 EOF
+bench_verdicts "$OUT/verdicts.tsv"

@@ -11,7 +11,7 @@ bench_build
 bench_need hyperfine
 bench_workdir
 
-python3 "$BENCH_ROOT/benches/gen_prompts.py" "$WORK/prompts" --count "$COUNT" 2>/dev/null
+bench_corpus "$WORK/prompts" "$COUNT"
 cat >"$WORK/promptctl.yaml" <<'YAML'
 environments:
   dev:
@@ -24,12 +24,12 @@ environments:
 YAML
 cd "$WORK"
 for env in dev prod; do
-  "$BIN" --env "$env" apply --auto-approve >/dev/null 2>"$WORK/$env.log" || { cat "$WORK/$env.log"; exit 1; }
+  bench_run_once "apply --env $env" "$BIN" --env "$env" apply --auto-approve >/dev/null
 done
-"$BIN" status --detailed-exitcode >/dev/null 2>"$WORK/status.log" || { cat "$WORK/status.log"; echo "status: not in step"; exit 1; }
+bench_run_once "status (both environments in step)" "$BIN" status --detailed-exitcode >/dev/null
 bench_hyperfine "$WORK/result.json" --warmup 1 --runs "$RUNS" \
-  -n "status (dev, prod)" "$BIN status" \
-  -n "plan --env prod" "$BIN --env prod plan"
+  -n "status (dev, prod)" "$(bench_q "$BIN") status" \
+  -n "plan --env prod" "$(bench_q "$BIN") --env prod plan"
 status=$(bench_mean "$WORK/result.json" 0)
 plan=$(bench_mean "$WORK/result.json" 1)
 echo "status over two environments of $COUNT prompts: ${status} s (plan of one: ${plan} s)"
