@@ -48,6 +48,9 @@ pub struct ServeOptions {
     pub usage: Option<crate::usage::UsageFile>,
 }
 
+/// Above this many changed rows a refresh reads the whole store rather than patching.
+const PATCH_LIMIT: usize = 2_000;
+
 /// What handlers share.
 pub struct AppState {
     pub store: Arc<dyn Store>,
@@ -80,6 +83,17 @@ impl AppState {
         let revision = self.store.revision().await?;
         let current = self.cache();
         if revision <= current.revision && current.list.is_some() {
+            return Ok(());
+        }
+        // Catch up on what changed since, where the store can say; read it all otherwise.
+        if current.snapshot.is_some()
+            && let Some(delta) = self
+                .store
+                .changed_since(current.revision, PATCH_LIMIT)
+                .await?
+            && let Some(patched) = current.patch(delta, &self.default_model, &self.fallback_model)
+        {
+            self.install(patched);
             return Ok(());
         }
         let snapshot = Arc::new(self.store.snapshot().await?);

@@ -116,6 +116,16 @@ pub struct Snapshot {
     pub rows: Vec<LiveRow>,
 }
 
+/// What changed in the store after some revision.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Delta {
+    pub store_id: String,
+    /// The store's revision now.
+    pub revision: i64,
+    /// Every row changed or created since, whole, as it is now.
+    pub rows: Vec<LiveRow>,
+}
+
 /// One entry of the audit log.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuditEntry {
@@ -224,6 +234,18 @@ pub trait Store: Send + Sync {
 
     /// The store's revision: a cheap way to learn whether anything changed.
     async fn revision(&self) -> Result<i64, StoreError>;
+
+    /// The rows changed after `revision`, as they are now, for a reader that holds the store
+    /// at `revision` to catch up without reading it all; `None` where the audit log cannot
+    /// tell (a restore replaced everything, or more than `limit` rows changed), and a whole
+    /// snapshot is needed.
+    async fn changed_since(
+        &self,
+        _revision: i64,
+        _limit: usize,
+    ) -> Result<Option<Delta>, StoreError> {
+        Ok(None)
+    }
 
     /// A signal each time the revision may have moved (PostgreSQL's LISTEN/NOTIFY), for a
     /// server to refresh at once; `None` where the backend sends none, and it polls. Call it

@@ -252,6 +252,16 @@ pub(in crate::store) fn select_by_ids(count: usize) -> String {
     )
 }
 
+/// The whole rows (content too) of `count` ids.
+pub(in crate::store) fn select_whole_by_ids(count: usize) -> String {
+    let placeholders: Vec<String> = (1..=count).map(|i| format!("${i}")).collect();
+    format!(
+        "SELECT {JOINED_COLUMNS} FROM ai_prompts p JOIN ai_prompt_contents c ON c.id = p.id \
+         WHERE p.id IN ({})",
+        placeholders.join(", ")
+    )
+}
+
 /// `SELECT prompt_name, prompt_version FROM ai_prompts WHERE scope = 'production' AND
 /// prompt_name IN (…)`: what inserts could collide with.
 pub(in crate::store) fn select_production_versions(count: usize) -> String {

@@ -13,7 +13,7 @@ use sqlx::{
 use super::write::{WriteTx, apply_in, restore_in};
 use super::{AUDIT_SELECT, AuditRow, CHUNK, SqlValue};
 use crate::store::{
-    ApplyOutcome, AuditEntry, ChangeSet, LiveRow, Progress, RestoreOptions, RestoreOutcome,
+    ApplyOutcome, AuditEntry, ChangeSet, Delta, LiveRow, Progress, RestoreOptions, RestoreOutcome,
     RevisionFeed, Snapshot, Store, StoreError, export::Restore,
 };
 
@@ -135,6 +135,7 @@ where
     LiveRow: for<'r> FromRow<'r, DB::Row>,
     (String, String): for<'r> FromRow<'r, DB::Row>,
     (String, i64): for<'r> FromRow<'r, DB::Row>,
+    (Option<String>, String): for<'r> FromRow<'r, DB::Row>,
     (String,): for<'r> FromRow<'r, DB::Row>,
     (i64,): for<'r> FromRow<'r, DB::Row>,
 {
@@ -207,6 +208,7 @@ where
     AuditRow: for<'r> FromRow<'r, DB::Row>,
     (String, String): for<'r> FromRow<'r, DB::Row>,
     (String, i64): for<'r> FromRow<'r, DB::Row>,
+    (Option<String>, String): for<'r> FromRow<'r, DB::Row>,
     (String,): for<'r> FromRow<'r, DB::Row>,
     (i64,): for<'r> FromRow<'r, DB::Row>,
 {
@@ -235,6 +237,49 @@ where
 
     fn revision_feed(&self) -> Option<RevisionFeed> {
         DB::revision_feed(&self.pool)
+    }
+
+    async fn changed_since(&self, since: i64, limit: usize) -> Result<Option<Delta>, StoreError> {
+        let mut tx = self.pool.begin_with(DB::BEGIN_SNAPSHOT).await?;
+        let (store_id, revision) = bound_as::<DB, (String, i64)>(
+            "SELECT store_id, revision FROM store_meta WHERE id = 1",
+            Vec::new(),
+        )?
+        .fetch_one(&mut *tx)
+        .await?;
+        if revision < since {
+            return Ok(None);
+        }
+        let entries = bound_as::<DB, (Option<String>, String)>(
+            "SELECT row_id, change FROM audit_log WHERE revision > $1",
+            vec![SqlValue::Int(Some(since))],
+        )?
+        .fetch_all(&mut *tx)
+        .await?;
+        if entries.len() > limit || entries.iter().any(|(_, change)| change == "restore") {
+            return Ok(None);
+        }
+        let mut ids: Vec<String> = entries.into_iter().filter_map(|(id, _)| id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut rows = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(CHUNK) {
+            let values = chunk
+                .iter()
+                .map(|id| SqlValue::Text(Some(id.clone())))
+                .collect();
+            rows.extend(
+                bound_as::<DB, LiveRow>(&super::select_whole_by_ids(chunk.len()), values)?
+                    .fetch_all(&mut *tx)
+                    .await?,
+            );
+        }
+        tx.commit().await?;
+        Ok(Some(Delta {
+            store_id,
+            revision,
+            rows,
+        }))
     }
 
     async fn revision(&self) -> Result<i64, StoreError> {
