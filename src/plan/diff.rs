@@ -229,10 +229,10 @@ fn content_change(prompt: &Prompt, row: &LiveRow) -> Option<String> {
     if prompt.prompt_template() != row.prompt_template {
         changed.push("prompt_template");
     }
-    if prompt.input_schema() != parse_json(row.input_schema.as_deref()).as_ref() {
+    if schemas_differ(prompt.input_schema(), row.input_schema.as_deref()) {
         changed.push("input_schema");
     }
-    if prompt.output_schema() != parse_json(row.output_schema.as_deref()).as_ref() {
+    if schemas_differ(prompt.output_schema(), row.output_schema.as_deref()) {
         changed.push("output_schema");
     }
     if changed.is_empty() {
@@ -369,6 +369,15 @@ fn backfill(row: &LiveRow, model: &str) -> Change {
     update_change(Action::Backfill, row, patch, fields)
 }
 
+/// Whether two schemas differ as JSON. promptctl stores schemas in the canonical form a
+/// prompt holds, so equal texts settle it without parsing; other writers' texts are parsed.
+fn schemas_differ(ours: Option<&str>, theirs: Option<&str>) -> bool {
+    match (ours, theirs) {
+        (Some(a), Some(b)) if a == b => false,
+        (a, b) => parse_json(a) != parse_json(b),
+    }
+}
+
 /// The row a prompt from git becomes.
 fn new_row(prompt: &Prompt) -> NewRow {
     NewRow {
@@ -376,8 +385,8 @@ fn new_row(prompt: &Prompt) -> NewRow {
         prompt_version: prompt.prompt_version().to_owned(),
         prompt_template: prompt.prompt_template().to_owned(),
         description: prompt.description().map(str::to_owned),
-        input_schema: prompt.input_schema().map(Value::to_string),
-        output_schema: prompt.output_schema().map(Value::to_string),
+        input_schema: prompt.input_schema().map(str::to_owned),
+        output_schema: prompt.output_schema().map(str::to_owned),
         workflow_step: prompt.workflow_step().map(str::to_owned),
         subsystem: prompt.subsystem().map(str::to_owned),
         ai_model: prompt.ai_model().to_owned(),

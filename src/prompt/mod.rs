@@ -34,9 +34,17 @@ pub struct Prompt {
     max_tokens: Option<u64>,
     temperature: Option<f64>,
     is_active: bool,
-    input_schema: Option<serde_json::Value>,
-    output_schema: Option<serde_json::Value>,
+    /// Compact JSON with sorted keys: a parsed schema costs several times its text, and a
+    /// plan of 100,000 prompts holds every one.
+    input_schema: Option<Box<str>>,
+    output_schema: Option<Box<str>>,
     origin: Origin,
+}
+
+/// Compact JSON with object keys sorted (serde_json's maps are ordered): equal values give
+/// equal texts.
+fn canonical_json(value: &serde_json::Value) -> Box<str> {
+    value.to_string().into_boxed_str()
 }
 
 impl Prompt {
@@ -54,8 +62,8 @@ impl Prompt {
             max_tokens: raw.max_tokens,
             temperature: raw.temperature,
             is_active: raw.is_active.unwrap_or(true),
-            input_schema: raw.input_schema,
-            output_schema: raw.output_schema,
+            input_schema: raw.input_schema.as_ref().map(canonical_json),
+            output_schema: raw.output_schema.as_ref().map(canonical_json),
             origin: Origin {
                 file: Arc::clone(file),
             },
@@ -111,13 +119,15 @@ impl Prompt {
         self.is_active
     }
 
-    /// A valid JSON Schema declaring every variable of the template.
-    pub fn input_schema(&self) -> Option<&serde_json::Value> {
-        self.input_schema.as_ref()
+    /// A valid JSON Schema declaring every variable of the template, as compact JSON with
+    /// sorted keys (the store's form).
+    pub fn input_schema(&self) -> Option<&str> {
+        self.input_schema.as_deref()
     }
 
-    pub fn output_schema(&self) -> Option<&serde_json::Value> {
-        self.output_schema.as_ref()
+    /// The output's JSON Schema, as compact JSON with sorted keys.
+    pub fn output_schema(&self) -> Option<&str> {
+        self.output_schema.as_deref()
     }
 
     pub fn origin(&self) -> &Origin {

@@ -244,8 +244,9 @@ fn fields_of(prompt: &Prompt) -> serde_json::Map<String, Json> {
     put("max_tokens", prompt.max_tokens().map(Json::from));
     put("temperature", prompt.temperature().map(Json::from));
     put("is_active", Some(prompt.is_active().into()));
-    put("input_schema", prompt.input_schema().cloned());
-    put("output_schema", prompt.output_schema().cloned());
+    let parsed = |text: Option<&str>| text.and_then(|t| serde_json::from_str(t).ok());
+    put("input_schema", parsed(prompt.input_schema()));
+    put("output_schema", parsed(prompt.output_schema()));
     fields
 }
 

@@ -20,14 +20,13 @@ pub fn legacy_export() -> Value {
     assert_eq!(prompts.len(), 9);
     let mut rows = Vec::new();
     for (index, prompt) in prompts.iter().enumerate() {
-        let schema = |s: Option<&Value>| s.map(Value::to_string);
         rows.push(json!({
             "prompt_name": prompt.prompt_name(),
             "prompt_version": prompt.prompt_version(),
             "prompt_template": prompt.prompt_template(),
             "description": prompt.description(),
-            "input_schema": schema(prompt.input_schema()),
-            "output_schema": schema(prompt.output_schema()),
+            "input_schema": prompt.input_schema(),
+            "output_schema": prompt.output_schema(),
             "workflow_step": prompt.workflow_step(),
             "subsystem": prompt.subsystem(),
             "ai_model": if index < 5 { Value::Null } else { json!("openai/gpt-4o-mini") },
