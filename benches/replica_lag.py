@@ -92,6 +92,7 @@ def main():
         "p90_ms": percentile(ordered, 90),
         "p99_ms": percentile(ordered, 99),
         "max_ms": ordered[-1],
+        "slowest": sorted(range(len(lags)), key=lambda i: -lags[i])[:3],
         "lags_ms": [round(v, 2) for v in lags],
     }))
 

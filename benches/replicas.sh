@@ -36,7 +36,7 @@ READ=$(token read bench-read)
 for name in a b; do
   port=$(bench_port)
   eval "PORT_$name=$port"
-  bench_start "$name" "$WORK/$name.log" "$BIN" serve --database "$URL" --tokens "$WORK/tokens" \
+  bench_start "$name" "$WORK/$name.log" env PROMPTCTL_LOG=info,promptctl=debug "$BIN" serve --database "$URL" --tokens "$WORK/tokens" \
     --listen "127.0.0.1:$port" --refresh-ms "$REFRESH_MS"
   bench_wait_http "http://127.0.0.1:$port/healthz" "$WORK/pids/$name.pid" "$WORK/$name.log"
 done
@@ -47,6 +47,7 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 print(f"replica lag over {r['changes']} changes ({sys.argv[2]} prompts, polling every {sys.argv[3]} ms as the fallback):")
 print(f"  p50 {r['p50_ms']:.1f} ms, p90 {r['p90_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, max {r['max_ms']:.1f} ms")
+print("  slowest changes (1-based): " + ", ".join(f"#{i + 1} {r['lags_ms'][i]:.1f} ms" for i in r["slowest"]))
 buckets = [5, 10, 20, 50, 100, 1000, float("inf")]
 low = 0
 for high in buckets:
@@ -57,4 +58,11 @@ for high in buckets:
 open(sys.argv[1] + ".p99", "w").write(str(r["p99_ms"]))
 PY
 P99=$(cat "$WORK/lag.json.p99")
+# What the replica's refreshes took (its debug log), to tell a slow refresh from a late signal.
+python3 - "$WORK/b.log" <<'PY'
+import re, sys
+ms = sorted(float(m) for m in re.findall(r"ms=([0-9.]+) cache (?:patched|rebuilt)", open(sys.argv[1]).read()))
+if ms:
+    print(f"  the replica's refreshes: {len(ms)}, median {ms[len(ms)//2]:.1f} ms, max {ms[-1]:.1f} ms")
+PY
 bench_verdict "a replica serves a change within 50 ms at p99 over $CHANGES changes" "$(printf 'p99 %.1f ms' "$P99")" "$P99 <= 50"

@@ -80,6 +80,7 @@ impl AppState {
     /// forward: refreshes run one at a time, and an older snapshot never replaces a newer one.
     async fn refresh(&self) -> Result<(), crate::store::StoreError> {
         let _one_at_a_time = self.refreshing.lock().await;
+        let started = Instant::now();
         let revision = self.store.revision().await?;
         let current = self.cache();
         if revision <= current.revision && current.list.is_some() {
@@ -93,6 +94,12 @@ impl AppState {
                 .await?
             && let Some(patched) = current.patch(delta, &self.default_model, &self.fallback_model)
         {
+            tracing::debug!(
+                from = current.revision,
+                to = patched.revision,
+                ms = started.elapsed().as_secs_f64() * 1000.0,
+                "cache patched"
+            );
             self.install(patched);
             return Ok(());
         }
@@ -102,6 +109,11 @@ impl AppState {
             &self.default_model,
             &self.fallback_model,
         ));
+        tracing::debug!(
+            to = revision,
+            ms = started.elapsed().as_secs_f64() * 1000.0,
+            "cache rebuilt from the whole store"
+        );
         Ok(())
     }
 
