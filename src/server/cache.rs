@@ -1,7 +1,7 @@
 //! The answers applications ask for most, kept in memory and rebuilt only when the store's
 //! revision moves: `GET /v1/prompts/{name}` is a map lookup, not a query.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -38,113 +38,172 @@ impl Cached {
 /// The active production prompts at one revision.
 #[derive(Debug, Default)]
 pub(super) struct PromptCache {
+    store_id: String,
     pub(super) revision: i64,
     pub(super) prompts: HashMap<String, Cached>,
     pub(super) list: Option<Cached>,
-    /// What it was built from: the console reads it rather than the store again.
+    /// What it was built from, when it was built from a whole read: the console reads it
+    /// rather than the store again. A patched cache has none.
     pub(super) snapshot: Option<Arc<Snapshot>>,
+    /// Each name's production rows, without their content: enough to tell which is active
+    /// when some of them change.
+    heads: HashMap<String, Arc<Vec<Head>>>,
+    /// Each active prompt's entry of the list.
+    summaries: BTreeMap<String, Arc<PromptSummaryV1>>,
+}
+
+/// What deciding the active row of a name needs to know of a row.
+#[derive(Debug)]
+struct Head {
+    id: String,
+    created_at: i64,
+    prompt_version: String,
+    is_active: bool,
+}
+
+impl Head {
+    fn of(row: &LiveRow) -> Head {
+        Head {
+            id: row.id.clone(),
+            created_at: row.created_at,
+            prompt_version: row.prompt_version.clone(),
+            is_active: row.is_active,
+        }
+    }
+
+    /// Where legacy data has two active versions of a name, the newest wins.
+    fn newer_than(&self, other: &Head) -> bool {
+        (self.created_at, &self.prompt_version) > (other.created_at, &other.prompt_version)
+    }
 }
 
 impl PromptCache {
-    /// Build from a snapshot. Where legacy data has two active versions of a name, the newest
-    /// wins; where a row has no model, the default model stands in.
+    /// Build from a snapshot. Where a row has no model, the default model stands in.
     pub(super) fn build(
         snapshot: Arc<Snapshot>,
         default_model: &str,
         fallback_model: &str,
     ) -> Arc<PromptCache> {
-        let active = active_rows(&snapshot.rows, |_| true);
-        let prompts = active
+        let mut rows_by_name: HashMap<&str, Vec<&LiveRow>> = HashMap::new();
+        for row in snapshot
+            .rows
             .iter()
-            .map(|(name, row)| {
-                (
-                    (*name).to_owned(),
-                    answer(row, snapshot.revision, default_model, fallback_model),
-                )
-            })
-            .collect();
-        let list = Some(list(&snapshot, default_model));
-        Arc::new(PromptCache {
+            .filter(|r| r.scope == Scope::Production)
+        {
+            rows_by_name.entry(&row.prompt_name).or_default().push(row);
+        }
+        let mut cache = PromptCache {
+            store_id: snapshot.store_id.clone(),
             revision: snapshot.revision,
-            prompts,
-            list,
-            snapshot: Some(snapshot),
-        })
+            ..PromptCache::default()
+        };
+        for (name, rows) in rows_by_name {
+            let heads: Vec<Head> = rows.iter().map(|row| Head::of(row)).collect();
+            if let Some(active) = active(&heads) {
+                let row = rows[active];
+                cache.prompts.insert(
+                    name.to_owned(),
+                    answer(row, snapshot.revision, default_model, fallback_model),
+                );
+                cache
+                    .summaries
+                    .insert(name.to_owned(), Arc::new(summary(row, default_model)));
+            }
+            cache.heads.insert(name.to_owned(), Arc::new(heads));
+        }
+        cache.list = Some(cache.list_answer());
+        cache.snapshot = Some(snapshot);
+        Arc::new(cache)
     }
 
     /// This cache moved on by `delta`: only the prompts whose rows changed are answered anew
     /// (their answers say the new revision; the others still say the revision they were built
-    /// at, which they still reflect). A replica catching up on one change does not rebuild
-    /// ten thousand answers.
+    /// at, which they still reflect). A replica catching up on one change reads one row and
+    /// answers one prompt, not ten thousand. `None` when it cannot be patched (another
+    /// store, or a cache not built yet).
     pub(super) fn patch(
         &self,
         delta: Delta,
         default_model: &str,
         fallback_model: &str,
     ) -> Option<Arc<PromptCache>> {
-        let old = self.snapshot.as_ref()?;
-        if old.store_id != delta.store_id {
+        if self.list.is_none() || self.store_id != delta.store_id {
             return None;
         }
-        let touched: HashSet<&str> = delta.rows.iter().map(|r| r.prompt_name.as_str()).collect();
-        let mut changed: HashMap<&str, &LiveRow> =
-            delta.rows.iter().map(|r| (r.id.as_str(), r)).collect();
-        let mut rows = Vec::with_capacity(old.rows.len() + changed.len());
-        for row in &old.rows {
-            rows.push(match changed.remove(row.id.as_str()) {
-                Some(new) => new.clone(),
-                None => row.clone(),
-            });
+        let mut changed: HashMap<&str, Vec<&LiveRow>> = HashMap::new();
+        for row in delta.rows.iter().filter(|r| r.scope == Scope::Production) {
+            changed.entry(&row.prompt_name).or_default().push(row);
         }
-        // Rows created since (in the delta, not in the old snapshot) take their place in a
-        // snapshot's order.
-        if !changed.is_empty() {
-            rows.extend(changed.into_values().cloned());
-            rows.sort_by(|a, b| {
-                (&a.prompt_name, &a.prompt_version, &a.id).cmp(&(
-                    &b.prompt_name,
-                    &b.prompt_version,
-                    &b.id,
-                ))
-            });
-        }
-        let snapshot = Arc::new(Snapshot {
-            store_id: delta.store_id,
+        let mut cache = PromptCache {
+            store_id: delta.store_id.clone(),
             revision: delta.revision,
-            rows,
-        });
-        let mut prompts = self.prompts.clone();
-        prompts.retain(|name, _| !touched.contains(name.as_str()));
-        for (name, row) in active_rows(&snapshot.rows, |name| touched.contains(name)) {
-            prompts.insert(
-                name.to_owned(),
-                answer(row, snapshot.revision, default_model, fallback_model),
-            );
+            prompts: self.prompts.clone(),
+            list: None,
+            snapshot: None,
+            heads: self.heads.clone(),
+            summaries: self.summaries.clone(),
+        };
+        for (name, rows) in changed {
+            let mut heads: Vec<Head> = rows.iter().map(|row| Head::of(row)).collect();
+            if let Some(old) = self.heads.get(name) {
+                heads.extend(
+                    old.iter()
+                        .filter(|h| !rows.iter().any(|r| r.id == h.id))
+                        .map(|h| Head {
+                            id: h.id.clone(),
+                            created_at: h.created_at,
+                            prompt_version: h.prompt_version.clone(),
+                            is_active: h.is_active,
+                        }),
+                );
+            }
+            match active(&heads) {
+                // A changed row is (or becomes) the active one: answered anew.
+                Some(index) if index < rows.len() => {
+                    let row = rows[index];
+                    cache.prompts.insert(
+                        name.to_owned(),
+                        answer(row, delta.revision, default_model, fallback_model),
+                    );
+                    cache
+                        .summaries
+                        .insert(name.to_owned(), Arc::new(summary(row, default_model)));
+                }
+                // The active row did not change: its answer stands, if there is one.
+                Some(_) => {
+                    if !cache.prompts.contains_key(name) {
+                        return None;
+                    }
+                }
+                None => {
+                    cache.prompts.remove(name);
+                    cache.summaries.remove(name);
+                }
+            }
+            cache.heads.insert(name.to_owned(), Arc::new(heads));
         }
-        let list = Some(list(&snapshot, default_model));
-        Some(Arc::new(PromptCache {
-            revision: snapshot.revision,
-            prompts,
-            list,
-            snapshot: Some(snapshot),
-        }))
+        cache.list = Some(cache.list_answer());
+        Some(Arc::new(cache))
+    }
+
+    /// `GET /v1/prompts`'s answer: every active prompt, by name.
+    fn list_answer(&self) -> Cached {
+        Cached::of(&PromptListV1 {
+            revision: self.revision,
+            prompts: self.summaries.values().map(|s| (**s).clone()).collect(),
+        })
     }
 }
 
-/// The active production row of each name `wanted` accepts: where legacy data has two
-/// active versions, the newest.
-fn active_rows(rows: &[LiveRow], wanted: impl Fn(&str) -> bool) -> HashMap<&str, &LiveRow> {
-    let mut active: HashMap<&str, &LiveRow> = HashMap::new();
-    for row in rows
-        .iter()
-        .filter(|r| r.scope == Scope::Production && r.is_active && wanted(&r.prompt_name))
-    {
-        let entry = active.entry(&row.prompt_name).or_insert(row);
-        if (row.created_at, &row.prompt_version) > (entry.created_at, &entry.prompt_version) {
-            *entry = row;
+/// Which of a name's production rows is the active one.
+fn active(heads: &[Head]) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    for (index, head) in heads.iter().enumerate().filter(|(_, h)| h.is_active) {
+        if best.is_none_or(|b| head.newer_than(&heads[b])) {
+            best = Some(index);
         }
     }
-    active
+    best
 }
 
 /// The row's model, or the default model where it has none.
@@ -174,23 +233,15 @@ fn answer(row: &LiveRow, revision: i64, default_model: &str, fallback_model: &st
     })
 }
 
-/// `GET /v1/prompts`'s answer: every active prompt, by name.
-fn list(snapshot: &Snapshot, default_model: &str) -> Cached {
-    let mut prompts: Vec<PromptSummaryV1> = active_rows(&snapshot.rows, |_| true)
-        .into_values()
-        .map(|row| PromptSummaryV1 {
-            prompt_name: row.prompt_name.clone(),
-            prompt_version: row.prompt_version.clone(),
-            ai_model: model(row, default_model),
-            workflow_step: row.workflow_step.clone(),
-            subsystem: row.subsystem.clone(),
-        })
-        .collect();
-    prompts.sort_by(|a, b| a.prompt_name.cmp(&b.prompt_name));
-    Cached::of(&PromptListV1 {
-        revision: snapshot.revision,
-        prompts,
-    })
+/// The row's entry in `GET /v1/prompts`.
+fn summary(row: &LiveRow, default_model: &str) -> PromptSummaryV1 {
+    PromptSummaryV1 {
+        prompt_name: row.prompt_name.clone(),
+        prompt_version: row.prompt_version.clone(),
+        ai_model: model(row, default_model),
+        workflow_step: row.workflow_step.clone(),
+        subsystem: row.subsystem.clone(),
+    }
 }
 
 #[cfg(test)]
@@ -271,11 +322,26 @@ mod tests {
             patched.list.as_ref().unwrap().body,
             rebuilt.list.as_ref().unwrap().body
         );
-        assert_eq!(
-            patched.snapshot.as_ref().unwrap().rows,
-            rebuilt.snapshot.as_ref().unwrap().rows,
-            "the same rows, in a snapshot's order"
+        assert!(
+            patched.snapshot.is_none(),
+            "a patched cache holds no snapshot: the console reads the store"
         );
+        // And a patched cache patches again.
+        let mut a2 = rebuilt.snapshot.as_ref().unwrap().rows[0].clone();
+        a2.is_active = false;
+        let again = patched
+            .patch(
+                Delta {
+                    store_id: "s".to_owned(),
+                    revision: 3,
+                    rows: vec![a2],
+                },
+                "d",
+                "f",
+            )
+            .unwrap();
+        assert!(!again.prompts.contains_key("a"), "deactivated");
+        assert_eq!(again.prompts["b"].body, patched.prompts["b"].body);
     }
 
     #[test]

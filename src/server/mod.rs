@@ -87,7 +87,7 @@ impl AppState {
             return Ok(());
         }
         // Catch up on what changed since, where the store can say; read it all otherwise.
-        if current.snapshot.is_some()
+        if current.list.is_some()
             && let Some(delta) = self
                 .store
                 .changed_since(current.revision, PATCH_LIMIT)
