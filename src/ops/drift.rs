@@ -35,7 +35,7 @@ async fn console_changes_within(
     store: &dyn Store,
     window: usize,
 ) -> Result<HashMap<String, ConsoleChange>, StoreError> {
-    let history = store.history(None, window).await?;
+    let history = store.history_heads(window).await?;
     let mut last: HashMap<String, ConsoleChange> = HashMap::new();
     let mut seen = std::collections::HashSet::new();
     // Newest first: the first entry of a row is its last change.

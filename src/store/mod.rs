@@ -268,6 +268,18 @@ pub trait Store: Send + Sync {
         limit: usize,
     ) -> Result<Vec<AuditEntry>, StoreError>;
 
+    /// The newest `limit` audit entries without their before and after values: who changed
+    /// which row when, for readers that need no more (a plan's note of console changes reads
+    /// thousands, and a created row's after value is the whole row).
+    async fn history_heads(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut entries = self.history(None, limit).await?;
+        for entry in &mut entries {
+            entry.before = None;
+            entry.after = None;
+        }
+        Ok(entries)
+    }
+
     /// Load rows (from an export) into the store. Refuses a non-empty store unless
     /// `options.force`; then the rows replaced are first kept in a backup inside the store,
     /// named in the outcome.

@@ -320,12 +320,9 @@ impl AuditRow {
     }
 }
 
-/// Every row, whole, in a stable order: a snapshot.
+/// Every row, whole, in no particular order (the caller sorts): a snapshot.
 pub(in crate::store) fn select_all() -> String {
-    format!(
-        "SELECT {JOINED_COLUMNS} FROM ai_prompts p JOIN ai_prompt_contents c ON c.id = p.id \
-         ORDER BY p.prompt_name, p.prompt_version, p.id"
-    )
+    format!("SELECT {JOINED_COLUMNS} FROM ai_prompts p JOIN ai_prompt_contents c ON c.id = p.id")
 }
 
 /// SQLite allows 32,766 bound values a statement and PostgreSQL 65,535; stay well under both.

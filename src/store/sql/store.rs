@@ -28,6 +28,8 @@ pub(in crate::store) trait Dialect: Database {
     const LOCK_META: &'static str;
     /// Begins a read-only transaction whose reads all see one moment.
     const BEGIN_SNAPSHOT: &'static str;
+    /// Statements run before and after reading every row (a snapshot), on its connection.
+    const AROUND_WHOLE_READ: Option<(&'static str, &'static str)> = None;
     /// How many rows a statement touched (sqlx has no common trait for it).
     fn rows_affected(result: &Self::QueryResult) -> u64;
     /// Signals when another writer moves the revision, where the database can send them.
@@ -224,9 +226,24 @@ where
         )?
         .fetch_one(&mut *tx)
         .await?;
-        let rows = bound_as::<DB, LiveRow>(&super::select_all(), Vec::new())?
+        if let Some((before, _)) = DB::AROUND_WHOLE_READ {
+            bound::<DB>(before, Vec::new())?.execute(&mut *tx).await?;
+        }
+        let mut rows = bound_as::<DB, LiveRow>(&super::select_all(), Vec::new())?
             .fetch_all(&mut *tx)
             .await?;
+        if let Some((_, after)) = DB::AROUND_WHOLE_READ {
+            bound::<DB>(after, Vec::new())?.execute(&mut *tx).await?;
+        }
+        // Sorted here rather than by the database, which would sort whole rows, templates
+        // and all, through its temporary storage.
+        rows.sort_unstable_by(|a, b| {
+            (&a.prompt_name, &a.prompt_version, &a.id).cmp(&(
+                &b.prompt_name,
+                &b.prompt_version,
+                &b.id,
+            ))
+        });
         tx.commit().await?;
         Ok(Snapshot {
             store_id,
@@ -318,6 +335,18 @@ where
             )?,
         };
         let rows = query.fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(AuditRow::into_entry).collect())
+    }
+
+    async fn history_heads(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        let limit = SqlValue::Int(Some(i64::try_from(limit).unwrap_or(i64::MAX)));
+        let rows = bound_as::<DB, AuditRow>(
+            "SELECT revision, at, actor, change, row_id, prompt_name, prompt_version, \
+             NULL AS before, NULL AS after FROM audit_log ORDER BY seq DESC LIMIT $1",
+            vec![limit],
+        )?
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows.into_iter().map(AuditRow::into_entry).collect())
     }
 
