@@ -7,7 +7,8 @@
 # Usage: benches/replicas.sh            (from anywhere)
 # Environment: BENCH_COUNT=10000, BENCH_CHANGES=100, BENCH_REFRESH_MS=1000 (the servers'
 # polling, the fallback), PROMPTCTL_BENCH_DATABASE_URL (an admin URL; default the local
-# server, postgres://postgres@127.0.0.1:5432/postgres), and lib.sh's.
+# server, postgres://postgres@127.0.0.1:5432/postgres), BENCH_EXPORT_DIR=DIR (keep both
+# servers' logs and the lags there), and lib.sh's.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 COUNT=${BENCH_COUNT:-10000}
 CHANGES=${BENCH_CHANGES:-100}
@@ -58,10 +59,13 @@ for high in buckets:
 open(sys.argv[1] + ".p99", "w").write(str(r["p99_ms"]))
 PY
 P99=$(cat "$WORK/lag.json.p99")
+if [[ -n ${BENCH_EXPORT_DIR:-} ]]; then
+  mkdir -p "$(bench_abs "$BENCH_EXPORT_DIR")" && cp "$WORK"/{a.log,b.log,lag.json} "$(bench_abs "$BENCH_EXPORT_DIR")/"
+fi
 # What the replica's refreshes took (its debug log), to tell a slow refresh from a late signal.
 python3 - "$WORK/b.log" <<'PY'
 import re, sys
-ms = sorted(float(m) for m in re.findall(r"ms=([0-9.]+) cache (?:patched|rebuilt)", open(sys.argv[1]).read()))
+ms = sorted(float(m) for m in re.findall(r"cache (?:patched|rebuilt)[^\n]*? ms=([0-9.]+)", open(sys.argv[1]).read()))
 if ms:
     print(f"  the replica's refreshes: {len(ms)}, median {ms[len(ms)//2]:.1f} ms, max {ms[-1]:.1f} ms")
 PY

@@ -55,6 +55,23 @@ fn days_from_civil(date: &str) -> Option<i64> {
     Some(era * 146_097 + doe - 719_468)
 }
 
+/// Now as RFC 3339 UTC with microseconds (`2026-12-02T08:13:49.317398Z`), as log lines carry.
+pub fn rfc3339_now() -> String {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let seconds = i64::try_from(since.as_secs()).unwrap_or(0);
+    let of_day = seconds.rem_euclid(86_400);
+    format!(
+        "{}T{:02}:{:02}:{:02}.{:06}Z",
+        civil_date(seconds.div_euclid(86_400)),
+        of_day / 3600,
+        of_day % 3600 / 60,
+        of_day % 60,
+        since.subsec_micros()
+    )
+}
+
 /// Milliseconds since the Unix epoch as `YYYY-MM-DD HH:MM:SS` UTC.
 pub fn format_ms(ms: i64) -> String {
     let seconds = ms.div_euclid(1000);

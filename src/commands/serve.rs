@@ -82,6 +82,7 @@ fn tokens(args: &ServeArgs) -> anyhow::Result<Option<Tokens>> {
 /// `PROMPTCTL_LOG` sets the level (default `info`, `debug` with `-v`).
 fn init_logging(verbose: u8) -> server::LogSink {
     let sink = server::LogSink::to_stderr();
+    sink.install();
     let level = if verbose > 0 { "debug" } else { "info" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("PROMPTCTL_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));

@@ -10,6 +10,9 @@ use std::time::Duration;
 /// Lines waiting beyond this many bytes (stderr not drained) are dropped, and counted.
 const MAX_PENDING: usize = 8 * 1024 * 1024;
 
+/// The sink `serve` logs to, for request lines written without tracing's formatter.
+static INSTALLED: std::sync::OnceLock<LogSink> = std::sync::OnceLock::new();
+
 /// Where `serve`'s log lines go (a tracing `MakeWriter`).
 #[derive(Clone)]
 pub struct LogSink {
@@ -48,11 +51,31 @@ impl LogSink {
         LogSink { shared }
     }
 
+    /// Make this the sink request lines go to (the first call wins).
+    pub fn install(&self) {
+        let _ = INSTALLED.set(self.clone());
+    }
+
     /// Write out what is waiting (at shutdown).
     pub fn flush(&self) {
         let batch = self.shared.take(None);
         let _ = std::io::stderr().lock().write_all(&batch);
     }
+}
+
+/// Log one request, formatted as tracing's own lines are, straight into the installed sink:
+/// the request path's one log line, without the formatter's per-event machinery. `false`
+/// when no sink is installed (the caller logs through tracing then).
+pub(super) fn request(method: &str, path: &str, status: u16, ms: f64, caller: &str) -> bool {
+    let Some(sink) = INSTALLED.get() else {
+        return false;
+    };
+    let line = format!(
+        "{}  INFO promptctl::server: request method={method} path={path} status={status} ms={ms} caller={caller}\n",
+        crate::time::rfc3339_now()
+    );
+    sink.shared.push(line.as_bytes());
+    true
 }
 
 impl Shared {

@@ -92,11 +92,13 @@ impl AppState {
                 .store
                 .changed_since(current.revision, PATCH_LIMIT)
                 .await?
+            && let read_ms = started.elapsed().as_secs_f64() * 1000.0
             && let Some(patched) = current.patch(delta, &self.default_model, &self.fallback_model)
         {
             tracing::debug!(
                 from = current.revision,
                 to = patched.revision,
+                read_ms,
                 ms = started.elapsed().as_secs_f64() * 1000.0,
                 "cache patched"
             );
@@ -345,6 +347,9 @@ async fn time_limit(State(limit): State<Duration>, request: Request, next: Next)
 
 /// One line per request: method, path, status, milliseconds, caller name. Never a header.
 async fn log(request: Request, next: Next) -> Response {
+    if !tracing::enabled!(tracing::Level::INFO) {
+        return next.run(request).await;
+    }
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let started = Instant::now();
@@ -352,16 +357,12 @@ async fn log(request: Request, next: Next) -> Response {
     let caller = response
         .extensions()
         .get::<Caller>()
-        .map_or("-", |c| c.0.as_str())
-        .to_owned();
-    tracing::info!(
-        %method,
-        path = %path,
-        status = response.status().as_u16(),
-        ms = started.elapsed().as_secs_f64() * 1000.0,
-        caller,
-        "request"
-    );
+        .map_or("-", |c| c.0.as_str());
+    let status = response.status().as_u16();
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if !log_sink::request(method.as_str(), &path, status, ms, caller) {
+        tracing::info!(%method, path = %path, status, ms, caller, "request");
+    }
     response
 }
 
