@@ -1,7 +1,8 @@
 //! Request logs that cost a request almost nothing: each line is formatted into its own
 //! buffer, appended to a shared one under a short lock, and a background thread writes the
-//! lines out in batches. Under load that is one write to stderr per batch, not per request,
-//! and no request ever waits on a slow or blocked stderr.
+//! lines out in batches, every 50 ms or each 64 KiB. Under load that is one write to stderr
+//! per batch, not per request, and no request ever waits on a slow or blocked stderr. Lines
+//! reach stderr up to 50 ms late; a graceful stop writes out what waits.
 
 use std::io::Write;
 use std::sync::{Arc, Condvar, Mutex};
@@ -9,6 +10,9 @@ use std::time::Duration;
 
 /// Lines waiting beyond this many bytes (stderr not drained) are dropped, and counted.
 const MAX_PENDING: usize = 8 * 1024 * 1024;
+/// The writer writes at least every BATCH_WAIT, or as soon as this many bytes wait.
+const BATCH_BYTES: usize = 64 * 1024;
+const BATCH_WAIT: Duration = Duration::from_millis(50);
 
 /// The sink `serve` logs to, for request lines written without tracing's formatter.
 static INSTALLED: std::sync::OnceLock<LogSink> = std::sync::OnceLock::new();
@@ -42,7 +46,7 @@ impl LogSink {
             .name("promptctl-log".to_owned())
             .spawn(move || {
                 loop {
-                    let batch = writer.take(Some(Duration::from_millis(200)));
+                    let batch = writer.take(Some(BATCH_WAIT));
                     if !batch.is_empty() {
                         let _ = std::io::stderr().lock().write_all(&batch);
                     }
@@ -79,11 +83,12 @@ pub(super) fn request(method: &str, path: &str, status: u16, ms: f64, caller: &s
 }
 
 impl Shared {
-    /// The waiting lines, with a note of any dropped; waits up to `wait` for some to arrive.
+    /// The waiting lines, with a note of any dropped; with `wait`, first waits that long for
+    /// a batch to gather, unless a full one waits already.
     fn take(&self, wait: Option<Duration>) -> Vec<u8> {
         let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(wait) = wait
-            && pending.bytes.is_empty()
+            && pending.bytes.len() < BATCH_BYTES
         {
             pending = self
                 .ready
@@ -110,10 +115,12 @@ impl Shared {
             pending.dropped += 1;
             return;
         }
-        let was_empty = pending.bytes.is_empty();
+        let before = pending.bytes.len();
         pending.bytes.extend_from_slice(line);
         drop(pending);
-        if was_empty {
+        // The writer wakes on its own every BATCH_WAIT; it is woken early only when a batch
+        // is worth a write. Waking it for every line cost a wake-up and a write per request.
+        if before < BATCH_BYTES && before + line.len() >= BATCH_BYTES {
             self.ready.notify_one();
         }
     }

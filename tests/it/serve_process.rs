@@ -70,6 +70,15 @@ impl Server {
         self.output()
     }
 
+    /// Stop it as an operator would (SIGTERM: the log is written out), and return the log.
+    #[cfg(unix)]
+    fn stop(mut self) -> String {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        self.output()
+    }
+
     fn output(&mut self) -> String {
         let _ = self.child.wait();
         self.log_so_far()
@@ -215,7 +224,7 @@ fn the_story_migration_runs_through_the_server_and_no_token_is_logged() {
         history[0]["actor"].as_str().unwrap().starts_with("ci"),
         "{history}"
     );
-    let log = server.kill();
+    let log = server.stop();
     assert!(log.contains("path=/v1/changesets status=200"), "{log}");
     assert!(
         !log.contains(&admin) && !log.contains(&read),
