@@ -78,6 +78,9 @@ impl SqlStore<Postgres> {
         let location = super::redact(url);
         let pool = PgPoolOptions::new()
             .max_connections(8)
+            // Opened at start and kept: a connection opened on demand costs a replica's
+            // refresh (or a request) tens of milliseconds at the worst moment.
+            .min_connections(2)
             .acquire_timeout(Duration::from_secs(10))
             .connect(url)
             .await
