@@ -3,6 +3,8 @@
 //! runs everything on a cheap model; prod runs what the files say). The files stay as they
 //! are; `plan --env NAME` and `status` diff the store against the prompts as overlaid.
 
+use std::borrow::Cow;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -117,4 +119,19 @@ pub fn apply(
     }
     effects.retain(|e| !e.prompts.is_empty());
     (effects, problems)
+}
+
+/// `prompts` as an environment with `rules` runs them: borrowed as they are without rules, a
+/// copy with the rules applied otherwise (for checks that need the models, not the effects).
+pub fn overlaid<'a>(
+    rules: &[ModelRule],
+    prompts: &'a [Prompt],
+    catalog: &Catalog,
+) -> Cow<'a, [Prompt]> {
+    if rules.is_empty() {
+        return Cow::Borrowed(prompts);
+    }
+    let mut copy = prompts.to_vec();
+    apply(rules, &mut copy, catalog);
+    Cow::Owned(copy)
 }

@@ -64,13 +64,10 @@ pub(crate) fn elapsed(since: Instant) -> String {
 pub fn validate(settings: &Settings, paths: &[std::path::PathBuf]) -> Validation {
     let mut validation = validate_files(settings, paths);
     let started = Instant::now();
-    let violations = if settings.overlay.is_empty() {
-        check_policies(settings, &validation.prompts)
-    } else {
-        let mut overlaid = validation.prompts.clone();
-        crate::overlay::apply(&settings.overlay, &mut overlaid, &settings.catalog);
-        check_policies(settings, &overlaid)
-    };
+    let violations = check_policies(
+        settings,
+        &crate::overlay::overlaid(&settings.overlay, &validation.prompts, &settings.catalog),
+    );
     if !settings.config.policies.is_empty() {
         tracing::debug!(
             "checked {} policies in {}: {} violations",

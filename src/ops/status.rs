@@ -174,17 +174,8 @@ struct Column {
 }
 
 fn column(settings: &Settings, prompts: &[Prompt], snapshot: &Snapshot) -> Column {
-    let overlaid;
-    let prompts = if settings.overlay.is_empty() {
-        prompts
-    } else {
-        let mut copy = prompts.to_vec();
-        crate::overlay::apply(&settings.overlay, &mut copy, &settings.catalog);
-        overlaid = copy;
-        &overlaid
-    };
     let plan = crate::plan::diff(
-        prompts,
+        &crate::overlay::overlaid(&settings.overlay, prompts, &settings.catalog),
         snapshot,
         &DiffOptions {
             default_model: settings.default_model.clone(),
