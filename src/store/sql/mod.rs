@@ -157,6 +157,10 @@ pub(in crate::store) fn update_many(
     (sql, values)
 }
 
+/// The store's id and revision.
+pub(in crate::store) const SELECT_META: &str =
+    "SELECT store_id, revision FROM store_meta WHERE id = 1";
+
 /// The audit log's columns, in [`audit`]'s order.
 const AUDIT_COLUMNS: &str =
     "audit_log (revision, at, actor, change, row_id, prompt_name, prompt_version, before, after)";
@@ -242,33 +246,38 @@ pub(in crate::store) fn select_backup_rows() -> String {
     )
 }
 
+/// `$1, $2, …, $count`: an `IN (…)` list of `count` bound values.
+fn placeholders(count: usize) -> String {
+    (1..=count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `SELECT … FROM ai_prompts WHERE id IN ($1, …)` for `count` ids: the rows without their
 /// content (see [`HEAD_COLUMNS`]).
 pub(in crate::store) fn select_by_ids(count: usize) -> String {
-    let placeholders: Vec<String> = (1..=count).map(|i| format!("${i}")).collect();
     format!(
         "SELECT {HEAD_COLUMNS} FROM ai_prompts WHERE id IN ({})",
-        placeholders.join(", ")
+        placeholders(count)
     )
 }
 
 /// The whole rows (content too) of `count` ids.
 pub(in crate::store) fn select_whole_by_ids(count: usize) -> String {
-    let placeholders: Vec<String> = (1..=count).map(|i| format!("${i}")).collect();
     format!(
         "SELECT {JOINED_COLUMNS} FROM ai_prompts p JOIN ai_prompt_contents c ON c.id = p.id \
          WHERE p.id IN ({})",
-        placeholders.join(", ")
+        placeholders(count)
     )
 }
 
 /// `SELECT prompt_name, prompt_version FROM ai_prompts WHERE scope = 'production' AND
 /// prompt_name IN (…)`: what inserts could collide with.
 pub(in crate::store) fn select_production_versions(count: usize) -> String {
-    let placeholders: Vec<String> = (1..=count).map(|i| format!("${i}")).collect();
     format!(
         "SELECT prompt_name, prompt_version FROM ai_prompts WHERE scope = 'production' AND prompt_name IN ({})",
-        placeholders.join(", ")
+        placeholders(count)
     )
 }
 

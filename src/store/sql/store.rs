@@ -220,12 +220,9 @@ where
 
     async fn snapshot(&self) -> Result<Snapshot, StoreError> {
         let mut tx = self.pool.begin_with(DB::BEGIN_SNAPSHOT).await?;
-        let (store_id, revision) = bound_as::<DB, (String, i64)>(
-            "SELECT store_id, revision FROM store_meta WHERE id = 1",
-            Vec::new(),
-        )?
-        .fetch_one(&mut *tx)
-        .await?;
+        let (store_id, revision) = bound_as::<DB, (String, i64)>(super::SELECT_META, Vec::new())?
+            .fetch_one(&mut *tx)
+            .await?;
         if let Some((before, _)) = DB::AROUND_WHOLE_READ {
             bound::<DB>(before, Vec::new())?.execute(&mut *tx).await?;
         }
@@ -258,12 +255,9 @@ where
 
     async fn changed_since(&self, since: i64, limit: usize) -> Result<Option<Delta>, StoreError> {
         let mut tx = self.pool.begin_with(DB::BEGIN_SNAPSHOT).await?;
-        let (store_id, revision) = bound_as::<DB, (String, i64)>(
-            "SELECT store_id, revision FROM store_meta WHERE id = 1",
-            Vec::new(),
-        )?
-        .fetch_one(&mut *tx)
-        .await?;
+        let (store_id, revision) = bound_as::<DB, (String, i64)>(super::SELECT_META, Vec::new())?
+            .fetch_one(&mut *tx)
+            .await?;
         if revision < since {
             return Ok(None);
         }
