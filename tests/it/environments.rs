@@ -4,13 +4,7 @@
 use serde_json::Value;
 
 use crate::common::stores::{TestDatabase, postgres_url};
-use crate::common::{promptctl, run};
-
-fn prompt(name: &str, model: &str, step: &str, extra: &str) -> String {
-    format!(
-        "prompt_name: {name}\nprompt_version: v1\nai_model: {model}\nsubsystem: incidents\nworkflow_step: {step}\n{extra}prompt_template: Hi.\n"
-    )
-}
+use crate::common::{promptctl, run, small_prompt as prompt};
 
 /// Three prompts on the story's tiers, and promptctl.yaml with `environments` as given.
 fn project(environments: &str) -> tempfile::TempDir {

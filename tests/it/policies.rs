@@ -3,13 +3,7 @@
 
 use serde_json::Value;
 
-use crate::common::{promptctl, run};
-
-fn prompt(name: &str, model: &str, step: &str, extra: &str) -> String {
-    format!(
-        "prompt_name: {name}\nprompt_version: v1\nai_model: {model}\nsubsystem: incidents\nworkflow_step: {step}\n{extra}prompt_template: Hi.\n"
-    )
-}
+use crate::common::{promptctl, run, small_prompt as prompt};
 
 /// A project with the story's tier policy and a few prompts that break it.
 fn project(policies: &str) -> tempfile::TempDir {

@@ -89,3 +89,10 @@ pub fn new_version(path: &Path, version: &str, first_line: &str) -> String {
 
 pub mod proxy;
 pub mod stores;
+
+/// A valid one-line prompt file of subsystem `incidents` (`extra`: more `key: value` lines).
+pub fn small_prompt(name: &str, model: &str, step: &str, extra: &str) -> String {
+    format!(
+        "prompt_name: {name}\nprompt_version: v1\nai_model: {model}\nsubsystem: incidents\nworkflow_step: {step}\n{extra}prompt_template: Hi.\n"
+    )
+}
