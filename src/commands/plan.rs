@@ -127,9 +127,15 @@ fn check_cost(plan: &plan::Plan, cost: Option<&PlanCost>, limit: f64) -> anyhow:
 
 /// A plan that breaks a mandatory policy (not overridden) fails, after it is shown.
 pub(super) fn refuse_blocked(plan: &plan::Plan, saving: bool) -> anyhow::Result<()> {
-    let groups: Vec<String> = render::policy_groups(plan)
+    let groups: Vec<render::PolicyGroup<'_>> = render::policy_groups(plan)
+        .into_iter()
+        .filter(render::PolicyGroup::blocks)
+        .collect();
+    if groups.is_empty() {
+        return Ok(());
+    }
+    let broken: Vec<String> = groups
         .iter()
-        .filter(|g| g.symbol() == "✗")
         .map(|g| {
             format!(
                 "`{}` ({}, {} prompt version(s))",
@@ -139,29 +145,20 @@ pub(super) fn refuse_blocked(plan: &plan::Plan, saving: bool) -> anyhow::Result<
             )
         })
         .collect();
-    if groups.is_empty() {
-        return Ok(());
-    }
-    let soft: Vec<&str> = plan
-        .notes
-        .blocking()
-        .filter(|v| v.enforcement == crate::policy::Enforcement::SoftMandatory)
-        .map(|v| v.policy.as_str())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
+    let overridable: Vec<String> = groups
+        .iter()
+        .filter(|g| g.enforcement == crate::policy::Enforcement::SoftMandatory)
+        .map(|g| format!("`--override-policy {}`", g.policy))
         .collect();
     anyhow::bail!(
         "the plan breaks mandatory policies: {}{}{}",
-        groups.join(", "),
-        if soft.is_empty() {
+        broken.join(", "),
+        if overridable.is_empty() {
             String::new()
         } else {
             format!(
                 "; a soft-mandatory policy may be passed with {}",
-                soft.iter()
-                    .map(|p| format!("`--override-policy {p}`"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
+                overridable.join(" ")
             )
         },
         if saving { "; nothing was saved" } else { "" }

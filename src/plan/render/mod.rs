@@ -119,6 +119,11 @@ impl PolicyGroup<'_> {
             _ => "✗",
         }
     }
+
+    /// Whether it stops the plan: mandatory and not overridden.
+    pub fn blocks(&self) -> bool {
+        self.enforcement != Enforcement::Advisory && self.overridden_by.is_none()
+    }
 }
 
 /// The plan's violations by policy: blocking policies first, then overridden, then advisory.
@@ -140,11 +145,7 @@ pub fn policy_groups(plan: &Plan) -> Vec<PolicyGroup<'_>> {
             }),
         }
     }
-    groups.sort_by_key(|g| match g.symbol() {
-        "✗" => 0,
-        "~" => 1,
-        _ => 2,
-    });
+    groups.sort_by_key(|g| (!g.blocks(), g.overridden_by.is_none()));
     groups
 }
 

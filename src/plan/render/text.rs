@@ -68,9 +68,10 @@ fn notes(plan: &Plan, out: &mut String) {
         ));
     }
     for group in &groups {
-        let style = match group.symbol() {
-            "✗" => RED.bold(),
-            _ => YELLOW.bold(),
+        let style = if group.blocks() {
+            RED.bold()
+        } else {
+            YELLOW.bold()
         };
         out.push_str(&format!(
             "  {} {} ({}): {}, {}\n",
