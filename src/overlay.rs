@@ -49,8 +49,21 @@ pub struct OverlayEffect {
 /// A prompt the overlay put on a model it cannot run on.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OverlayProblem {
-    pub prompt: Prompt,
+    pub prompt_name: String,
+    pub prompt_version: String,
+    pub file: std::sync::Arc<std::path::Path>,
     pub message: String,
+}
+
+impl OverlayProblem {
+    fn of(prompt: &Prompt, message: String) -> OverlayProblem {
+        OverlayProblem {
+            prompt_name: prompt.prompt_name().to_owned(),
+            prompt_version: prompt.prompt_version().to_owned(),
+            file: std::sync::Arc::clone(&prompt.origin().file),
+            message,
+        }
+    }
 }
 
 /// Give each prompt the model of the first rule that matches it (rules are read in order,
@@ -91,25 +104,25 @@ pub fn apply(
         if let Some(max_tokens) = prompt.max_tokens()
             && max_tokens > model.max_output_tokens
         {
-            problems.push(OverlayProblem {
-                prompt: prompt.clone(),
-                message: format!(
+            problems.push(OverlayProblem::of(
+                prompt,
+                format!(
                     "rule {} gives it `{}`, whose output is at most {} tokens, but max_tokens is {max_tokens}",
                     index + 1,
                     model.id,
                     model.max_output_tokens
                 ),
-            });
+            ));
         }
         if prompt.temperature().is_some() && !model.supports_temperature {
-            problems.push(OverlayProblem {
-                prompt: prompt.clone(),
-                message: format!(
+            problems.push(OverlayProblem::of(
+                prompt,
+                format!(
                     "rule {} gives it `{}`, which does not accept a temperature, but the file sets one",
                     index + 1,
                     model.id
                 ),
-            });
+            ));
         }
         prompt.run_on(&model.id);
         effects[index].prompts.push((

@@ -88,11 +88,11 @@ pub fn plan(
     plan.errors
         .extend(overlay_problems.into_iter().map(|problem| {
             PlanError {
-                prompt_name: problem.prompt.prompt_name().to_owned(),
-                prompt_version: problem.prompt.prompt_version().to_owned(),
-                file: crate::diag::display_path(&problem.prompt.origin().file)
+                file: crate::diag::display_path(&problem.file)
                     .display()
                     .to_string(),
+                prompt_name: problem.prompt_name,
+                prompt_version: problem.prompt_version,
                 message: problem.message,
             }
         }));
