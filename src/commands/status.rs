@@ -32,13 +32,14 @@ pub(super) fn run(
         names
             .iter()
             .map(|name| {
+                let resolved = settings_for(name);
+                // A typo is refused, not shown as an unreachable environment.
                 if !settings.config.environments.contains_key(name) {
-                    // A typo is refused, not shown as an unreachable environment.
-                    settings_for(name)?;
+                    resolved.as_ref().map_err(|e| anyhow::anyhow!("{e}"))?;
                 }
                 Ok(Target {
                     name: name.clone(),
-                    settings: settings_for(name).map_err(|e| e.to_string()),
+                    settings: resolved.map_err(|e| e.to_string()),
                 })
             })
             .collect::<anyhow::Result<_>>()?
