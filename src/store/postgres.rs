@@ -2,10 +2,11 @@
 //! first, so change sets — from any number of processes or servers on the database — apply
 //! one after another and every precondition is checked against the rows as they are.
 
+use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::Postgres;
-use sqlx::postgres::{PgListener, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions, PgSslMode};
 
 use super::sql::store::{Dialect, SqlStore};
 use super::{RevisionFeed, StoreError, new_id, now_ms};
@@ -76,18 +77,21 @@ impl SqlStore<Postgres> {
     /// Connect, create the tables if needed, and give a new store its id.
     pub async fn open(url: &str) -> Result<PostgresStore, StoreError> {
         let location = super::redact(url);
+        let open_error = |e: sqlx::Error| StoreError::Open {
+            url: location.clone(),
+            message: e.to_string(),
+        };
+        let options =
+            connect_options(url, std::env::var_os("PGSSLMODE").is_some()).map_err(open_error)?;
         let pool = PgPoolOptions::new()
             .max_connections(8)
             // Opened at start and kept: a connection opened on demand costs a replica's
             // refresh (or a request) tens of milliseconds at the worst moment.
             .min_connections(2)
             .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
+            .connect_with(options)
             .await
-            .map_err(|e| StoreError::Open {
-                url: location.clone(),
-                message: e.to_string(),
-            })?;
+            .map_err(open_error)?;
         MIGRATOR.run(&pool).await?;
         sqlx::query(
             "INSERT INTO store_meta (id, store_id, revision, created_at) VALUES (1, $1, 0, $2) \
@@ -98,5 +102,69 @@ impl SqlStore<Postgres> {
         .execute(&pool)
         .await?;
         Ok(SqlStore { pool, location })
+    }
+}
+
+/// The connection options of `url`. To a server on this machine, TLS is not negotiated unless
+/// asked for (`sslmode` in the URL, or `PGSSLMODE`): it protects nothing on loopback, and
+/// sqlx's TLS set-up costs each new connection some 90 ms, which a replica would otherwise
+/// wait out whenever its pool opens one.
+fn connect_options(url: &str, sslmode_in_env: bool) -> Result<PgConnectOptions, sqlx::Error> {
+    let options = PgConnectOptions::from_str(url)?;
+    let asked = sslmode_in_env
+        || url
+            .split_once('?')
+            .is_some_and(|(_, query)| query.contains("sslmode=") || query.contains("ssl-mode="));
+    Ok(if !asked && is_loopback(options.get_host()) {
+        options.ssl_mode(PgSslMode::Disable)
+    } else {
+        options
+    })
+}
+
+/// Whether `host` is this machine: `localhost`, a loopback address, or a socket folder.
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host.starts_with('/')
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mode(url: &str, env: bool) -> PgSslMode {
+        connect_options(url, env).unwrap().get_ssl_mode()
+    }
+
+    #[test]
+    fn loopback_servers_go_without_tls_unless_asked() {
+        assert!(matches!(
+            mode("postgres://u@127.0.0.1:5432/db", false),
+            PgSslMode::Disable
+        ));
+        assert!(matches!(
+            mode("postgres://u@localhost/db", false),
+            PgSslMode::Disable
+        ));
+        assert!(matches!(
+            mode("postgres://u@[::1]:5432/db", false),
+            PgSslMode::Disable
+        ));
+        assert!(matches!(
+            mode("postgres://u@127.0.0.1/db?sslmode=require", false),
+            PgSslMode::Require
+        ));
+        assert!(matches!(
+            mode("postgres://u@127.0.0.1/db", true),
+            PgSslMode::Prefer
+        ));
+        assert!(matches!(
+            mode("postgres://u@db.example.com/db", false),
+            PgSslMode::Prefer
+        ));
     }
 }
