@@ -24,7 +24,8 @@
 //!   [`apply`]: a plan as one atomic change set.
 //! - [`api`]: the frozen v1 wire formats; [`server`]: `promptctl serve`, the HTTP face (and the
 //!   web console) over any store; [`secret`]: tokens that never print.
-//! - [`import`]: YAML files for live prompts git does not have yet; [`time`]: dates.
+//! - [`import`]: YAML files for live prompts git does not have yet; [`time`]: dates;
+//!   [`digest`]: SHA-256 as hex.
 //! - [`github`]: the pull-request comment, the job summary and annotations; [`git`]: files as
 //!   they are at a revision (`validate --base`).
 
@@ -34,6 +35,7 @@ pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod diag;
+pub mod digest;
 pub mod error;
 pub mod fsutil;
 pub mod git;

@@ -1,12 +1,13 @@
 //! Make a plan: validate git's prompts and read the store at the same time, then diff.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use crate::plan::{DiffOptions, Notes, Plan, PlanError};
 use crate::prompt::Prompt;
 use crate::settings::Settings;
 use crate::store::PolicyOverride;
-use crate::store::{Snapshot, Store};
+use crate::store::{LiveRow, Snapshot, Store};
 use crate::validate::Validation;
 
 use super::{OpsError, elapsed};
@@ -45,7 +46,7 @@ pub fn plan(
         let opened = runtime.block_on(async {
             let store = super::open_store(settings).await?;
             let started = Instant::now();
-            let snapshot = store.snapshot().await?;
+            let snapshot = store.snapshot_for_diff().await?;
             tracing::debug!(
                 "read {} rows (revision {}) from {} in {}",
                 snapshot.rows.len(),
@@ -62,7 +63,7 @@ pub fn plan(
     if validation.diagnostics.has_errors() {
         return Err(OpsError::InvalidPrompts(Box::new(validation)));
     }
-    let (store, snapshot) = opened?;
+    let (store, mut snapshot) = opened?;
     let mut prompts = std::mem::take(&mut validation.prompts);
     let (overlay, overlay_problems) =
         crate::overlay::apply(&settings.overlay, &mut prompts, &settings.catalog);
@@ -74,6 +75,11 @@ pub fn plan(
     )
     .map_err(|e| OpsError::Refused(e.to_string()))?;
     super::add_problems(&mut validation, crate::policy::diagnostics(&violations));
+    runtime.block_on(read_shown_templates(
+        store.as_ref(),
+        &prompts,
+        &mut snapshot,
+    ))?;
     let started = Instant::now();
     let mut plan = crate::plan::diff(
         &prompts,
@@ -130,4 +136,32 @@ pub fn plan(
         store,
         warnings: validation,
     })
+}
+
+/// Complete `snapshot` with the templates the plan shows that its read left out. Should the
+/// store have moved on since (another apply), the plan is made against a whole new snapshot
+/// instead, so its rows are of one revision.
+pub async fn read_shown_templates(
+    store: &dyn Store,
+    prompts: &[Prompt],
+    snapshot: &mut Snapshot,
+) -> Result<(), OpsError> {
+    let ids = crate::plan::templates_to_read(prompts, snapshot);
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let (revision, whole) = store.rows_by_id(&ids).await?;
+    if revision != snapshot.revision {
+        *snapshot = store.snapshot().await?;
+        return Ok(());
+    }
+    let mut whole: HashMap<String, LiveRow> =
+        whole.into_iter().map(|row| (row.id.clone(), row)).collect();
+    for row in &mut snapshot.rows {
+        if let Some(read) = whole.remove(&row.id) {
+            row.prompt_template = read.prompt_template;
+            row.template_sha256 = None;
+        }
+    }
+    Ok(())
 }

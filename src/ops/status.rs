@@ -205,7 +205,8 @@ fn column(settings: &Settings, prompts: &[Prompt], snapshot: &Snapshot) -> Colum
     Column { running, differing }
 }
 
-/// One environment's snapshot, or why it could not be read (as a sentence).
+/// One environment's snapshot, or why it could not be read (as a sentence). Read for a diff:
+/// the matrix shows versions and models, never the templates such a read leaves out.
 fn read(target: &Target) -> Result<Snapshot, String> {
     let settings = target.settings.as_ref().map_err(Clone::clone)?;
     let runtime = super::runtime().map_err(|e| e.to_string())?;
@@ -213,6 +214,6 @@ fn read(target: &Target) -> Result<Snapshot, String> {
         let store = super::open_store(settings)
             .await
             .map_err(|e| e.to_string())?;
-        store.snapshot().await.map_err(|e| e.to_string())
+        store.snapshot_for_diff().await.map_err(|e| e.to_string())
     })
 }

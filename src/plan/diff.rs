@@ -93,6 +93,31 @@ pub fn diff(prompts: &[Prompt], snapshot: &Snapshot, options: &DiffOptions) -> P
     }
 }
 
+/// The rows whose template a plan of `prompts` shows but `snapshot` left out (see
+/// [`Store::snapshot_for_diff`](crate::store::Store::snapshot_for_diff)): the active versions
+/// a new version from git would replace, whose template the plan diffs against git's. Read
+/// them whole before [`diff`].
+pub fn templates_to_read(prompts: &[Prompt], snapshot: &Snapshot) -> Vec<String> {
+    let versions: HashMap<&str, &str> = prompts
+        .iter()
+        .filter(|p| p.is_active())
+        .map(|p| (p.prompt_name(), p.prompt_version()))
+        .collect();
+    snapshot
+        .rows
+        .iter()
+        .filter(|row| {
+            row.template_elided()
+                && row.scope == Scope::Production
+                && row.is_active
+                && versions
+                    .get(row.prompt_name.as_str())
+                    .is_some_and(|version| *version != row.prompt_version)
+        })
+        .map(|row| row.id.clone())
+        .collect()
+}
+
 fn row_id(change: &Change) -> Option<&str> {
     change.ops.iter().find_map(|op| match op {
         Op::Update { id, .. } => Some(id.as_str()),
@@ -226,7 +251,11 @@ fn reconcile<'a>(
 /// What differs in content a version must never change in place: template and schemas.
 fn content_change(prompt: &Prompt, row: &LiveRow) -> Option<String> {
     let mut changed = Vec::new();
-    if prompt.prompt_template() != row.prompt_template {
+    let template_differs = match &row.template_sha256 {
+        Some(digest) => crate::store::template_sha256(prompt.prompt_template()) != *digest,
+        None => prompt.prompt_template() != row.prompt_template,
+    };
+    if template_differs {
         changed.push("prompt_template");
     }
     if schemas_differ(prompt.input_schema(), row.input_schema.as_deref()) {

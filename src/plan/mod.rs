@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 pub use crate::store::Action;
 use crate::store::{Op, Scope};
 
-pub use diff::{DiffOptions, diff};
+pub use diff::{DiffOptions, diff, templates_to_read};
 pub use notes::Notes;
 
 /// One field of a change: its value before and after (`null` for absent).

@@ -135,16 +135,12 @@ pub fn new_token() -> Result<String, getrandom::Error> {
 pub fn random_hex() -> Result<String, getrandom::Error> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)?;
-    Ok(hex(&bytes))
+    Ok(crate::digest::hex(&bytes))
 }
 
 /// The hex SHA-256 of a token, as the tokens file holds it.
 pub fn digest_hex(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::digest::sha256_hex(token.as_bytes())
 }
 
 fn parse_hex(text: &str) -> Option<[u8; 32]> {

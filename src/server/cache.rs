@@ -21,13 +21,7 @@ impl Cached {
     fn of<T: serde::Serialize>(value: &T) -> Cached {
         let body = serde_json::to_vec(value).unwrap_or_default();
         let digest = Sha256::digest(&body);
-        let etag = format!(
-            "\"{}\"",
-            digest[..12]
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        );
+        let etag = format!("\"{}\"", crate::digest::hex(&digest[..12]));
         Cached {
             body: Bytes::from(body),
             etag,
@@ -273,6 +267,7 @@ mod tests {
             created_by: None,
             replaced_at: None,
             replaced_by: None,
+            template_sha256: None,
         }
     }
 

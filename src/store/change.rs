@@ -373,5 +373,6 @@ pub fn row_from_new(new: &NewRow, id: String, now: i64, actor: &str) -> LiveRow 
         created_by: Some(actor.to_owned()),
         replaced_at: None,
         replaced_by: None,
+        template_sha256: None,
     }
 }

@@ -300,6 +300,7 @@ fn read_row(value: Value, now: i64) -> Result<LiveRow, FieldError> {
         created_by: take_string(&mut map, "created_by")?,
         replaced_at: take_integer(&mut map, "replaced_at")?,
         replaced_by: take_string(&mut map, "replaced_by")?,
+        template_sha256: None,
         prompt_name,
         prompt_version,
         prompt_template,

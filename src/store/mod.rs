@@ -99,9 +99,25 @@ pub struct LiveRow {
     pub replaced_at: Option<i64>,
     /// The `prompt_version` that replaced this row.
     pub replaced_by: Option<String>,
+    /// The [`template_sha256`] of the template, when the row was read by
+    /// [`Store::snapshot_for_diff`] and the store keeps one: the template itself is then
+    /// left out (empty). `None` on every other read.
+    #[sqlx(default)]
+    pub template_sha256: Option<String>,
+}
+
+/// The digest a store keeps of each row's template (hex SHA-256 of its UTF-8), so a diff can
+/// tell whether git's template is the stored one without reading it.
+pub fn template_sha256(template: &str) -> String {
+    crate::digest::sha256_hex(template.as_bytes())
 }
 
 impl LiveRow {
+    /// Whether the read left the template out ([`Store::snapshot_for_diff`]).
+    pub fn template_elided(&self) -> bool {
+        self.template_sha256.is_some() && self.prompt_template.is_empty()
+    }
+
     /// Whether the row lacks a model (NULL, or blank as some legacy writers left it).
     pub fn lacks_model(&self) -> bool {
         self.ai_model.as_deref().is_none_or(|m| m.trim().is_empty())
@@ -231,6 +247,24 @@ pub trait Store: Send + Sync {
 
     /// Every row, with the store's id and revision.
     async fn snapshot(&self) -> Result<Snapshot, StoreError>;
+
+    /// The snapshot a diff reads: a row whose template the store keeps a digest of comes with
+    /// the digest (`template_sha256`) and without the template, which a diff compares by
+    /// digest. Every other row is whole, as in [`Store::snapshot`].
+    async fn snapshot_for_diff(&self) -> Result<Snapshot, StoreError> {
+        self.snapshot().await
+    }
+
+    /// The whole rows of `ids` that exist, and the revision they were read at.
+    async fn rows_by_id(&self, ids: &[String]) -> Result<(i64, Vec<LiveRow>), StoreError> {
+        let snapshot = self.snapshot().await?;
+        let rows = snapshot
+            .rows
+            .into_iter()
+            .filter(|row| ids.contains(&row.id))
+            .collect();
+        Ok((snapshot.revision, rows))
+    }
 
     /// The store's revision: a cheap way to learn whether anything changed.
     async fn revision(&self) -> Result<i64, StoreError>;

@@ -120,6 +120,7 @@ impl From<RowV1<'_>> for LiveRow {
             created_by: owned(row.created_by),
             replaced_at: row.replaced_at,
             replaced_by: owned(row.replaced_by),
+            template_sha256: None,
         }
     }
 }

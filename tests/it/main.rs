@@ -29,6 +29,7 @@ mod server_api;
 mod server_cache;
 mod store_conflicts;
 mod store_suite;
+mod template_digest;
 mod validate_base;
 mod validate_cli;
 mod validate_fixtures;

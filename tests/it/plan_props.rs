@@ -1,5 +1,6 @@
 //! The reconciler's property: for any git state and any live store, applying the plan and
-//! planning again yields no changes, and no row that existed before is gone.
+//! planning again yields no changes, and no row that existed before is gone; and the plan
+//! made from the diff read (digests for templates) is the plan made from whole rows.
 
 use std::path::Path;
 
@@ -165,6 +166,7 @@ fn rows(live: &[Row]) -> Restore {
                 created_by: None,
                 replaced_at: None,
                 replaced_by: None,
+                template_sha256: None,
             })
             .collect(),
     }
@@ -187,6 +189,13 @@ async fn converges(git: Vec<GitPrompt>, live: Vec<Row>) -> Result<(), TestCaseEr
     };
     let plan = diff(&desired, &before, &options);
     prop_assert!(plan.errors.is_empty(), "{:?}", plan.errors);
+    // The read plan makes (templates left out where digests are kept, then the shown ones
+    // read whole) plans the same.
+    let mut read = store.snapshot_for_diff().await.unwrap();
+    promptctl::ops::plan::read_shown_templates(&store, &desired, &mut read)
+        .await
+        .unwrap();
+    prop_assert_eq!(&diff(&desired, &read, &options), &plan);
     promptctl::apply::apply(&plan, &store, "test", &|_, _| {})
         .await
         .unwrap();

@@ -42,6 +42,7 @@ fn rows() -> Restore {
                 created_by: None,
                 replaced_at: None,
                 replaced_by: None,
+                template_sha256: None,
             })
             .collect(),
     }

@@ -13,7 +13,7 @@ use super::{LiveRow, Op, Patch};
 const META_COLUMNS: &str = "id, row_version, updated_at, prompt_name, prompt_version, \
     description, scope, developer_session_id, parent_prompt_id, expires_at, workflow_step, \
     subsystem, ai_model, max_tokens, temperature, is_active, created_at, created_by, \
-    replaced_at, replaced_by";
+    replaced_at, replaced_by, template_sha256";
 
 /// The columns of `ai_prompt_contents`: a version's content, which never changes in place.
 const CONTENT_COLUMNS: &str = "id, prompt_template, input_schema, output_schema";
@@ -62,6 +62,7 @@ fn meta_values(row: &LiveRow) -> Vec<SqlValue> {
         Text(row.created_by.clone()),
         Int(row.replaced_at),
         Text(row.replaced_by.clone()),
+        Text(Some(super::template_sha256(&row.prompt_template))),
     ]
 }
 
@@ -332,6 +333,19 @@ impl AuditRow {
 /// Every row, whole, in no particular order (the caller sorts): a snapshot.
 pub(in crate::store) fn select_all() -> String {
     format!("SELECT {JOINED_COLUMNS} FROM ai_prompts p JOIN ai_prompt_contents c ON c.id = p.id")
+}
+
+/// Every row for a diff, in no particular order: a row with a template digest comes with it
+/// and without its template (see [`Store::snapshot_for_diff`](super::Store::snapshot_for_diff)).
+pub(in crate::store) fn select_all_for_diff() -> String {
+    let columns = JOINED_COLUMNS.replace(
+        "c.prompt_template",
+        "CASE WHEN p.template_sha256 IS NULL THEN c.prompt_template ELSE '' END AS prompt_template",
+    );
+    format!(
+        "SELECT {columns}, p.template_sha256 FROM ai_prompts p \
+         JOIN ai_prompt_contents c ON c.id = p.id"
+    )
 }
 
 /// SQLite allows 32,766 bound values a statement and PostgreSQL 65,535; stay well under both.

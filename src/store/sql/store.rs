@@ -200,6 +200,67 @@ where
     }
 }
 
+/// Every row `select` gives, sorted, with the store's id and revision, as of one moment.
+async fn read_all<DB>(pool: &Pool<DB>, select: &str) -> Result<Snapshot, StoreError>
+where
+    DB: Dialect + Binds,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    LiveRow: for<'r> FromRow<'r, DB::Row>,
+    (String, i64): for<'r> FromRow<'r, DB::Row>,
+{
+    let mut tx = pool.begin_with(DB::BEGIN_SNAPSHOT).await?;
+    let (store_id, revision) = bound_as::<DB, (String, i64)>(super::SELECT_META, Vec::new())?
+        .fetch_one(&mut *tx)
+        .await?;
+    if let Some((before, _)) = DB::AROUND_WHOLE_READ {
+        bound::<DB>(before, Vec::new())?.execute(&mut *tx).await?;
+    }
+    let mut rows = bound_as::<DB, LiveRow>(select, Vec::new())?
+        .fetch_all(&mut *tx)
+        .await?;
+    if let Some((_, after)) = DB::AROUND_WHOLE_READ {
+        bound::<DB>(after, Vec::new())?.execute(&mut *tx).await?;
+    }
+    // Sorted here rather than by the database, which would sort whole rows, templates
+    // and all, through its temporary storage.
+    rows.sort_unstable_by(|a, b| {
+        (&a.prompt_name, &a.prompt_version, &a.id).cmp(&(&b.prompt_name, &b.prompt_version, &b.id))
+    });
+    tx.commit().await?;
+    Ok(Snapshot {
+        store_id,
+        revision,
+        rows,
+    })
+}
+
+/// The whole rows (content too) of `ids` that exist.
+async fn whole_rows<DB>(
+    tx: &mut Transaction<'static, DB>,
+    ids: &[String],
+) -> Result<Vec<LiveRow>, StoreError>
+where
+    DB: Dialect + Binds,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    LiveRow: for<'r> FromRow<'r, DB::Row>,
+{
+    let mut rows = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        let values = chunk
+            .iter()
+            .map(|id| SqlValue::Text(Some(id.clone())))
+            .collect();
+        rows.extend(
+            bound_as::<DB, LiveRow>(&super::select_whole_by_ids(chunk.len()), values)?
+                .fetch_all(&mut **tx)
+                .await?,
+        );
+    }
+    Ok(rows)
+}
+
 #[async_trait]
 impl<DB> Store for SqlStore<DB>
 where
@@ -219,34 +280,21 @@ where
     }
 
     async fn snapshot(&self) -> Result<Snapshot, StoreError> {
+        read_all(&self.pool, &super::select_all()).await
+    }
+
+    async fn snapshot_for_diff(&self) -> Result<Snapshot, StoreError> {
+        read_all(&self.pool, &super::select_all_for_diff()).await
+    }
+
+    async fn rows_by_id(&self, ids: &[String]) -> Result<(i64, Vec<LiveRow>), StoreError> {
         let mut tx = self.pool.begin_with(DB::BEGIN_SNAPSHOT).await?;
-        let (store_id, revision) = bound_as::<DB, (String, i64)>(super::SELECT_META, Vec::new())?
+        let (_, revision) = bound_as::<DB, (String, i64)>(super::SELECT_META, Vec::new())?
             .fetch_one(&mut *tx)
             .await?;
-        if let Some((before, _)) = DB::AROUND_WHOLE_READ {
-            bound::<DB>(before, Vec::new())?.execute(&mut *tx).await?;
-        }
-        let mut rows = bound_as::<DB, LiveRow>(&super::select_all(), Vec::new())?
-            .fetch_all(&mut *tx)
-            .await?;
-        if let Some((_, after)) = DB::AROUND_WHOLE_READ {
-            bound::<DB>(after, Vec::new())?.execute(&mut *tx).await?;
-        }
-        // Sorted here rather than by the database, which would sort whole rows, templates
-        // and all, through its temporary storage.
-        rows.sort_unstable_by(|a, b| {
-            (&a.prompt_name, &a.prompt_version, &a.id).cmp(&(
-                &b.prompt_name,
-                &b.prompt_version,
-                &b.id,
-            ))
-        });
+        let rows = whole_rows(&mut tx, ids).await?;
         tx.commit().await?;
-        Ok(Snapshot {
-            store_id,
-            revision,
-            rows,
-        })
+        Ok((revision, rows))
     }
 
     fn revision_feed(&self) -> Option<RevisionFeed> {
@@ -273,18 +321,7 @@ where
         let mut ids: Vec<String> = entries.into_iter().filter_map(|(id, _)| id).collect();
         ids.sort_unstable();
         ids.dedup();
-        let mut rows = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(CHUNK) {
-            let values = chunk
-                .iter()
-                .map(|id| SqlValue::Text(Some(id.clone())))
-                .collect();
-            rows.extend(
-                bound_as::<DB, LiveRow>(&super::select_whole_by_ids(chunk.len()), values)?
-                    .fetch_all(&mut *tx)
-                    .await?,
-            );
-        }
+        let rows = whole_rows(&mut tx, &ids).await?;
         tx.commit().await?;
         Ok(Some(Delta {
             store_id,
