@@ -258,10 +258,11 @@ pub trait Store: Send + Sync {
     /// The whole rows of `ids` that exist, and the revision they were read at.
     async fn rows_by_id(&self, ids: &[String]) -> Result<(i64, Vec<LiveRow>), StoreError> {
         let snapshot = self.snapshot().await?;
+        let wanted: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
         let rows = snapshot
             .rows
             .into_iter()
-            .filter(|row| ids.contains(&row.id))
+            .filter(|row| wanted.contains(row.id.as_str()))
             .collect();
         Ok((snapshot.revision, rows))
     }

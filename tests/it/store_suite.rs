@@ -493,6 +493,31 @@ pub async fn values_no_path_could_make_are_refused(store: &dyn Store, _: &str) {
     assert_eq!(store.snapshot().await.unwrap(), before);
 }
 
+pub async fn the_diff_read_and_whole_rows_give_back_the_snapshot(store: &dyn Store, _: &str) {
+    store.restore(&legacy(), &restoring(false)).await.unwrap();
+    let whole = store.snapshot().await.unwrap();
+    let mut read = store.snapshot_for_diff().await.unwrap();
+    assert_eq!(read.revision, whole.revision);
+    for row in &read.rows {
+        if let Some(digest) = &row.template_sha256 {
+            let stored = whole.rows.iter().find(|r| r.id == row.id).unwrap();
+            assert_eq!(
+                *digest,
+                promptctl::store::template_sha256(&stored.prompt_template)
+            );
+        }
+    }
+    let ids: Vec<String> = read.rows.iter().map(|r| r.id.clone()).collect();
+    let (revision, rows) = store.rows_by_id(&ids).await.unwrap();
+    assert_eq!(revision, whole.revision);
+    for row in &mut read.rows {
+        let stored = rows.iter().find(|r| r.id == row.id).unwrap();
+        row.prompt_template.clone_from(&stored.prompt_template);
+        row.template_sha256 = None;
+    }
+    assert_eq!(read, whole);
+}
+
 macro_rules! suite {
     ($runner:ident: $($test:ident),* $(,)?) => {
         $(
@@ -536,4 +561,5 @@ backends!(
     values_no_path_could_make_are_refused,
     a_forced_restore_of_nothing_must_be_meant,
     a_retried_restore_applies_once,
+    the_diff_read_and_whole_rows_give_back_the_snapshot,
 );
