@@ -98,17 +98,14 @@ async fn sqlite() {
         .restore(&rows(), &crate::common::stores::restoring(false))
         .await
         .unwrap();
-    let mut other = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display()))
-        .await
-        .unwrap();
-    sqlx::raw_sql(AssertSqlSafe(format!(
-        "CREATE TRIGGER refuse BEFORE UPDATE ON ai_prompts WHEN OLD.id = '{REFUSED}' \
-         BEGIN SELECT RAISE(IGNORE); END"
-    )))
-    .execute(&mut other)
-    .await
-    .unwrap();
-    other.close().await.unwrap();
+    crate::common::stores::sqlite_exec(
+        &path,
+        &format!(
+            "CREATE TRIGGER refuse BEFORE UPDATE ON ai_prompts WHEN OLD.id = '{REFUSED}' \
+             BEGIN SELECT RAISE(IGNORE); END"
+        ),
+    )
+    .await;
     a_refused_row_in_a_later_chunk_is_the_one_conflict(&store).await;
 }
 

@@ -9,7 +9,7 @@ use promptctl::store::postgres::PostgresStore;
 use promptctl::store::sqlite::SqliteStore;
 use sqlx::Connection;
 
-use crate::common::stores::{TestDatabase, postgres_url, restoring};
+use crate::common::stores::{TestDatabase, postgres_url, restoring, sqlite_exec};
 use crate::common::{copy_prompts, new_version, promptctl, run};
 
 const MOCK_DATA: &str = "prompts/incidents/generate_mock_incident_data.yaml";
@@ -25,17 +25,6 @@ fn applied_project() -> tempfile::TempDir {
 
 fn store_file(dir: &Path) -> std::path::PathBuf {
     dir.join(".promptctl/store.db")
-}
-
-/// Run `sql` on the SQLite store file, as an older promptctl (or a hand) left it.
-async fn sqlite_exec(path: &Path, sql: &str) {
-    let mut db = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display()))
-        .await
-        .unwrap();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
-        .execute(&mut db)
-        .await
-        .unwrap();
 }
 
 fn block_on<F: std::future::Future>(future: F) -> F::Output {

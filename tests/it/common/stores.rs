@@ -77,6 +77,19 @@ impl Drop for TestDatabase {
     }
 }
 
+/// Run `sql` on the SQLite store file at `path` over a connection of its own, as another
+/// writer (or an older promptctl) would.
+pub async fn sqlite_exec(path: &std::path::Path, sql: &str) {
+    let mut db = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display()))
+        .await
+        .unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+        .execute(&mut db)
+        .await
+        .unwrap();
+    db.close().await.unwrap();
+}
+
 /// Run `test` on a new SQLite store file.
 pub async fn on_sqlite<F>(test: F)
 where
