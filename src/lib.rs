@@ -22,14 +22,14 @@
 //! - [`store`]: the live state behind the `Store` trait (SQLite, PostgreSQL, HTTP);
 //!   [`plan`]: desired vs live → `Plan` (pure), its cost, renderers and saved file;
 //!   [`apply`]: a plan as one atomic change set.
-//! - [`api`]: the frozen v1 wire formats; [`server`]: `promptctl serve`, the HTTP face (and the
-//!   web console) over any store; [`secret`]: tokens that never print.
+//! - [`formats`]: every frozen machine format (HTTP v1, saved plan, plan/validate/list/status
+//!   JSON, exports); [`server`]: `promptctl serve`, the HTTP face (and the web console) over any
+//!   store; [`secret`]: tokens that never print.
 //! - [`import`]: YAML files for live prompts git does not have yet; [`time`]: dates;
 //!   [`digest`]: SHA-256 as hex.
 //! - [`github`]: the pull-request comment, the job summary and annotations; [`git`]: files as
 //!   they are at a revision (`validate --base`).
 
-pub mod api;
 pub mod apply;
 pub mod catalog;
 pub mod cli;
@@ -37,6 +37,7 @@ pub mod commands;
 pub mod diag;
 pub mod digest;
 pub mod error;
+pub mod formats;
 pub mod fsutil;
 pub mod git;
 pub mod github;

@@ -32,7 +32,7 @@ pub fn documents(catalog: &Catalog) -> Vec<SchemaDocument> {
         // A file promptctl writes holds nulls where values are absent: its schema keeps them.
         (
             "plan.schema.json",
-            output_schema_of::<crate::plan::file::SavedPlanV1>(),
+            output_schema_of::<crate::formats::saved_plan_v1::SavedPlanV1>(),
         ),
         ("usage.schema.json", schema_of::<crate::usage::UsageFile>()),
         ("openapi.json", crate::server::openapi::document()),

@@ -8,7 +8,7 @@ use crate::apply::ApplyReport;
 use crate::cli::ApplyArgs;
 use crate::error::ExitStatus;
 use crate::ops::plan::Planned;
-use crate::plan::{self, Plan, cost, render};
+use crate::plan::{Plan, cost, render};
 use crate::printer::{BOLD, GREEN, Printer, paint};
 use crate::settings::Settings;
 use crate::store::StoreError;
@@ -27,7 +27,7 @@ pub(super) fn run(
         Some(path) => {
             refuse_scope_with_saved_plan(args)?;
             let text = fs_err::read_to_string(path)?;
-            let plan = plan::file::read(&text)
+            let plan = crate::formats::saved_plan_v1::read(&text)
                 .with_context(|| format!("cannot apply {}", path.display()))?
                 .plan;
             if plan.notes.environment != settings.environment {

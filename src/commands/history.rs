@@ -1,8 +1,8 @@
 //! `promptctl history [NAME]`
 
-use crate::api::v1::AuditEntryV1;
 use crate::cli::{DataFormat, HistoryArgs};
 use crate::error::ExitStatus;
+use crate::formats::http_v1::AuditEntryV1;
 use crate::ops::store::HistoryOptions;
 use crate::printer::Printer;
 use crate::settings::Settings;

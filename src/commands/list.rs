@@ -1,22 +1,11 @@
 //! `promptctl list`
 
-use serde::Serialize;
-
-use crate::api::v1::RowV1;
 use crate::cli::{DataFormat, ListArgs};
 use crate::error::ExitStatus;
 use crate::ops::list::{GitState, ListOptions};
 use crate::printer::Printer;
 use crate::settings::Settings;
 use crate::table::Table;
-
-/// A row in `list --format json` (version 1): the store's columns plus `status`.
-#[derive(Serialize)]
-struct ListedRowV1<'a> {
-    #[serde(flatten)]
-    row: RowV1<'a>,
-    status: &'static str,
-}
 
 pub(super) fn run(
     settings: &Settings,
@@ -32,15 +21,7 @@ pub(super) fn run(
     }
     match args.format {
         DataFormat::Json => {
-            let listed: Vec<ListedRowV1<'_>> = listing
-                .rows
-                .iter()
-                .map(|(row, status)| ListedRowV1 {
-                    row: RowV1::from(row),
-                    status: status.json_name(),
-                })
-                .collect();
-            printer.data(&serde_json::to_string_pretty(&listed)?)?;
+            printer.data(&crate::formats::list_json_v1::render(&listing.rows))?;
         }
         DataFormat::Text => {
             let mut header = vec![

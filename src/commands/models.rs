@@ -1,10 +1,10 @@
 //! `promptctl models`
 
-use crate::api::v1::ModelV1;
 use crate::catalog::{Lifecycle, Model, today};
 use crate::cli::{DataFormat, ModelsArgs, ModelsCommand, ModelsImportArgs};
 use crate::diag::display_path;
 use crate::error::ExitStatus;
+use crate::formats::http_v1::ModelV1;
 use crate::ops::models::LitellmImport;
 use crate::printer::Printer;
 use crate::settings::Settings;

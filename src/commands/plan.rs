@@ -31,7 +31,7 @@ pub(super) fn run(
         usage.map(|usage| cost::estimate(&plan, &usage, &settings.catalog, &prompts, &snapshot));
     printer.data(&match args.format {
         PlanFormat::Text => render::text(&plan, cost.as_ref()),
-        PlanFormat::Json => render::json(&plan, cost.as_ref()),
+        PlanFormat::Json => crate::formats::plan_json_v1::render(&plan, cost.as_ref()),
         PlanFormat::Markdown => render::markdown(&plan, cost.as_ref()),
     })?;
     let actions = Actions::from_process();
@@ -59,7 +59,8 @@ pub(super) fn run(
     if let Some(out) = &args.out {
         crate::fsutil::write_atomic(
             out,
-            plan::file::write(&plan, cost.as_ref(), crate::store::now_ms()).as_bytes(),
+            crate::formats::saved_plan_v1::write(&plan, cost.as_ref(), crate::store::now_ms())
+                .as_bytes(),
         )?;
         printer.status(&format!(
             "Saved the plan to {}",

@@ -4,7 +4,8 @@ use anyhow::Context;
 
 use crate::cli::{PlanFormat, ShowArgs};
 use crate::error::ExitStatus;
-use crate::plan::{file, render};
+use crate::formats::saved_plan_v1 as file;
+use crate::plan::render;
 use crate::printer::Printer;
 
 pub(super) fn run(args: &ShowArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
@@ -14,7 +15,7 @@ pub(super) fn run(args: &ShowArgs, printer: &Printer) -> anyhow::Result<ExitStat
     let cost = saved.cost.as_ref();
     printer.data(&match args.format {
         PlanFormat::Text => render::text(&saved.plan, cost),
-        PlanFormat::Json => render::json(&saved.plan, cost),
+        PlanFormat::Json => crate::formats::plan_json_v1::render(&saved.plan, cost),
         PlanFormat::Markdown => render::markdown(&saved.plan, cost),
     })?;
     Ok(ExitStatus::Success)

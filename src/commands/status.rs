@@ -48,7 +48,7 @@ pub(super) fn run(
         .map_err(|e| super::failure(e, printer, "comparing"))?;
     printer.data(&match args.format {
         PlanFormat::Text => text(&status),
-        PlanFormat::Json => json(&status),
+        PlanFormat::Json => crate::formats::status_json_v1::render(&status),
         PlanFormat::Markdown => markdown(&status),
     })?;
     for environment in &status.environments {
@@ -120,54 +120,6 @@ fn text(status: &Status) -> String {
         "Every environment that could be read matches git.\n"
     });
     out
-}
-
-fn json(status: &Status) -> String {
-    let environments: Vec<serde_json::Value> = status
-        .environments
-        .iter()
-        .map(|e| {
-            serde_json::json!({
-                "name": e.name,
-                "store": e.store,
-                "revision": e.read.as_ref().ok(),
-                "error": e.read.as_ref().err(),
-            })
-        })
-        .collect();
-    let prompts: Vec<serde_json::Value> = status
-        .prompts
-        .iter()
-        .map(|row| {
-            let cells: serde_json::Map<String, serde_json::Value> = status
-                .environments
-                .iter()
-                .zip(&row.cells)
-                .map(|(environment, cell)| {
-                    let value = cell.as_ref().map(|cell| {
-                        serde_json::json!({
-                            "version": cell.running.as_ref().map(|r| &r.version),
-                            "model": cell.running.as_ref().map(|r| &r.model),
-                            "differs": cell.differs,
-                        })
-                    });
-                    (environment.name.clone(), value.unwrap_or_default())
-                })
-                .collect();
-            serde_json::json!({
-                "prompt_name": row.prompt_name,
-                "git": row.git.as_ref().map(|g| serde_json::json!({ "version": g.version, "model": g.model })),
-                "environments": cells,
-            })
-        })
-        .collect();
-    serde_json::to_string_pretty(&serde_json::json!({
-        "format_version": 1,
-        "differs": status.differs(),
-        "environments": environments,
-        "prompts": prompts,
-    }))
-    .unwrap_or_default()
 }
 
 fn markdown(status: &Status) -> String {

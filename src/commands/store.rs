@@ -3,10 +3,10 @@
 use crate::cli::StoreCommand;
 use crate::diag::display_path;
 use crate::error::ExitStatus;
+use crate::formats::export_v1 as export;
 use crate::ops::store::{ExportOptions, RestoreOptions};
 use crate::printer::Printer;
 use crate::settings::Settings;
-use crate::store::export;
 
 pub(super) fn run(
     settings: &Settings,

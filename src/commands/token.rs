@@ -17,9 +17,7 @@ pub(super) fn run(command: &TokenCommand, printer: &Printer) -> anyhow::Result<E
     let token = new_token()?;
     let line = format!("{role} {name} {}", digest_hex(&token));
     match format {
-        DataFormat::Json => {
-            printer.data(&serde_json::json!({ "token": token, "line": line }).to_string())?
-        }
+        DataFormat::Json => printer.data(&crate::formats::token_json_v1::render(&token, &line))?,
         DataFormat::Text => {
             printer.data(&format!(
                 "Token (shown once; give it to the client, e.g. as PROMPTCTL_TOKEN):\n  {token}\n\nAdd this line to the server's tokens file (it holds only the SHA-256):\n  {line}"

@@ -3,6 +3,7 @@
 use crate::cli::{DiagnosticFormat, ValidateArgs};
 use crate::diag::{Severity, render};
 use crate::error::ExitStatus;
+use crate::formats::validate_json_v1;
 use crate::github::actions::{Actions, SUMMARY_LIMIT};
 use crate::ops::AgainstBase;
 use crate::printer::Printer;
@@ -52,14 +53,15 @@ pub(super) fn run(
             }
         }
         DiagnosticFormat::Json => {
-            let base = against.as_ref().map(|(changes, base, commit)| {
-                serde_json::json!({
-                    "ref": base,
-                    "commit": commit,
-                    "changes": changes.iter().map(change_json).collect::<Vec<_>>(),
-                })
-            });
-            printer.data(&render::json_with_base(&diagnostics, counts, base))?;
+            let base =
+                against
+                    .as_ref()
+                    .map(|(changes, reference, commit)| validate_json_v1::Base {
+                        reference,
+                        commit,
+                        changes,
+                    });
+            printer.data(&validate_json_v1::render(&diagnostics, counts, base))?;
         }
         DiagnosticFormat::Github => {
             if !diagnostics.is_empty() {
@@ -85,16 +87,6 @@ pub(super) fn run(
     } else {
         ExitStatus::Success
     })
-}
-
-/// One prompt change in `validate --format json`'s `base.changes`.
-fn change_json(change: &base::PromptChange) -> serde_json::Value {
-    let mut value = serde_json::to_value(change).unwrap_or_default();
-    value["file"] = crate::diag::display_path(&change.file)
-        .display()
-        .to_string()
-        .into();
-    value
 }
 
 fn summary(counts: render::Counts) -> String {

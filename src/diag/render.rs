@@ -3,7 +3,6 @@
 use std::path::Path;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
-use serde::Serialize;
 
 use super::{Diagnostic, Severity, display_path};
 
@@ -87,20 +86,8 @@ fn visible_range(text: &str, start: usize, len: usize) -> (usize, usize) {
     (start, end)
 }
 
-/// The frozen JSON form of one diagnostic (`validate --format json`, version 1).
-#[derive(Serialize)]
-struct JsonDiagnosticV1<'a> {
-    code: &'static str,
-    severity: Severity,
-    file: String,
-    line: u32,
-    column: u32,
-    message: &'a str,
-    help: Option<&'a str>,
-}
-
 /// What a validation run counted, for the JSON report's summary.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
     /// Files checked.
     pub files: usize,
@@ -108,52 +95,6 @@ pub struct Counts {
     pub prompts: usize,
     pub errors: usize,
     pub warnings: usize,
-}
-
-/// `validate --format json`, version 1.
-#[derive(Serialize)]
-struct ValidateJsonV1<'a> {
-    format_version: u32,
-    diagnostics: Vec<JsonDiagnosticV1<'a>>,
-    summary: Counts,
-    /// With `--base` only: the revision compared with and the prompts that changed. Added to
-    /// version 1 as an optional field: readers of version 1 that ignore it are unaffected.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    base: Option<serde_json::Value>,
-}
-
-/// `{"format_version":1,"diagnostics":[…],"summary":{…}}`: every diagnostic with its code,
-/// place, message and help, and what the run counted.
-pub fn json(diagnostics: &[Diagnostic], counts: Counts) -> String {
-    json_with_base(diagnostics, counts, None)
-}
-
-/// [`json`], with the comparison of `validate --base` under `base`.
-pub fn json_with_base(
-    diagnostics: &[Diagnostic],
-    counts: Counts,
-    base: Option<serde_json::Value>,
-) -> String {
-    let items: Vec<JsonDiagnosticV1<'_>> = diagnostics
-        .iter()
-        .map(|d| JsonDiagnosticV1 {
-            code: d.code.as_str(),
-            severity: d.severity,
-            file: display_path(&d.file).display().to_string(),
-            line: d.span.line,
-            column: d.span.column,
-            message: &d.message,
-            help: d.help.as_deref(),
-        })
-        .collect();
-    let report = ValidateJsonV1 {
-        format_version: 1,
-        diagnostics: items,
-        summary: counts,
-        base,
-    };
-    // Serialising strings and numbers into a String cannot fail.
-    serde_json::to_string_pretty(&report).unwrap_or_default()
 }
 
 /// GitHub Actions workflow commands: one `::error …::message` line per diagnostic.
@@ -269,29 +210,6 @@ mod tests {
         assert!(out.contains("/nonexistent/p.yaml:2:1"), "{out}");
         assert!(out.contains("2 | ai_modle: x"), "{out}");
         assert!(out.contains("help: did you mean `ai_model`?"), "{out}");
-    }
-
-    #[test]
-    fn json_has_the_frozen_fields() {
-        let counts = Counts {
-            files: 1,
-            prompts: 0,
-            errors: 1,
-            warnings: 0,
-        };
-        let value: serde_json::Value = serde_json::from_str(&json(&[sample()], counts)).unwrap();
-        assert_eq!(
-            value,
-            serde_json::json!({
-                "format_version": 1,
-                "diagnostics": [{
-                    "code": "unknown-field", "severity": "error", "file": "/nonexistent/p.yaml",
-                    "line": 2, "column": 1, "message": "unknown field `ai_modle`",
-                    "help": "did you mean `ai_model`?"
-                }],
-                "summary": {"files": 1, "prompts": 0, "errors": 1, "warnings": 0}
-            })
-        );
     }
 
     #[test]

@@ -2,8 +2,9 @@
 
 use std::path::PathBuf;
 
+use crate::formats::saved_plan_v1 as file;
 use crate::github::comment::{self, BODY_LIMIT, MARKER_ROOM, Options, Outcome, Target};
-use crate::plan::{file, render};
+use crate::plan::render;
 
 use super::OpsError;
 

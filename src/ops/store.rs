@@ -2,8 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::formats::export_v1 as export;
 use crate::settings::Settings;
-use crate::store::{self, AuditEntry, Backup, Snapshot, export, now_ms};
+use crate::store::{self, AuditEntry, Backup, Snapshot, now_ms};
 
 use super::OpsError;
 
@@ -78,7 +79,12 @@ pub fn restore(
         ))
     };
     let restore = export::read(&text, now_ms()).map_err(refused)?;
-    restore.check_models(&settings.catalog).map_err(refused)?;
+    restore.check_models(&settings.catalog).map_err(|error| {
+        OpsError::Refused(format!(
+            "cannot restore {}: {error}",
+            options.file.display()
+        ))
+    })?;
     tracing::debug!(
         "read {} ({} bytes, {} rows) in {}",
         options.file.display(),

@@ -9,7 +9,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde_json::{Value, json};
 
 use super::{Action, Change, FieldChange, Plan, PlanError};
-use crate::api::v1::{NewRowV1, RowV1};
 use crate::diag::display_path;
 use crate::prompt::Prompt;
 use crate::store::{LiveRow, NewRow, Op, Patch, Scope, Snapshot};
@@ -430,11 +429,9 @@ fn new_row(prompt: &Prompt) -> NewRow {
 /// Every field of a new row, before null.
 fn created_fields(row: &NewRow) -> BTreeMap<String, FieldChange> {
     let mut fields = BTreeMap::new();
-    if let Value::Object(map) = serde_json::to_value(NewRowV1::from(row)).unwrap_or_default() {
-        for (key, value) in map {
-            if !value.is_null() {
-                fields.insert(key, field(Value::Null, value));
-            }
+    for (key, value) in crate::store::record::new_row_values(row) {
+        if !value.is_null() {
+            fields.insert(key, field(Value::Null, value));
         }
     }
     fields
@@ -442,20 +439,18 @@ fn created_fields(row: &NewRow) -> BTreeMap<String, FieldChange> {
 
 /// The fields a new version changes against the version it replaces.
 fn replaced_fields(old: &LiveRow, new: &NewRow) -> BTreeMap<String, FieldChange> {
-    let old_json = serde_json::to_value(RowV1::from(old)).unwrap_or_default();
+    let old_values = crate::store::record::row_values(old);
     let mut fields = BTreeMap::new();
-    if let Value::Object(map) = serde_json::to_value(NewRowV1::from(new)).unwrap_or_default() {
-        for (key, after) in map {
-            let before = old_json.get(&key).cloned().unwrap_or(Value::Null);
-            let same = match key.as_str() {
-                "input_schema" | "output_schema" => {
-                    parse_json(before.as_str()) == parse_json(after.as_str())
-                }
-                _ => before == after,
-            };
-            if !same {
-                fields.insert(key, field(before, after));
+    for (key, after) in crate::store::record::new_row_values(new) {
+        let before = old_values.get(&key).cloned().unwrap_or(Value::Null);
+        let same = match key.as_str() {
+            "input_schema" | "output_schema" => {
+                parse_json(before.as_str()) == parse_json(after.as_str())
             }
+            _ => before == after,
+        };
+        if !same {
+            fields.insert(key, field(before, after));
         }
     }
     fields

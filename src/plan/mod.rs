@@ -3,7 +3,6 @@
 
 pub mod cost;
 pub mod diff;
-pub mod file;
 pub mod notes;
 pub mod render;
 pub mod status;

@@ -31,17 +31,6 @@ impl RowStatus {
             RowStatus::GitNotRead => "git not read",
         }
     }
-
-    /// The status in `list --format json` (frozen).
-    pub fn json_name(self) -> &'static str {
-        match self {
-            RowStatus::InSync => "in_sync",
-            RowStatus::Drift => "drift",
-            RowStatus::Unmanaged => "unmanaged",
-            RowStatus::NoModel => "no_model",
-            RowStatus::GitNotRead => "git_not_read",
-        }
-    }
 }
 
 /// The status of `row`, given git's prompts and the plan made from them (without prune).

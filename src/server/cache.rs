@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use sha2::{Digest, Sha256};
 
-use crate::api::v1::{ActivePromptV1, PromptListV1, PromptSummaryV1};
+use crate::formats::http_v1::{ActivePromptV1, PromptListV1, PromptSummaryV1};
 use crate::store::{Delta, LiveRow, Scope, Snapshot};
 
 /// A ready response body and its ETag.

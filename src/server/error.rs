@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use crate::api::v1::{ConflictV1, ErrorBodyV1, ErrorDetailV1};
+use crate::formats::http_v1::{ConflictV1, ErrorBodyV1, ErrorDetailV1};
 use crate::store::StoreError;
 
 /// An error response.

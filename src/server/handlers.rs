@@ -12,11 +12,12 @@ use serde::Deserialize;
 
 use super::cache::Cached;
 use super::{ApiError, AppState, Caller, Route};
-use crate::api::v1::{
-    ApplyOutcomeV1, AuditEntryV1, ChangeSetV1, ExportV1, HealthV1, ModelV1, RestoreRequestV1,
+use crate::formats::export_v1::{self as export, ExportV1};
+use crate::formats::http_v1::{
+    ApplyOutcomeV1, AuditEntryV1, ChangeSetV1, HealthV1, ModelV1, RestoreRequestV1,
     RestoreResponseV1, SnapshotV1,
 };
-use crate::store::{ChangeSet, RestoreOptions, export};
+use crate::store::{ChangeSet, RestoreOptions};
 
 type Shared = State<Arc<AppState>>;
 

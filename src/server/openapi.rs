@@ -7,9 +7,10 @@ use schemars::generate::{SchemaGenerator, SchemaSettings};
 use serde_json::{Map, Value, json};
 
 use super::{Role, Route, routes};
-use crate::api::v1::{
-    ActivePromptV1, ApplyOutcomeV1, AuditEntryV1, ChangeSetV1, ErrorBodyV1, ExportV1, HealthV1,
-    ModelV1, PromptListV1, RestoreRequestV1, RestoreResponseV1, SnapshotV1,
+use crate::formats::export_v1::ExportV1;
+use crate::formats::http_v1::{
+    ActivePromptV1, ApplyOutcomeV1, AuditEntryV1, ChangeSetV1, ErrorBodyV1, HealthV1, ModelV1,
+    PromptListV1, RestoreRequestV1, RestoreResponseV1, SnapshotV1,
 };
 
 /// What a route reads and answers, beyond its path and role.

@@ -324,27 +324,12 @@ pub struct ApplyOutcome {
 /// The fields a patch sets, before and after, as JSON objects for the audit log. Only the
 /// patched fields are serialised: a bulk change of 10,000 rows must not copy their templates.
 pub fn audit_values(row: &LiveRow, patch: &Patch) -> (serde_json::Value, serde_json::Value) {
-    use serde_json::json;
-    let after = serde_json::to_value(crate::api::v1::PatchV1::from(patch)).unwrap_or_default();
-    let mut before = serde_json::Map::new();
-    if let Some(fields) = after.as_object() {
-        for field in fields.keys() {
-            let value = match field.as_str() {
-                "ai_model" => json!(row.ai_model),
-                "max_tokens" => json!(row.max_tokens),
-                "temperature" => json!(row.temperature),
-                "description" => json!(row.description),
-                "workflow_step" => json!(row.workflow_step),
-                "subsystem" => json!(row.subsystem),
-                "is_active" => json!(row.is_active),
-                "replaced_at" => json!(row.replaced_at),
-                "replaced_by" => json!(row.replaced_by),
-                _ => serde_json::Value::Null,
-            };
-            before.insert(field.clone(), value);
-        }
-    }
-    (before.into(), after)
+    let after = super::record::patch_values(patch);
+    let before: serde_json::Map<String, serde_json::Value> = after
+        .keys()
+        .map(|field| (field.clone(), super::record::row_value(row, field)))
+        .collect();
+    (before.into(), after.into())
 }
 
 /// The row an insert creates, as stored.

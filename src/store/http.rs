@@ -14,13 +14,13 @@ use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::export::Restore;
 use super::{
-    ApplyOutcome, AuditEntry, ChangeSet, Progress, RestoreOptions, RestoreOutcome, Snapshot, Store,
-    StoreError, new_id,
+    ApplyOutcome, AuditEntry, ChangeSet, Progress, Restore, RestoreOptions, RestoreOutcome,
+    Snapshot, Store, StoreError, new_id,
 };
-use crate::api::v1::{
-    ApplyOutcomeV1, AuditEntryV1, ChangeSetV1, ErrorBodyV1, ExportV1, HealthV1, RestoreRequestV1,
+use crate::formats::export_v1::{self, ExportV1};
+use crate::formats::http_v1::{
+    ApplyOutcomeV1, AuditEntryV1, ChangeSetV1, ErrorBodyV1, HealthV1, RestoreRequestV1,
     RestoreResponseV1, SnapshotV1,
 };
 use crate::secret::Secret;
@@ -224,7 +224,7 @@ impl Store for HttpStore {
         options: &RestoreOptions,
     ) -> Result<RestoreOutcome, StoreError> {
         let body = RestoreRequestV1 {
-            restore: super::export::to_value(restore),
+            restore: export_v1::to_value(restore),
             force: options.force,
             allow_empty: options.allow_empty,
             // Like a change set, a restore (a forced one above all) must never run twice.

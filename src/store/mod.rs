@@ -8,12 +8,11 @@
 //! `ai_model`; nothing is lost: a forced restore keeps the rows it replaces in a backup.
 
 mod change;
-pub mod export;
 pub mod http;
 pub mod postgres;
+pub mod record;
 mod sql;
 pub mod sqlite;
-pub mod v1;
 pub mod values;
 
 pub use change::{
@@ -174,6 +173,34 @@ pub struct RestoreOptions {
     pub idempotency_key: Option<String>,
 }
 
+/// Rows read from an export, ready to restore.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Restore {
+    pub store_id: Option<String>,
+    pub revision: Option<i64>,
+    pub rows: Vec<LiveRow>,
+}
+
+impl Restore {
+    /// Refuse rows whose model the catalog does not have, as a change set's would be: the
+    /// first such row is named with the nearest ids.
+    pub fn check_models(&self, catalog: &crate::catalog::Catalog) -> Result<(), String> {
+        for (index, row) in self.rows.iter().enumerate() {
+            if let Some(model) = &row.ai_model
+                && catalog.get(model).is_none()
+            {
+                let help = crate::suggest::did_you_mean(&catalog.nearest(model))
+                    .unwrap_or_else(|| "add it to models.yaml".to_owned());
+                return Err(format!(
+                    "row {}, field `ai_model`: `{model}` is not in the model catalog; {help}",
+                    index + 1
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// What a restore did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RestoreOutcome {
@@ -183,6 +210,9 @@ pub struct RestoreOutcome {
     pub restored: usize,
     /// Where the rows a forced restore replaced are kept; `None` when there were none.
     pub backup: Option<Backup>,
+    /// What the restore let in but would refuse in a change set (a policy a legacy row
+    /// breaks), one sentence each.
+    pub warnings: Vec<String>,
 }
 
 /// Rows a forced restore replaced, kept inside the store.
@@ -320,7 +350,7 @@ pub trait Store: Send + Sync {
     /// named in the outcome.
     async fn restore(
         &self,
-        restore: &export::Restore,
+        restore: &Restore,
         options: &RestoreOptions,
     ) -> Result<RestoreOutcome, StoreError>;
 

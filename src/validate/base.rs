@@ -10,7 +10,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde::Serialize;
 use serde_json::Value as Json;
 
 use super::Validation;
@@ -27,8 +26,7 @@ pub struct BaseFile {
 }
 
 /// How a prompt differs from the base revision.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ChangeKind {
     Added,
     Changed,
@@ -48,14 +46,13 @@ impl ChangeKind {
 }
 
 /// One prompt the change touches.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PromptChange {
     pub prompt_name: String,
     pub change: ChangeKind,
     /// The file now, or at the base revision for a removed prompt.
     pub file: PathBuf,
     /// For a rename: the name at the base revision.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
     pub version_before: Option<String>,
     pub version_after: Option<String>,

@@ -5,14 +5,17 @@
 
 use std::path::Path;
 
-use promptctl::api::v1::{
-    ActivePromptV1, ApplyOutcomeV1, AuditEntryV1, BackupV1, ChangeSetV1, ConflictV1, ErrorBodyV1,
-    ErrorDetailV1, ExportV1, HealthV1, ModelV1, PromptListV1, PromptSummaryV1, RestoreRequestV1,
-    RestoreResponseV1, RowV1, SnapshotV1,
-};
 use promptctl::catalog::Catalog;
 use promptctl::diag::Diagnostics;
-use promptctl::plan::{DiffOptions, Plan, cost, diff, file, render};
+use promptctl::formats::export_v1::ExportV1;
+use promptctl::formats::http_v1::{
+    ActivePromptV1, ApplyOutcomeV1, AuditEntryV1, BackupV1, ChangeSetV1, ConflictV1, ErrorBodyV1,
+    ErrorDetailV1, HealthV1, ModelV1, PromptListV1, PromptSummaryV1, RestoreRequestV1,
+    RestoreResponseV1, SnapshotV1,
+};
+use promptctl::formats::row_v1::RowV1;
+use promptctl::formats::{plan_json_v1, saved_plan_v1 as file};
+use promptctl::plan::{DiffOptions, Plan, cost, diff};
 use promptctl::store::{
     Action, ApplyOutcome, AuditEntry, ChangeSet, Conflict, NewRow, Op, Patch, Snapshot,
 };
@@ -59,7 +62,7 @@ fn snapshot() -> Snapshot {
         {"id": "legacy-1", "prompt_name": "legacy", "prompt_version": "v1", "prompt_template": "Legacy.",
          "created_at": 1, "updated_at": 1, "row_version": 3}
     ]);
-    let restore = promptctl::store::export::read_value(rows, 0).unwrap();
+    let restore = promptctl::formats::export_v1::read_value(rows, 0).unwrap();
     Snapshot {
         store_id: "golden-store".to_owned(),
         revision: 7,
@@ -137,7 +140,7 @@ fn saved_plan() {
 #[test]
 fn show_of_a_saved_plan_prints_the_json_plan_printed() {
     let (plan, cost) = plan(&["alpha", "beta", "gamma", "delta", "legacy"]);
-    let printed = format!("{}\n", render::json(&plan, Some(&cost)));
+    let printed = format!("{}\n", plan_json_v1::render(&plan, Some(&cost)));
     let saved = repo_root().join("tests/golden/saved-plan.json");
     let dir = tempfile::tempdir().unwrap();
     let (code, stdout, stderr) = crate::common::run(
@@ -156,7 +159,7 @@ fn plan_json() {
     assert_eq!(plan.errors.len(), 1, "epsilon's unbumped template");
     golden(
         "plan.json",
-        &format!("{}\n", render::json(&plan, Some(&cost))),
+        &format!("{}\n", plan_json_v1::render(&plan, Some(&cost))),
     );
 }
 
@@ -178,7 +181,8 @@ fn validate_json() {
         errors: diagnostics.count(promptctl::diag::Severity::Error),
         warnings: diagnostics.count(promptctl::diag::Severity::Warning),
     };
-    let text = promptctl::diag::render::json(&diagnostics.into_sorted(), counts);
+    let text =
+        promptctl::formats::validate_json_v1::render(&diagnostics.into_sorted(), counts, None);
     golden("validate.json", &format!("{text}\n"));
 }
 
@@ -287,6 +291,7 @@ fn api_v1_bodies() {
                 revision: 8,
                 at: 1_700_000_000_000,
             }),
+            warnings: Vec::new(),
         }),
     );
     golden(
@@ -337,5 +342,68 @@ fn api_v1_bodies() {
             "acme/small-1",
             "openai/gpt-4o-mini",
         )),
+    );
+}
+
+#[test]
+fn list_status_and_token_json() {
+    use promptctl::ops::status::{Cell, Environment, Row, Running, Status};
+    use promptctl::plan::status::RowStatus;
+    let snapshot = snapshot();
+    let rows: Vec<_> = snapshot
+        .rows
+        .iter()
+        .cloned()
+        .zip([
+            RowStatus::Drift,
+            RowStatus::InSync,
+            RowStatus::Unmanaged,
+            RowStatus::GitNotRead,
+            RowStatus::NoModel,
+        ])
+        .collect();
+    golden(
+        "list.json",
+        &format!("{}\n", promptctl::formats::list_json_v1::render(&rows)),
+    );
+    let running = |version: &str, model: &str| Running {
+        version: version.to_owned(),
+        model: model.to_owned(),
+    };
+    let status = Status {
+        environments: vec![
+            Environment {
+                name: "dev".to_owned(),
+                store: "sqlite:dev.db".to_owned(),
+                read: Ok(4),
+            },
+            Environment {
+                name: "prod".to_owned(),
+                store: "https://prompts.example.com".to_owned(),
+                read: Err("connection refused".to_owned()),
+            },
+        ],
+        prompts: vec![Row {
+            prompt_name: "alpha".to_owned(),
+            git: Some(running("v2", "openai/gpt-5")),
+            cells: vec![
+                Some(Cell {
+                    running: Some(running("v1", "openai/gpt-4o-mini")),
+                    differs: true,
+                }),
+                None,
+            ],
+        }],
+    };
+    golden(
+        "status.json",
+        &format!("{}\n", promptctl::formats::status_json_v1::render(&status)),
+    );
+    golden(
+        "token.json",
+        &format!(
+            "{}\n",
+            promptctl::formats::token_json_v1::render("pct_0123", "admin ci 5e3f")
+        ),
     );
 }

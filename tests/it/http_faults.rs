@@ -32,8 +32,8 @@ async fn behind_proxy(
     (HttpStore::new(&proxied, None).unwrap(), proxied, stop, dir)
 }
 
-fn legacy() -> promptctl::store::export::Restore {
-    promptctl::store::export::read_value(crate::reconcile_cli::legacy_export(), 0).unwrap()
+fn legacy() -> promptctl::store::Restore {
+    promptctl::formats::export_v1::read_value(crate::reconcile_cli::legacy_export(), 0).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -68,6 +68,31 @@ fn early_stages_import_nothing_from_later_ones() {
     );
 }
 
+/// The store persists its own types and the plan is pure data: neither names a wire format,
+/// so a format can be frozen while the code behind it moves. The one exception is the client
+/// store of `promptctl serve` (`store/http.rs`), which speaks the HTTP format by nature.
+#[test]
+fn store_and_plan_never_import_the_formats() {
+    let mut offences = Vec::new();
+    for module in ["store", "plan"] {
+        for file in module_files(module) {
+            if file.ends_with("store/http.rs") {
+                continue;
+            }
+            for (line, target) in crate_references(&file) {
+                if target == "formats" || target == "server" || target == "commands" {
+                    offences.push(format!("{}:{line}: crate::{target}", file.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        offences.is_empty(),
+        "store or plan names a wire format or a face:\n{}",
+        offences.join("\n")
+    );
+}
+
 #[test]
 fn clap_stays_in_cli_and_commands() {
     let src = repo_root().join("src");

@@ -7,7 +7,7 @@ use std::path::Path;
 use promptctl::catalog::Catalog;
 use promptctl::plan::{DiffOptions, diff};
 use promptctl::prompt::Prompt;
-use promptctl::store::export::Restore;
+use promptctl::store::Restore;
 use promptctl::store::sqlite::SqliteStore;
 use promptctl::store::{LiveRow, Scope, Store};
 use promptctl::validate::Validator;

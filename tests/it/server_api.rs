@@ -370,7 +370,7 @@ async fn a_row_without_a_model_is_served_with_the_default_model() {
     let store = SqliteStore::open(&dir.path().join("store.db"))
         .await
         .unwrap();
-    let legacy = promptctl::store::export::read(
+    let legacy = promptctl::formats::export_v1::read(
         r#"[{"prompt_name":"old","prompt_version":"v1","prompt_template":"t"}]"#,
         1,
     )

@@ -24,7 +24,7 @@ async fn after_every_change_set_a_read_shows_it() {
                    "prompt_template": "x".repeat(500), "ai_model": MODELS[0]})
         })
         .collect();
-    let restore = promptctl::store::export::read_value(Value::Array(rows), 0).unwrap();
+    let restore = promptctl::formats::export_v1::read_value(Value::Array(rows), 0).unwrap();
     store.restore(&restore, &restoring(false)).await.unwrap();
     let store_id = store.snapshot().await.unwrap().store_id;
     let (url, _stop) = start_server_with(Box::new(store), None, |options| {

@@ -2,7 +2,7 @@
 //! in between the check and the write): every conflict names its row and why, whatever
 //! statement chunk it falls in, and nothing is written.
 
-use promptctl::store::export::Restore;
+use promptctl::store::Restore;
 use promptctl::store::{Action, ChangeSet, LiveRow, Op, Patch, Scope, Store, StoreError};
 use sqlx::{AssertSqlSafe, Connection};
 

@@ -1,7 +1,7 @@
 //! One suite of `Store` behaviour, run on every backend: SQLite, PostgreSQL (and, through the
 //! server, HTTP). Each test gets a fresh store and the URL to open it again.
 
-use promptctl::store::export::Restore;
+use promptctl::store::Restore;
 
 use crate::common::stores::restoring;
 use promptctl::store::{Action, ChangeSet, NewRow, Op, Patch, Scope, Store, StoreError, open};
@@ -58,7 +58,7 @@ fn backfill_b1(model: &str) -> Op {
 
 /// A legacy store: rows with and without models, ids, versions.
 fn legacy() -> Restore {
-    promptctl::store::export::read(
+    promptctl::formats::export_v1::read(
         r#"[
         {"prompt_name":"a","prompt_version":"v1","prompt_template":"A1","ai_model":"openai/gpt-4o-mini","created_at":10},
         {"prompt_name":"a","prompt_version":"v0","prompt_template":"A0","is_active":false,"created_at":5},
@@ -316,7 +316,7 @@ pub async fn restore_takes_legacy_rows_into_an_empty_store_only(store: &dyn Stor
 pub async fn a_forced_restore_of_nothing_must_be_meant(store: &dyn Store, _: &str) {
     store.restore(&legacy(), &restoring(false)).await.unwrap();
     let before = store.snapshot().await.unwrap();
-    let empty = promptctl::store::export::read("[]", 0).unwrap();
+    let empty = promptctl::formats::export_v1::read("[]", 0).unwrap();
     let error = store.restore(&empty, &restoring(true)).await.unwrap_err();
     assert!(
         matches!(&error, StoreError::Invalid(m) if m.contains("would empty the store")),

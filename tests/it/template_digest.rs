@@ -115,7 +115,7 @@ fn the_postgres_migration_gives_old_rows_the_digest_promptctl_computes() {
                 .collect::<Vec<_>>()
         );
         let restore =
-            promptctl::store::export::read(&export.to_string(), 1_729_600_000_000).unwrap();
+            promptctl::formats::export_v1::read(&export.to_string(), 1_729_600_000_000).unwrap();
         store.restore(&restore, &restoring(false)).await.unwrap();
 
         let mut db = sqlx::PgConnection::connect(&database.url).await.unwrap();
@@ -169,7 +169,7 @@ fn the_diff_read_leaves_out_only_templates_it_has_digests_of() {
              "ai_model": "openai/gpt-5", "is_active": true, "created_at": 1},
         ]);
         let restore =
-            promptctl::store::export::read(&export.to_string(), 1_729_600_000_000).unwrap();
+            promptctl::formats::export_v1::read(&export.to_string(), 1_729_600_000_000).unwrap();
         store.restore(&restore, &restoring(false)).await.unwrap();
         sqlite_exec(
             &path,

@@ -1,11 +1,9 @@
 //! Plans for people (text, Markdown for PR comments) and for tools (JSON). Pure functions of
 //! a `&Plan`: rendering never decides anything.
 
-mod json;
 mod markdown;
 mod text;
 
-pub use json::json;
 pub use markdown::{markdown, markdown_within};
 pub use text::text;
 

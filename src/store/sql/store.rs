@@ -13,8 +13,8 @@ use sqlx::{
 use super::write::{WriteTx, apply_in, restore_in};
 use super::{AUDIT_SELECT, AuditRow, CHUNK, SqlValue};
 use crate::store::{
-    ApplyOutcome, AuditEntry, ChangeSet, Delta, LiveRow, Progress, RestoreOptions, RestoreOutcome,
-    RevisionFeed, Snapshot, Store, StoreError, export::Restore,
+    ApplyOutcome, AuditEntry, ChangeSet, Delta, LiveRow, Progress, Restore, RestoreOptions,
+    RestoreOutcome, RevisionFeed, Snapshot, Store, StoreError,
 };
 
 /// What one SQL backend does differently from another.

@@ -8,11 +8,10 @@ use super::{
     CHUNK, SqlValue, audit, back_up_rows, insert_audit, insert_rows, inserted_names, update_many,
     updated_ids,
 };
-use crate::api::v1::{ApplyOutcomeV1, RestoreResponseV1, RowV1};
-use crate::store::export::Restore;
+use crate::store::record::{AppliedRecord, RestoredRecord, row_values};
 use crate::store::{
     Action, ApplyOutcome, Backup, ChangeSet, Conflict, LiveRow, NewRow, Op, POLICY_OVERRIDE, Patch,
-    Progress, RestoreOptions, RestoreOutcome, StoreError, audit_values, new_id, now_ms,
+    Progress, Restore, RestoreOptions, RestoreOutcome, StoreError, audit_values, new_id, now_ms,
     row_from_new,
 };
 
@@ -112,7 +111,7 @@ pub(in crate::store) async fn apply_in(
     if let Some(key) = &changes.idempotency_key
         && let Some(outcome) = tx.applied_outcome(key).await?
     {
-        return stored::<ApplyOutcomeV1, _>(&outcome);
+        return stored::<AppliedRecord, _>(&outcome);
     }
     if store_id != changes.store_id {
         return Err(StoreError::WrongStore {
@@ -180,7 +179,7 @@ pub(in crate::store) async fn apply_in(
             }
             Write::Insert { action, row } => {
                 let live = row_from_new(row, new_id(), now, &changes.actor);
-                let after = serde_json::to_value(RowV1::from(&live)).unwrap_or_default();
+                let after = serde_json::Value::Object(row_values(&live));
                 audits.push(audit(
                     revision,
                     now,
@@ -257,7 +256,7 @@ pub(in crate::store) async fn apply_in(
         applied: total,
     };
     if let Some(key) = &changes.idempotency_key {
-        record_outcome(tx, key, revision, &ApplyOutcomeV1::from(&outcome), now).await?;
+        record_outcome(tx, key, revision, &AppliedRecord::from(&outcome), now).await?;
     }
     Ok(outcome)
 }
@@ -386,7 +385,7 @@ pub(in crate::store) async fn restore_in(
     if let Some(key) = &options.idempotency_key
         && let Some(outcome) = tx.applied_outcome(key).await?
     {
-        return stored::<RestoreResponseV1, _>(&outcome);
+        return stored::<RestoredRecord, _>(&outcome);
     }
     let existing = usize::try_from(tx.count_rows().await?).unwrap_or(usize::MAX);
     if existing > 0 && !options.force {
@@ -465,9 +464,10 @@ pub(in crate::store) async fn restore_in(
         revision,
         restored: restore.rows.len(),
         backup,
+        warnings: Vec::new(),
     };
     if let Some(key) = &options.idempotency_key {
-        record_outcome(tx, key, revision, &RestoreResponseV1::from(&outcome), now).await?;
+        record_outcome(tx, key, revision, &RestoredRecord::from(&outcome), now).await?;
     }
     Ok(outcome)
 }

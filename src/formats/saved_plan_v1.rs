@@ -1,4 +1,4 @@
-//! Saved plans (`plan --out FILE`): a versioned JSON file holding every change with its
+//! The saved plan, version 1 (`plan --out FILE`): a JSON file holding every change with its
 //! preconditions, and the monthly costs shown with it. `apply FILE` applies exactly those
 //! changes, or refuses.
 //!
@@ -11,11 +11,12 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::cost::{Cost, PlanCost};
-use super::notes::{Deprecation, Notes};
-use super::{Change, FieldChange, Plan, PlanError};
-use crate::api::v1::{ActionV1, OpV1, PolicyOverrideV1, ScopeV1};
+use super::http_v1::PolicyOverrideV1;
+use super::row_v1::{ActionV1, OpV1, ScopeV1};
 use crate::overlay::OverlayEffect;
+use crate::plan::cost::{Cost, PlanCost};
+use crate::plan::notes::{Deprecation, Notes};
+use crate::plan::{Change, FieldChange, Plan, PlanError};
 use crate::policy::{Enforcement, Violation};
 
 /// The version of the saved-plan format this build writes and reads.
@@ -108,7 +109,7 @@ pub struct PromptRefV1 {
 #[schemars(rename = "PolicyViolation")]
 pub struct PolicyViolationV1 {
     pub policy: String,
-    pub enforcement: Enforcement,
+    pub enforcement: EnforcementV1,
     pub prompt_name: String,
     pub prompt_version: String,
     /// The prompt file, as the user names it.
@@ -116,6 +117,39 @@ pub struct PolicyViolationV1 {
     pub rule: String,
     /// Passed by `--override-policy`.
     pub overridden: bool,
+}
+
+/// How a violation counts (Sentinel's levels).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+#[schemars(rename = "Enforcement")]
+pub enum EnforcementV1 {
+    /// A warning.
+    Advisory,
+    /// An error; `plan --override-policy NAME` may pass it.
+    SoftMandatory,
+    /// An error, always.
+    HardMandatory,
+}
+
+impl From<Enforcement> for EnforcementV1 {
+    fn from(enforcement: Enforcement) -> EnforcementV1 {
+        match enforcement {
+            Enforcement::Advisory => EnforcementV1::Advisory,
+            Enforcement::SoftMandatory => EnforcementV1::SoftMandatory,
+            Enforcement::HardMandatory => EnforcementV1::HardMandatory,
+        }
+    }
+}
+
+impl From<EnforcementV1> for Enforcement {
+    fn from(enforcement: EnforcementV1) -> Enforcement {
+        match enforcement {
+            EnforcementV1::Advisory => Enforcement::Advisory,
+            EnforcementV1::SoftMandatory => Enforcement::SoftMandatory,
+            EnforcementV1::HardMandatory => Enforcement::HardMandatory,
+        }
+    }
 }
 
 /// A model the prompts run on that is deprecated, or will be within the window.
@@ -417,7 +451,7 @@ impl From<&Notes> for NotesV1 {
                 .iter()
                 .map(|v| PolicyViolationV1 {
                     policy: v.policy.clone(),
-                    enforcement: v.enforcement,
+                    enforcement: v.enforcement.into(),
                     prompt_name: v.prompt_name.clone(),
                     prompt_version: v.prompt_version.clone(),
                     file: crate::diag::display_path(&v.file).display().to_string(),
@@ -471,7 +505,7 @@ impl NotesV1 {
                 .into_iter()
                 .map(|v| Violation {
                     policy: v.policy,
-                    enforcement: v.enforcement,
+                    enforcement: v.enforcement.into(),
                     prompt_name: v.prompt_name,
                     prompt_version: v.prompt_version,
                     file: std::path::Path::new(&v.file).into(),

@@ -1,83 +1,20 @@
-//! The HTTP API's bodies, version 1: frozen shapes, converted from the internal types so that
-//! refactoring never changes what a client sends or reads. Versioned by the `/v1/` path. The
-//! OpenAPI document (`schemas/openapi.json`) is generated from these types; golden files in
-//! `tests/golden/` hold an example of each, so a renamed field fails a test.
-//!
-//! The row, change-set and op shapes are also the shapes of the export file, the saved plan
-//! and what the store keeps as JSON (audit entries, outcomes of idempotent writes), which
-//! hold the same values. The conversions from the store's types live beside them, in
-//! `store/v1.rs`; this module depends on nothing but the catalog.
+//! The HTTP API's bodies, version 1 (`/v1/`): frozen shapes, converted from the internal types
+//! so that refactoring never changes what a client sends or reads. The OpenAPI document
+//! (`schemas/openapi.json`) is generated from these types; golden files in `tests/golden/api/`
+//! hold an example of each, so a renamed field fails a test. Rows and ops are the row format
+//! ([`super::row_v1`]).
 
 use std::borrow::Cow;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::row_v1::{IDENTIFIER, OpV1, PLAIN, RowV1};
 use crate::catalog::{Model, Tier};
-
-/// What an identifier-like value in a request may be (names, versions, ids, models): not
-/// blank, no control characters, at most 1 KiB — as `store::values` checks.
-const IDENTIFIER: &str = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$";
-/// An optional identifier-like value in a request: no control characters.
-const PLAIN: &str = r"^[^\u0000-\u001f\u007f-\u009f]*$";
-/// Text that must hold more than white space.
-const NOT_BLANK: &str = r"\S";
-
-/// Who a row belongs to. Only production rows are managed from git.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-#[schemars(rename = "Scope")]
-pub enum ScopeV1 {
-    Production,
-    Developer,
-}
-
-/// What a change does, as plans and the audit log name it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-#[schemars(rename = "Action")]
-pub enum ActionV1 {
-    Create,
-    Update,
-    Replace,
-    Backfill,
-    Deactivate,
-}
-
-/// One row of the store (`ai_prompts`): the seed's columns plus `id`, `row_version` and
-/// `updated_at`. Times are milliseconds since the Unix epoch.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "Row")]
-pub struct RowV1<'a> {
-    pub id: Cow<'a, str>,
-    pub row_version: i64,
-    pub updated_at: i64,
-    pub prompt_name: Cow<'a, str>,
-    pub prompt_version: Cow<'a, str>,
-    pub prompt_template: Cow<'a, str>,
-    pub description: Option<Cow<'a, str>>,
-    /// JSON Schema as JSON text, as the seed stores it.
-    pub input_schema: Option<Cow<'a, str>>,
-    /// JSON Schema as JSON text, as the seed stores it.
-    pub output_schema: Option<Cow<'a, str>>,
-    pub scope: ScopeV1,
-    pub developer_session_id: Option<Cow<'a, str>>,
-    pub parent_prompt_id: Option<Cow<'a, str>>,
-    pub expires_at: Option<i64>,
-    pub workflow_step: Option<Cow<'a, str>>,
-    pub subsystem: Option<Cow<'a, str>>,
-    /// Missing only in legacy rows; no write path creates a row without one.
-    pub ai_model: Option<Cow<'a, str>>,
-    pub max_tokens: Option<i64>,
-    pub temperature: Option<f64>,
-    pub is_active: bool,
-    pub created_at: i64,
-    pub created_by: Option<Cow<'a, str>>,
-    pub replaced_at: Option<i64>,
-    /// The `prompt_version` that replaced this row.
-    pub replaced_by: Option<Cow<'a, str>>,
-}
+use crate::store::{
+    ApplyOutcome, AuditEntry, Backup, ChangeSet, Conflict, LiveRow, Op, PolicyOverride,
+    RestoreOutcome, Snapshot,
+};
 
 /// `GET /v1/snapshot`: every row, with the store's id and revision.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -87,214 +24,6 @@ pub struct SnapshotV1<'a> {
     pub store_id: Cow<'a, str>,
     pub revision: i64,
     pub rows: Vec<RowV1<'a>>,
-}
-
-/// An export file (`store export`), and `GET /v1/backups/{id}`: a snapshot with its format
-/// version, restorable as it is.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "Export")]
-pub struct ExportV1<'a> {
-    /// Always 1.
-    pub format_version: u32,
-    pub store_id: Cow<'a, str>,
-    pub revision: i64,
-    pub rows: Vec<RowV1<'a>>,
-}
-
-/// A row to insert. `ai_model` is required: no write creates a row without a model.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "NewRow")]
-pub struct NewRowV1 {
-    #[schemars(length(max = 1024), regex(pattern = IDENTIFIER))]
-    pub prompt_name: String,
-    #[schemars(length(max = 1024), regex(pattern = IDENTIFIER))]
-    pub prompt_version: String,
-    #[schemars(regex(pattern = NOT_BLANK))]
-    pub prompt_template: String,
-    pub description: Option<String>,
-    /// JSON Schema as JSON text.
-    pub input_schema: Option<String>,
-    /// JSON Schema as JSON text.
-    pub output_schema: Option<String>,
-    #[schemars(length(max = 1024), regex(pattern = PLAIN))]
-    pub workflow_step: Option<String>,
-    #[schemars(length(max = 1024), regex(pattern = PLAIN))]
-    pub subsystem: Option<String>,
-    /// A model of the server's catalog (`GET /v1/models`).
-    #[schemars(length(max = 1024), regex(pattern = IDENTIFIER))]
-    pub ai_model: String,
-    #[serde(default, deserialize_with = "integer::optional")]
-    #[schemars(range(min = 1))]
-    pub max_tokens: Option<i64>,
-    #[schemars(range(min = 0.0, max = 2.0))]
-    pub temperature: Option<f64>,
-    pub is_active: bool,
-}
-
-/// The fields an update sets. An absent field is left as it is; `null` clears it.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "Patch")]
-pub struct PatchV1 {
-    /// A model of the server's catalog; a model is never cleared.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(max = 1024), regex(pattern = IDENTIFIER))]
-    pub ai_model: Option<String>,
-    #[serde(
-        default,
-        serialize_with = "present::serialize",
-        deserialize_with = "integer::present",
-        skip_serializing_if = "Option::is_none"
-    )]
-    #[schemars(with = "Option<i64>", range(min = 1))]
-    pub max_tokens: Option<Option<i64>>,
-    #[serde(default, with = "present", skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<f64>", range(min = 0.0, max = 2.0))]
-    pub temperature: Option<Option<f64>>,
-    #[serde(default, with = "present", skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<String>")]
-    pub description: Option<Option<String>>,
-    #[serde(default, with = "present", skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<String>", length(max = 1024), regex(pattern = PLAIN))]
-    pub workflow_step: Option<Option<String>>,
-    #[serde(default, with = "present", skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<String>", length(max = 1024), regex(pattern = PLAIN))]
-    pub subsystem: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub is_active: Option<bool>,
-    #[serde(
-        default,
-        serialize_with = "present::serialize",
-        deserialize_with = "integer::present",
-        skip_serializing_if = "Option::is_none"
-    )]
-    #[schemars(with = "Option<i64>", range(min = 0))]
-    pub replaced_at: Option<Option<i64>>,
-    #[serde(default, with = "present", skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<String>", length(max = 1024), regex(pattern = PLAIN))]
-    pub replaced_by: Option<Option<String>>,
-}
-
-/// `"field": null` in a patch means "clear it" (`Some(None)`), which serde would otherwise
-/// read as "leave it" (`None`).
-mod present {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub(super) fn serialize<S: Serializer, T: Serialize>(
-        value: &Option<Option<T>>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match value {
-            Some(inner) => inner.serialize(serializer),
-            None => serializer.serialize_none(),
-        }
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-        deserializer: D,
-    ) -> Result<Option<Option<T>>, D::Error> {
-        Option::<T>::deserialize(deserializer).map(Some)
-    }
-}
-
-/// Integers as JSON Schema reads them: `12.0` is the integer 12 (a client in a language with
-/// one number type sends it so), `12.5` is not an integer.
-mod integer {
-    use serde::de::{self, Deserializer, Visitor};
-
-    struct Integer;
-
-    impl Visitor<'_> for Integer {
-        type Value = i64;
-
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("an integer")
-        }
-
-        fn visit_i64<E: de::Error>(self, value: i64) -> Result<i64, E> {
-            Ok(value)
-        }
-
-        fn visit_u64<E: de::Error>(self, value: u64) -> Result<i64, E> {
-            i64::try_from(value).map_err(|_| E::custom(format!("{value} is too large")))
-        }
-
-        fn visit_f64<E: de::Error>(self, value: f64) -> Result<i64, E> {
-            // Exactly representable integers only: beyond 2^53 a float is not the integer
-            // its digits say.
-            if value.fract() == 0.0 && value.abs() <= 9_007_199_254_740_992.0 {
-                Ok(value as i64)
-            } else {
-                Err(E::invalid_type(de::Unexpected::Float(value), &self))
-            }
-        }
-    }
-
-    pub(super) fn required<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
-        deserializer.deserialize_any(Integer)
-    }
-
-    pub(super) fn optional<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<i64>, D::Error> {
-        struct Maybe;
-        impl<'de> Visitor<'de> for Maybe {
-            type Value = Option<i64>;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an integer or null")
-            }
-
-            fn visit_none<E: de::Error>(self) -> Result<Option<i64>, E> {
-                Ok(None)
-            }
-
-            fn visit_unit<E: de::Error>(self) -> Result<Option<i64>, E> {
-                Ok(None)
-            }
-
-            fn visit_some<D: Deserializer<'de>>(
-                self,
-                deserializer: D,
-            ) -> Result<Option<i64>, D::Error> {
-                required(deserializer).map(Some)
-            }
-        }
-        deserializer.deserialize_option(Maybe)
-    }
-
-    /// A patch field: present (`Some`), holding an integer or null.
-    pub(super) fn present<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<Option<i64>>, D::Error> {
-        optional(deserializer).map(Some)
-    }
-}
-
-/// One write of a change set, with its precondition.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "op", rename_all = "lowercase", deny_unknown_fields)]
-#[schemars(rename = "Op")]
-pub enum OpV1 {
-    /// Insert a new row. Refused when a production row of the same name and version exists,
-    /// or, with `expect_new_name`, any production row of the name.
-    Insert {
-        action: ActionV1,
-        row: NewRowV1,
-        #[serde(default)]
-        expect_new_name: bool,
-    },
-    /// Patch a row, only if its `row_version` is still `expected_row_version`.
-    Update {
-        action: ActionV1,
-        #[schemars(length(max = 1024), regex(pattern = IDENTIFIER))]
-        id: String,
-        #[serde(deserialize_with = "integer::required")]
-        expected_row_version: i64,
-        patch: PatchV1,
-    },
 }
 
 /// `POST /v1/changesets`: writes applied together or not at all, to the store `store_id`.
@@ -420,6 +149,10 @@ pub struct RestoreResponseV1 {
     pub restored: usize,
     /// The rows replaced, kept in the store (`GET /v1/backups/{id}`); null when none were.
     pub backup: Option<BackupV1>,
+    /// What the restore let in but a change set would be refused for (a policy a legacy row
+    /// breaks), one sentence each; absent when there is nothing to say.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Rows a forced restore replaced, kept inside the store.
@@ -610,5 +343,197 @@ impl ModelV1 {
                 fallback: model.id == fallback_model,
             })
             .collect()
+    }
+}
+
+impl<'a> From<&'a Snapshot> for SnapshotV1<'a> {
+    fn from(snapshot: &'a Snapshot) -> SnapshotV1<'a> {
+        SnapshotV1 {
+            store_id: Cow::Borrowed(&snapshot.store_id),
+            revision: snapshot.revision,
+            rows: snapshot.rows.iter().map(RowV1::from).collect(),
+        }
+    }
+}
+
+impl From<SnapshotV1<'_>> for Snapshot {
+    fn from(snapshot: SnapshotV1<'_>) -> Snapshot {
+        Snapshot {
+            store_id: snapshot.store_id.into_owned(),
+            revision: snapshot.revision,
+            rows: snapshot.rows.into_iter().map(LiveRow::from).collect(),
+        }
+    }
+}
+
+impl From<&ChangeSet> for ChangeSetV1 {
+    fn from(changes: &ChangeSet) -> ChangeSetV1 {
+        ChangeSetV1 {
+            store_id: changes.store_id.clone(),
+            actor: changes.actor.clone(),
+            idempotency_key: changes.idempotency_key.clone(),
+            ops: changes.ops.iter().map(OpV1::from).collect(),
+            policy_overrides: changes
+                .policy_overrides
+                .iter()
+                .map(PolicyOverrideV1::from)
+                .collect(),
+        }
+    }
+}
+
+impl From<ChangeSetV1> for ChangeSet {
+    fn from(changes: ChangeSetV1) -> ChangeSet {
+        ChangeSet {
+            store_id: changes.store_id,
+            actor: changes.actor,
+            idempotency_key: changes.idempotency_key,
+            ops: changes.ops.into_iter().map(Op::from).collect(),
+            policy_overrides: changes
+                .policy_overrides
+                .into_iter()
+                .map(PolicyOverride::from)
+                .collect(),
+        }
+    }
+}
+
+impl From<&ApplyOutcome> for ApplyOutcomeV1 {
+    fn from(outcome: &ApplyOutcome) -> ApplyOutcomeV1 {
+        ApplyOutcomeV1 {
+            revision: outcome.revision,
+            applied: outcome.applied,
+        }
+    }
+}
+
+impl From<ApplyOutcomeV1> for ApplyOutcome {
+    fn from(outcome: ApplyOutcomeV1) -> ApplyOutcome {
+        ApplyOutcome {
+            revision: outcome.revision,
+            applied: outcome.applied,
+        }
+    }
+}
+
+impl From<&Conflict> for ConflictV1 {
+    fn from(conflict: &Conflict) -> ConflictV1 {
+        ConflictV1 {
+            prompt_name: conflict.prompt_name.clone(),
+            prompt_version: conflict.prompt_version.clone(),
+            id: conflict.id.clone(),
+            expected_row_version: conflict.expected_row_version,
+            actual_row_version: conflict.actual_row_version,
+            reason: conflict.reason.clone(),
+        }
+    }
+}
+
+impl From<ConflictV1> for Conflict {
+    fn from(conflict: ConflictV1) -> Conflict {
+        Conflict {
+            prompt_name: conflict.prompt_name,
+            prompt_version: conflict.prompt_version,
+            id: conflict.id,
+            expected_row_version: conflict.expected_row_version,
+            actual_row_version: conflict.actual_row_version,
+            reason: conflict.reason,
+        }
+    }
+}
+
+impl From<&AuditEntry> for AuditEntryV1 {
+    fn from(entry: &AuditEntry) -> AuditEntryV1 {
+        AuditEntryV1 {
+            revision: entry.revision,
+            at: entry.at,
+            actor: entry.actor.clone(),
+            change: entry.change.clone(),
+            row_id: entry.row_id.clone(),
+            prompt_name: entry.prompt_name.clone(),
+            prompt_version: entry.prompt_version.clone(),
+            before: entry.before.clone(),
+            after: entry.after.clone(),
+        }
+    }
+}
+
+impl From<AuditEntryV1> for AuditEntry {
+    fn from(entry: AuditEntryV1) -> AuditEntry {
+        AuditEntry {
+            revision: entry.revision,
+            at: entry.at,
+            actor: entry.actor,
+            change: entry.change,
+            row_id: entry.row_id,
+            prompt_name: entry.prompt_name,
+            prompt_version: entry.prompt_version,
+            before: entry.before,
+            after: entry.after,
+        }
+    }
+}
+
+impl From<&Backup> for BackupV1 {
+    fn from(backup: &Backup) -> BackupV1 {
+        BackupV1 {
+            id: backup.id.clone(),
+            rows: backup.rows,
+            revision: backup.revision,
+            at: backup.at,
+        }
+    }
+}
+
+impl From<BackupV1> for Backup {
+    fn from(backup: BackupV1) -> Backup {
+        Backup {
+            id: backup.id,
+            rows: backup.rows,
+            revision: backup.revision,
+            at: backup.at,
+        }
+    }
+}
+
+impl From<&RestoreOutcome> for RestoreResponseV1 {
+    fn from(outcome: &RestoreOutcome) -> RestoreResponseV1 {
+        RestoreResponseV1 {
+            revision: outcome.revision,
+            restored: outcome.restored,
+            backup: outcome.backup.as_ref().map(BackupV1::from),
+            warnings: outcome.warnings.clone(),
+        }
+    }
+}
+
+impl From<RestoreResponseV1> for RestoreOutcome {
+    fn from(response: RestoreResponseV1) -> RestoreOutcome {
+        RestoreOutcome {
+            revision: response.revision,
+            restored: response.restored,
+            backup: response.backup.map(Backup::from),
+            warnings: response.warnings,
+        }
+    }
+}
+
+impl From<&PolicyOverride> for PolicyOverrideV1 {
+    fn from(o: &PolicyOverride) -> PolicyOverrideV1 {
+        PolicyOverrideV1 {
+            policy: o.policy.clone(),
+            actor: o.actor.clone(),
+            prompts: o.prompts.clone(),
+        }
+    }
+}
+
+impl From<PolicyOverrideV1> for PolicyOverride {
+    fn from(o: PolicyOverrideV1) -> PolicyOverride {
+        PolicyOverride {
+            policy: o.policy,
+            actor: o.actor,
+            prompts: o.prompts,
+        }
     }
 }

@@ -1,6 +1,6 @@
-//! Backup files: `store export` writes them, `store restore` (and `POST /v1/restore`) reads
-//! them — and with them the seed's legacy data, rows without `ai_model`, `id` or
-//! `row_version` included.
+//! The export file, version 1: `store export` writes it, `store restore` (and `POST /v1/restore`)
+//! reads it — and with it the seed's legacy data, rows without `ai_model`, `id` or
+//! `row_version` included, as a JSON array of rows or JSON lines.
 //!
 //! Reading is strict, whichever way the rows come: every row is checked as a change set's
 //! rows are (see [`super::values`]; only `ai_model` may be missing, since legacy data is why
@@ -11,19 +11,39 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
-use super::{LiveRow, Scope, Snapshot, new_id, values};
-use crate::api::v1::{ExportV1, RowV1};
-use crate::catalog::Catalog;
+use std::borrow::Cow;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::row_v1::RowV1;
+use crate::store::{LiveRow, Restore, Scope, Snapshot, new_id, values};
 
 /// The version of the export format this build writes.
 pub const FORMAT_VERSION: u64 = 1;
 
-/// Rows read from a file, ready to restore.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Restore {
-    pub store_id: Option<String>,
-    pub revision: Option<i64>,
-    pub rows: Vec<LiveRow>,
+/// An export file (`store export`), and `GET /v1/backups/{id}`: a snapshot with its format
+/// version, restorable as it is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Export")]
+pub struct ExportV1<'a> {
+    /// Always 1.
+    pub format_version: u32,
+    pub store_id: Cow<'a, str>,
+    pub revision: i64,
+    pub rows: Vec<RowV1<'a>>,
+}
+
+impl<'a> From<&'a Snapshot> for ExportV1<'a> {
+    fn from(snapshot: &'a Snapshot) -> ExportV1<'a> {
+        ExportV1 {
+            format_version: 1,
+            store_id: Cow::Borrowed(&snapshot.store_id),
+            revision: snapshot.revision,
+            rows: snapshot.rows.iter().map(RowV1::from).collect(),
+        }
+    }
 }
 
 /// Why a backup file cannot be restored.
@@ -54,26 +74,6 @@ pub fn to_value(restore: &Restore) -> Value {
         document["revision"] = Value::from(revision);
     }
     document
-}
-
-impl Restore {
-    /// Refuse rows whose model the catalog does not have, as a change set's would be: the
-    /// first such row is named with the nearest ids.
-    pub fn check_models(&self, catalog: &Catalog) -> Result<(), ExportError> {
-        for (index, row) in self.rows.iter().enumerate() {
-            if let Some(model) = &row.ai_model
-                && catalog.get(model).is_none()
-            {
-                let help = crate::suggest::did_you_mean(&catalog.nearest(model))
-                    .unwrap_or_else(|| "add it to models.yaml".to_owned());
-                return Err(ExportError {
-                    where_: Some(format!("row {}, field `ai_model`", index + 1)),
-                    message: format!("`{model}` is not in the model catalog; {help}"),
-                });
-            }
-        }
-        Ok(())
-    }
 }
 
 /// Read a backup: our export object, a bare JSON array of rows, or JSON lines (one row per

@@ -1,14 +1,15 @@
-//! `plan --format json`, version 1: a frozen shape, converted from the internal plan so that
-//! refactoring never breaks a user's CI (golden file: `tests/golden/plan.json`). It holds what
-//! the saved plan holds, less the store writes, plus a summary.
+//! `plan --format json` (and `show --format json`), version 1: a frozen shape, converted from
+//! the internal plan so that refactoring never breaks a user's CI (golden file:
+//! `tests/golden/plan.json`). It holds what the saved plan holds, less the store writes, plus a
+//! summary.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::api::v1::{ActionV1, ScopeV1};
+use super::row_v1::{ActionV1, ScopeV1};
+use super::saved_plan_v1::{CostV1, FieldChangeV1, NotesV1, PlanErrorV1};
 use crate::plan::cost::PlanCost;
-use crate::plan::file::{CostV1, FieldChangeV1, NotesV1, PlanErrorV1};
 use crate::plan::{Plan, Summary};
 
 #[derive(Serialize)]
@@ -62,7 +63,7 @@ impl From<Summary> for SummaryV1 {
 }
 
 /// The plan as JSON (version 1), with monthly costs where they are known.
-pub fn json(plan: &Plan, cost: Option<&PlanCost>) -> String {
+pub fn render(plan: &Plan, cost: Option<&PlanCost>) -> String {
     let document = PlanJsonV1 {
         format_version: 1,
         store: &plan.store,
