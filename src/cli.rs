@@ -259,7 +259,7 @@ pub struct PlanArgs {
     #[arg(long)]
     pub detailed_exitcode: bool,
     /// Fail (exit 1, nothing saved) when the monthly cost would rise by more than this, in USD
-    #[arg(long, value_name = "USD")]
+    #[arg(long, value_name = "USD", value_parser = usd_per_month)]
     pub max_cost_increase: Option<f64>,
     #[command(flatten)]
     pub scope: PlanScope,
@@ -395,6 +395,18 @@ pub struct ModelsImportArgs {
     /// LiteLLM's mode of the models to take
     #[arg(long, value_name = "MODE", default_value = "chat")]
     pub mode: String,
+}
+
+/// A sum of USD per month, as `--max-cost-increase` takes it: a plain number, 0 or more.
+fn usd_per_month(text: &str) -> Result<f64, String> {
+    let taken = "USD per month, a plain number such as 50 or 12.5";
+    match text.trim().parse::<f64>() {
+        Ok(value) if value.is_finite() && value >= 0.0 => Ok(value),
+        _ if text.trim_start().starts_with('$') => Err(format!(
+            "`{text}` is not a number: write {taken}, without the `$`"
+        )),
+        _ => Err(format!("`{text}` is not a number: write {taken}")),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

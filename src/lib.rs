@@ -64,45 +64,68 @@ pub mod usage;
 pub mod validate;
 pub mod yaml;
 
-use error::ExitStatus;
+use error::{Error, ExitStatus};
 
-/// Run a parsed command line to its exit status. Errors are printed here, once.
-pub fn run(cli: cli::Cli) -> ExitStatus {
+/// Run promptctl with these command-line arguments (the program name first) to its exit
+/// status. Errors are printed here, once. The async runtime is entered here and nowhere else:
+/// one thread for a command (its store and validation overlap on it), every core for `serve`.
+pub fn run<I, T>(args: I) -> ExitStatus
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    use clap::Parser;
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(&error),
+    };
     let color = match cli.global.color {
         cli::ColorChoice::Auto => anstream::ColorChoice::Auto,
         cli::ColorChoice::Always => anstream::ColorChoice::Always,
         cli::ColorChoice::Never => anstream::ColorChoice::Never,
     };
     let printer = printer::Printer::new(color, cli.global.quiet);
-    if !matches!(cli.command, cli::Command::Serve(_)) {
+    let serving = matches!(cli.command, cli::Command::Serve(_));
+    if !serving {
         printer::init_verbose(cli.global.verbose);
     }
-    match commands::dispatch(&cli, &printer) {
+    let runtime = if serving {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    };
+    let result = match runtime {
+        Ok(runtime) => runtime
+            .block_on(commands::dispatch(&cli, &printer))
+            .map_err(Error::from),
+        Err(error) => Err(Error::Bug(
+            anyhow::Error::new(error).context("cannot start the async runtime"),
+        )),
+    };
+    match result {
         Ok(status) => status,
         Err(error) => {
             printer.error(&format!(
-                "{}error:{} {error:#}",
+                "{}error:{} {error}",
                 printer::RED.bold().render(),
                 printer::RED.bold().render_reset()
             ));
-            if outcome_unknown(&error) {
-                ExitStatus::Unknown
-            } else {
-                ExitStatus::Failure
-            }
+            error.exit_status()
         }
     }
 }
 
-/// Whether a failure left a write's outcome unknown (exit 3), rather than changing nothing.
-fn outcome_unknown(error: &anyhow::Error) -> bool {
-    error.chain().any(|cause| {
-        matches!(
-            cause.downcast_ref::<store::StoreError>(),
-            Some(store::StoreError::Unknown(_))
-        ) || matches!(
-            cause.downcast_ref::<ops::OpsError>(),
-            Some(ops::OpsError::Store(store::StoreError::Unknown(_)))
-        )
-    })
+/// A command line clap cannot read: `--help` and `--version` print and succeed; a usage
+/// mistake prints clap's message and exits 1 (2 means "changes" and nothing else).
+fn usage_error(error: &clap::Error) -> ExitStatus {
+    use clap::error::ErrorKind;
+    let _ = error.print();
+    match error.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => ExitStatus::Success,
+        _ => ExitStatus::Failure,
+    }
 }

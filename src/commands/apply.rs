@@ -16,13 +16,13 @@ use crate::store::StoreError;
 /// Change sets at least this large get a progress bar (on a terminal).
 const PROGRESS_FROM: usize = 200;
 
-pub(super) fn run(
+pub(super) async fn run(
     settings: &Settings,
     args: &ApplyArgs,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let runtime = crate::ops::runtime()?;
-    let (plan, store) = match &args.plan_file {
+    let store = crate::ops::open_store(settings).await?;
+    let plan = match &args.plan_file {
         // A saved plan is the approval, as in Terraform.
         Some(path) => {
             refuse_scope_with_saved_plan(args)?;
@@ -38,8 +38,7 @@ pub(super) fn run(
                     environment_name(settings.environment.as_deref())
                 );
             }
-            let store = runtime.block_on(crate::ops::open_store(settings))?;
-            (plan, store)
+            plan
         }
         None => {
             let usage = settings.load_usage()?;
@@ -47,10 +46,14 @@ pub(super) fn run(
                 plan,
                 prompts,
                 snapshot,
-                store,
                 warnings,
-            } = crate::ops::plan::plan(&runtime, settings, &super::plan::options(&args.scope))
-                .map_err(|e| super::failure(e, printer, "applying"))?;
+            } = crate::ops::plan::plan(
+                store.as_ref(),
+                settings,
+                &super::plan::options(&args.scope),
+            )
+            .await
+            .map_err(|e| super::failure(e, printer, "applying"))?;
             super::show_diagnostics(warnings, printer);
             let cost = usage
                 .map(|usage| cost::estimate(&plan, &usage, &settings.catalog, &prompts, &snapshot));
@@ -66,15 +69,10 @@ pub(super) fn run(
                 printer.error("Apply cancelled.");
                 return Ok(ExitStatus::Failure);
             }
-            (plan, store)
+            plan
         }
     };
-    let report = runtime.block_on(apply_with_progress(
-        &plan,
-        store.as_ref(),
-        &settings.actor,
-        printer,
-    ))?;
+    let report = apply_with_progress(&plan, store.as_ref(), &settings.actor, printer).await?;
     printer.data(&paint(GREEN.bold(), &complete(&report)))?;
     match report.rows_without_model {
         Some(Ok(left)) => {

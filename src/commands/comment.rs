@@ -15,13 +15,12 @@ use crate::secret::Secret;
 /// GitHub's public REST API, where `GITHUB_API_URL` does not name another.
 const PUBLIC_API: &str = "https://api.github.com";
 
-pub(super) fn run(command: &CommentCommand, printer: &Printer) -> anyhow::Result<ExitStatus> {
+pub(super) async fn run(command: &CommentCommand, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let CommentCommand::Github(args) = command;
     let request = resolve(args, &|name| {
         std::env::var(name).ok().filter(|value| !value.is_empty())
     })?;
-    let runtime = crate::ops::runtime()?;
-    let outcome = crate::ops::comment::comment(&runtime, &request)?;
+    let outcome = crate::ops::comment::comment(&request).await?;
     let pr = format!(
         "{}#{}",
         request.target.repository, request.target.pull_request

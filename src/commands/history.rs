@@ -9,20 +9,20 @@ use crate::settings::Settings;
 use crate::table::Table;
 use crate::time::format_ms;
 
-pub(super) fn run(
+pub(super) async fn run(
     settings: &Settings,
     args: &HistoryArgs,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let runtime = crate::ops::runtime()?;
+    let store = crate::ops::open_store(settings).await?;
     let entries = crate::ops::store::history(
-        &runtime,
-        settings,
+        store.as_ref(),
         &HistoryOptions {
             name: args.name.clone(),
             limit: args.limit,
         },
-    )?;
+    )
+    .await?;
     match args.format {
         DataFormat::Json => {
             let entries: Vec<AuditEntryV1> = entries.iter().map(AuditEntryV1::from).collect();

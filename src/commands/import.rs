@@ -7,20 +7,20 @@ use crate::ops::import::ImportOptions;
 use crate::printer::Printer;
 use crate::settings::Settings;
 
-pub(super) fn run(
+pub(super) async fn run(
     settings: &Settings,
     args: &ImportArgs,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let runtime = crate::ops::runtime()?;
+    let store = crate::ops::open_store(settings).await?;
     if args.update {
-        return update(&runtime, settings, printer);
+        return update(store.as_ref(), settings, printer).await;
     }
     let options = ImportOptions {
         names: args.names.clone(),
         force: args.force,
     };
-    let report = crate::ops::import::import(&runtime, settings, &options)?;
+    let report = crate::ops::import::import(store.as_ref(), settings, &options).await?;
     for refusal in &report.refused {
         printer.error(&format!(
             "error: cannot import `{}`: {}",
@@ -55,12 +55,12 @@ pub(super) fn run(
 }
 
 /// `import --update`: console changes written back into git's files.
-fn update(
-    runtime: &tokio::runtime::Runtime,
+async fn update(
+    store: &dyn crate::store::Store,
     settings: &Settings,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let report = crate::ops::import::update(runtime, settings)?;
+    let report = crate::ops::import::update(store, settings).await?;
     for refusal in &report.refused {
         printer.error(&format!(
             "error: cannot update the file of `{}`: {}",

@@ -7,13 +7,17 @@ use crate::printer::Printer;
 use crate::settings::Settings;
 use crate::table::Table;
 
-pub(super) fn run(
+pub(super) async fn run(
     settings: &Settings,
     args: &ListArgs,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let runtime = crate::ops::runtime()?;
-    let listing = crate::ops::list::list(&runtime, settings, ListOptions { all: args.all })?;
+    let store = crate::ops::open_store(settings).await?;
+    let options = ListOptions {
+        all: args.all,
+        templates: args.format == DataFormat::Json,
+    };
+    let listing = crate::ops::list::list(store.as_ref(), settings, options).await?;
     if let GitState::NotRead { reason } = &listing.git {
         printer.status(&format!(
             "note: git was not read ({reason}), so STATUS shows only what the store knows"

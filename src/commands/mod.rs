@@ -27,7 +27,7 @@ use crate::settings::{Overrides, Settings};
 use crate::validate::Validation;
 
 /// Run the command `cli` names.
-pub fn dispatch(cli: &Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
+pub async fn dispatch(cli: &Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
     // Resolved only by the commands that read the project: `token`, `show` and `comment` work
     // from any folder, whatever its promptctl.yaml holds.
     let settings = || resolve_settings(cli);
@@ -35,20 +35,23 @@ pub fn dispatch(cli: &Cli, printer: &Printer) -> anyhow::Result<ExitStatus> {
         Command::Validate(args) => validate::run(&settings()?, args, printer),
         Command::Models(args) => models::run(&settings()?, args, printer),
         Command::Schema(args) => schema::run(&settings()?, args, printer),
-        Command::Plan(args) => plan::run(&settings()?, args, printer),
-        Command::Apply(args) => apply::run(&settings()?, args, printer),
-        Command::List(args) => list::run(&settings()?, args, printer),
-        Command::History(args) => history::run(&settings()?, args, printer),
-        Command::Status(args) => status::run(&settings()?, args, printer, &|name| {
-            resolve_settings_for(cli, Some(name.to_owned()))
-        }),
-        Command::Store(command) => store::run(&settings()?, command, printer),
-        Command::Import(args) => import::run(&settings()?, args, printer),
+        Command::Plan(args) => plan::run(&settings()?, args, printer).await,
+        Command::Apply(args) => apply::run(&settings()?, args, printer).await,
+        Command::List(args) => list::run(&settings()?, args, printer).await,
+        Command::History(args) => history::run(&settings()?, args, printer).await,
+        Command::Status(args) => {
+            status::run(&settings()?, args, printer, &|name| {
+                resolve_settings_for(cli, Some(name.to_owned()))
+            })
+            .await
+        }
+        Command::Store(command) => store::run(&settings()?, command, printer).await,
+        Command::Import(args) => import::run(&settings()?, args, printer).await,
         Command::SetModel(args) => set_model::run(&settings()?, args, printer),
-        Command::Serve(args) => serve::run(&settings()?, args, cli.global.verbose),
+        Command::Serve(args) => serve::run(&settings()?, args, cli.global.verbose).await,
         Command::Token(command) => token::run(command, printer),
         Command::Show(args) => show::run(args, printer),
-        Command::Comment(command) => comment::run(command, printer),
+        Command::Comment(command) => comment::run(command, printer).await,
     }
 }
 

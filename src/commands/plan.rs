@@ -10,23 +10,23 @@ use crate::plan::{self, render};
 use crate::printer::Printer;
 use crate::settings::Settings;
 
-pub(super) fn run(
+pub(super) async fn run(
     settings: &Settings,
     args: &PlanArgs,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
     let usage = settings.load_usage()?;
-    let runtime = crate::ops::runtime()?;
+    let store = crate::ops::open_store(settings).await?;
     let Planned {
         plan,
         prompts,
         snapshot,
         warnings,
-        store,
-    } = crate::ops::plan::plan(&runtime, settings, &options(&args.scope))
+    } = crate::ops::plan::plan(store.as_ref(), settings, &options(&args.scope))
+        .await
         .map_err(|e| super::failure(e, printer, "planning"))?;
     super::show_diagnostics(warnings, printer);
-    console_notes(&runtime, store.as_ref(), &plan, printer);
+    console_notes(store.as_ref(), &plan, printer).await;
     let cost =
         usage.map(|usage| cost::estimate(&plan, &usage, &settings.catalog, &prompts, &snapshot));
     printer.data(&match args.format {
@@ -80,13 +80,8 @@ pub(super) fn run(
 
 /// Say which changes undo edits made in the console: git wins, but nobody should be surprised.
 /// Best effort: a plan does not fail because the audit log could not be read.
-fn console_notes(
-    runtime: &tokio::runtime::Runtime,
-    store: &dyn crate::store::Store,
-    plan: &plan::Plan,
-    printer: &Printer,
-) {
-    match runtime.block_on(crate::ops::drift::in_plan(store, plan)) {
+async fn console_notes(store: &dyn crate::store::Store, plan: &plan::Plan, printer: &Printer) {
+    match crate::ops::drift::in_plan(store, plan).await {
         Ok(changes) => {
             for change in &changes {
                 printer.status(&format!(
@@ -110,6 +105,7 @@ pub(super) fn options(scope: &PlanScope) -> PlanOptions {
         targets: scope.targets.clone(),
         prune: scope.prune,
         override_policies: scope.override_policies.clone(),
+        whole_rows: false,
     }
 }
 

@@ -3,14 +3,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
-
 use crate::cli::ServeArgs;
 use crate::error::ExitStatus;
 use crate::server::{self, ServeOptions, Tokens};
 use crate::settings::Settings;
 
-pub(super) fn run(
+pub(super) async fn run(
     settings: &Settings,
     args: &ServeArgs,
     verbose: u8,
@@ -27,11 +25,7 @@ pub(super) fn run(
     let tokens = tokens(args)?;
     let usage = settings.load_usage()?;
     let log = init_logging(verbose);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let served = runtime.block_on(async {
+    let served = async {
         let store = crate::store::open(&database, None).await?;
         let options = ServeOptions {
             listen: args.listen,
@@ -46,7 +40,8 @@ pub(super) fn run(
         };
         server::serve(Arc::from(store), options).await?;
         anyhow::Ok(())
-    });
+    }
+    .await;
     log.flush();
     served?;
     Ok(ExitStatus::Success)

@@ -8,7 +8,7 @@ use crate::printer::Printer;
 use crate::settings::Settings;
 use crate::table::Table;
 
-pub(super) fn run(
+pub(super) async fn run(
     settings: &Settings,
     args: &StatusArgs,
     printer: &Printer,
@@ -45,6 +45,7 @@ pub(super) fn run(
             .collect::<anyhow::Result<_>>()?
     };
     let status = crate::ops::status::status(settings, &targets)
+        .await
         .map_err(|e| super::failure(e, printer, "comparing"))?;
     printer.data(&match args.format {
         PlanFormat::Text => text(&status),

@@ -8,18 +8,18 @@ use crate::ops::store::{ExportOptions, RestoreOptions};
 use crate::printer::Printer;
 use crate::settings::Settings;
 
-pub(super) fn run(
+pub(super) async fn run(
     settings: &Settings,
     command: &StoreCommand,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let runtime = crate::ops::runtime()?;
+    let store = crate::ops::open_store(settings).await?;
     match command {
         StoreCommand::Export { out, backup } => {
             let options = ExportOptions {
                 backup: backup.clone(),
             };
-            let snapshot = crate::ops::store::export(&runtime, settings, &options)?;
+            let snapshot = crate::ops::store::export(store.as_ref(), &options).await?;
             let text = export::write(&snapshot);
             match out {
                 Some(path) => {
@@ -44,7 +44,7 @@ pub(super) fn run(
                 force: *force,
                 allow_empty: *allow_empty,
             };
-            let report = crate::ops::store::restore(&runtime, settings, &options)?;
+            let report = crate::ops::store::restore(store.as_ref(), settings, &options).await?;
             if let Some((path, rows)) = &report.backup {
                 printer.status(&format!(
                     "Backed up the {rows} rows being replaced to {}",

@@ -30,10 +30,7 @@ pub struct CommentRequest {
 }
 
 /// Post the comment; what happened, or why not.
-pub fn comment(
-    runtime: &tokio::runtime::Runtime,
-    request: &CommentRequest,
-) -> Result<Outcome, OpsError> {
+pub async fn comment(request: &CommentRequest) -> Result<Outcome, OpsError> {
     let room = BODY_LIMIT - MARKER_ROOM;
     let (markdown, has_changes) = match &request.content {
         Content::Plan(path) => {
@@ -62,7 +59,7 @@ pub fn comment(
         skip_new: request.skip_no_diff && !has_changes,
         ..request.options.clone()
     };
-    runtime
-        .block_on(comment::post(&request.target, &options, &markdown))
+    comment::post(&request.target, &options, &markdown)
+        .await
         .map_err(OpsError::from)
 }

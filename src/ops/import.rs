@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use crate::import::{ImportRequest, ImportedFile, Refusal, plan_import};
 use crate::settings::Settings;
+use crate::store::Store;
 
 use super::OpsError;
 
@@ -22,15 +23,13 @@ pub struct ImportReport {
     pub refused: Vec<Refusal>,
 }
 
-pub fn import(
-    runtime: &tokio::runtime::Runtime,
+pub async fn import(
+    store: &dyn Store,
     settings: &Settings,
     options: &ImportOptions,
 ) -> Result<ImportReport, OpsError> {
-    let (snapshot, store) = runtime.block_on(async {
-        let store = super::open_store(settings).await?;
-        Ok::<_, OpsError>((store.snapshot().await?, store.location()))
-    })?;
+    let snapshot = store.snapshot().await?;
+    let store = store.location();
     // Names of every prompt file that parses, valid or not: a file with a problem is still
     // the prompt's file, never to be imported over.
     let validation = super::validate_files(settings, &[]);
@@ -90,16 +89,9 @@ pub struct UpdateReport {
 /// `import --update`: where the console changed a prompt's model, write the store's model into
 /// the prompt's file, with set-model's rewrite (only `ai_model` changes, byte for byte). Prompt
 /// files with errors are left alone.
-pub fn update(
-    runtime: &tokio::runtime::Runtime,
-    settings: &Settings,
-) -> Result<UpdateReport, OpsError> {
-    let (snapshot, changes) = runtime.block_on(async {
-        let store = super::open_store(settings).await?;
-        let snapshot = store.snapshot().await?;
-        let changes = super::drift::console_changes(store.as_ref()).await?;
-        Ok::<_, OpsError>((snapshot, changes))
-    })?;
+pub async fn update(store: &dyn Store, settings: &Settings) -> Result<UpdateReport, OpsError> {
+    let snapshot = store.snapshot().await?;
+    let changes = super::drift::console_changes(store).await?;
     let validation = super::validate_files(settings, &[]);
     let mut report = UpdateReport {
         updated: Vec::new(),

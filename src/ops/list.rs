@@ -3,7 +3,7 @@
 
 use crate::plan::status::{self, RowStatus};
 use crate::settings::Settings;
-use crate::store::LiveRow;
+use crate::store::{LiveRow, Store};
 
 use super::OpsError;
 use super::plan::{PlanOptions, Planned};
@@ -13,6 +13,9 @@ use super::plan::{PlanOptions, Planned};
 pub struct ListOptions {
     /// Also inactive versions (and every scope's rows); without it only active rows.
     pub all: bool,
+    /// Read every row whole, its template included (the row format of `--format json`);
+    /// without it templates the store keeps a digest of are left out, as a plan reads them.
+    pub templates: bool,
 }
 
 /// Whether the statuses could compare the store with git.
@@ -34,50 +37,50 @@ pub struct Listing {
     pub git: GitState,
 }
 
-pub fn list(
-    runtime: &tokio::runtime::Runtime,
+pub async fn list(
+    store: &dyn Store,
     settings: &Settings,
     options: ListOptions,
 ) -> Result<Listing, OpsError> {
-    let (snapshot, statuses, git) =
-        match super::plan::plan(runtime, settings, &PlanOptions::default()) {
-            Ok(Planned {
-                plan,
-                prompts,
-                snapshot,
-                ..
-            }) => {
-                let (names, changed) = status::inputs(&prompts, &plan);
-                let statuses: Vec<RowStatus> = snapshot
-                    .rows
-                    .iter()
-                    .map(|row| status::status(row, &names, &changed))
-                    .collect();
-                (snapshot, statuses, GitState::Read)
-            }
-            Err(OpsError::InvalidPrompts(validation)) => {
-                let snapshot = runtime.block_on(async {
-                    let store = super::open_store(settings).await?;
-                    store.snapshot().await
-                })?;
-                let statuses = snapshot.rows.iter().map(status::store_only).collect();
-                let reason = validation
-                    .diagnostics
-                    .into_sorted()
-                    .into_iter()
-                    .find(|d| d.severity == crate::diag::Severity::Error)
-                    .map(|d| {
-                        format!(
-                            "{}: {}",
-                            crate::diag::display_path(&d.file).display(),
-                            d.message
-                        )
-                    })
-                    .unwrap_or_default();
-                (snapshot, statuses, GitState::NotRead { reason })
-            }
-            Err(other) => return Err(other),
-        };
+    let plan_options = PlanOptions {
+        whole_rows: options.templates,
+        ..PlanOptions::default()
+    };
+    let (snapshot, statuses, git) = match super::plan::plan(store, settings, &plan_options).await {
+        Ok(Planned {
+            plan,
+            prompts,
+            snapshot,
+            ..
+        }) => {
+            let (names, changed) = status::inputs(&prompts, &plan);
+            let statuses: Vec<RowStatus> = snapshot
+                .rows
+                .iter()
+                .map(|row| status::status(row, &names, &changed))
+                .collect();
+            (snapshot, statuses, GitState::Read)
+        }
+        Err(OpsError::InvalidPrompts(validation)) => {
+            let snapshot = store.snapshot().await?;
+            let statuses = snapshot.rows.iter().map(status::store_only).collect();
+            let reason = validation
+                .diagnostics
+                .into_sorted()
+                .into_iter()
+                .find(|d| d.severity == crate::diag::Severity::Error)
+                .map(|d| {
+                    format!(
+                        "{}: {}",
+                        crate::diag::display_path(&d.file).display(),
+                        d.message
+                    )
+                })
+                .unwrap_or_default();
+            (snapshot, statuses, GitState::NotRead { reason })
+        }
+        Err(other) => return Err(other),
+    };
     let total = snapshot.rows.len();
     let rows: Vec<(LiveRow, RowStatus)> = snapshot
         .rows

@@ -1,5 +1,8 @@
-//! One operation per command, as cargo's `ops`: a resolved settings struct in (every field
-//! documented), a value out. No clap type, no printing: `commands/` renders what comes back.
+//! One operation per command, as cargo's `ops`: the world it works on in (the store as a
+//! `&dyn Store`, the resolved project as [`Settings`], options with every field documented),
+//! a value out. No clap type, no printing: `commands/` renders what comes back, and the server
+//! and its console call the same operations. Operations that touch a store are async; the
+//! runtime is entered once, in `crate::run`.
 
 pub mod comment;
 pub mod drift;
@@ -29,21 +32,13 @@ pub enum OpsError {
     Github(#[from] crate::github::comment::GithubError),
     #[error(transparent)]
     Git(#[from] crate::git::GitError),
-    #[error("cannot start the async runtime: {0}")]
-    Runtime(std::io::Error),
+    /// promptctl's own failure (a validation thread that panicked).
+    #[error("internal error: {0}")]
+    Bug(String),
     #[error(transparent)]
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Refused(String),
-}
-
-/// The async runtime an operation's store work runs on. One per command: a store's
-/// connection pool belongs to the runtime that opened it.
-pub fn runtime() -> Result<tokio::runtime::Runtime, OpsError> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(OpsError::Runtime)
 }
 
 /// Open the configured store.
@@ -52,6 +47,15 @@ pub async fn open_store(settings: &Settings) -> Result<Box<dyn Store>, StoreErro
     let store = crate::store::open(&settings.store.url, settings.store.token.clone()).await?;
     tracing::debug!("opened {} in {}", store.location(), elapsed(started));
     Ok(store)
+}
+
+/// Validate the prompt files of `settings` on a thread of its own (validation is CPU work,
+/// parallel inside), while the caller awaits the store: a plan reads both at once.
+pub async fn validate_files_in_background(settings: &Settings) -> Result<Validation, OpsError> {
+    let settings = settings.clone();
+    tokio::task::spawn_blocking(move || validate_files(&settings, &[]))
+        .await
+        .map_err(|error| OpsError::Bug(format!("validation stopped: {error}")))
 }
 
 /// `12.3 ms`, for `-v` lines.

@@ -22,48 +22,51 @@ pub struct PlanOptions {
     /// Soft-mandatory policies to pass (`--override-policy NAME`), recorded in the plan and
     /// the audit log.
     pub override_policies: Vec<String>,
+    /// Read every row whole, templates included, for a caller that shows them; a plan alone
+    /// compares templates by the digest the store keeps.
+    pub whole_rows: bool,
 }
 
-/// A plan, what it was made from, and the store it was made against (to apply it to).
+/// A plan and what it was made from.
 pub struct Planned {
     pub plan: Plan,
     pub prompts: Vec<Prompt>,
     pub snapshot: Snapshot,
-    pub store: Box<dyn Store>,
     /// Warnings about the prompt files (errors stop the plan), with the texts to show them.
     pub warnings: Validation,
 }
 
-/// Validate the prompts and read the store at the same time (on two cores, neither waits for
-/// the other), then diff. Prompt files with errors fail it with the validation to show.
-pub fn plan(
-    runtime: &tokio::runtime::Runtime,
+/// Validate the prompts and read `store` at the same time (validation on a thread of its own,
+/// so neither waits for the other), then diff. Prompt files with errors fail it with the
+/// validation to show.
+pub async fn plan(
+    store: &dyn Store,
     settings: &Settings,
     options: &PlanOptions,
 ) -> Result<Planned, OpsError> {
-    let (validation, opened) = std::thread::scope(|threads| {
-        let validating = threads.spawn(|| super::validate_files(settings, &[]));
-        let opened = runtime.block_on(async {
-            let store = super::open_store(settings).await?;
-            let started = Instant::now();
-            let snapshot = store.snapshot_for_diff().await?;
-            tracing::debug!(
-                "read {} rows (revision {}) from {} in {}",
-                snapshot.rows.len(),
-                snapshot.revision,
-                store.location(),
-                elapsed(started)
-            );
-            Ok::<_, OpsError>((store, snapshot))
-        });
-        (validating.join(), opened)
-    });
-    let mut validation =
-        validation.map_err(|_| OpsError::Refused("validation failed unexpectedly".to_owned()))?;
+    let validating = super::validate_files_in_background(settings);
+    let reading = async {
+        let started = Instant::now();
+        let snapshot = if options.whole_rows {
+            store.snapshot().await?
+        } else {
+            store.snapshot_for_diff().await?
+        };
+        tracing::debug!(
+            "read {} rows (revision {}) from {} in {}",
+            snapshot.rows.len(),
+            snapshot.revision,
+            store.location(),
+            elapsed(started)
+        );
+        Ok::<_, OpsError>(snapshot)
+    };
+    let (validation, snapshot) = tokio::join!(validating, reading);
+    let mut validation = validation?;
     if validation.diagnostics.has_errors() {
         return Err(OpsError::InvalidPrompts(Box::new(validation)));
     }
-    let (store, mut snapshot) = opened?;
+    let mut snapshot = snapshot?;
     let mut prompts = std::mem::take(&mut validation.prompts);
     let (overlay, overlay_problems) =
         crate::overlay::apply(&settings.overlay, &mut prompts, &settings.catalog);
@@ -75,11 +78,7 @@ pub fn plan(
     )
     .map_err(|e| OpsError::Refused(e.to_string()))?;
     super::add_problems(&mut validation, crate::policy::diagnostics(&violations));
-    runtime.block_on(read_shown_templates(
-        store.as_ref(),
-        &prompts,
-        &mut snapshot,
-    ))?;
+    read_shown_templates(store, &prompts, &mut snapshot).await?;
     let started = Instant::now();
     let mut plan = crate::plan::diff(
         &prompts,
@@ -133,7 +132,6 @@ pub fn plan(
         plan,
         prompts,
         snapshot,
-        store,
         warnings: validation,
     })
 }

@@ -77,27 +77,28 @@ impl Status {
 
 /// Validate git's prompts once (with `base`), read every environment's store at once, and
 /// diff each against the prompts as that environment runs them.
-pub fn status(base: &Settings, targets: &[Target]) -> Result<Status, OpsError> {
-    // A thread per store (each with its own runtime, which its connection pool belongs to):
-    // a slow or unreachable environment holds up none of the others.
-    let (validation, snapshots) = std::thread::scope(|threads| {
-        let validating = threads.spawn(|| super::validate_files(base, &[]));
-        let reading: Vec<_> = targets
-            .iter()
-            .map(|target| threads.spawn(move || read(target)))
-            .collect();
-        let snapshots: Vec<Result<Snapshot, String>> = reading
-            .into_iter()
-            .map(|thread| {
-                thread
-                    .join()
-                    .unwrap_or_else(|_| Err("reading the store failed unexpectedly".to_owned()))
-            })
-            .collect();
-        (validating.join(), snapshots)
-    });
-    let mut validation =
-        validation.map_err(|_| OpsError::Refused("validation failed unexpectedly".to_owned()))?;
+pub async fn status(base: &Settings, targets: &[Target]) -> Result<Status, OpsError> {
+    // Every store is read at once, beside the validation: a slow or unreachable environment
+    // holds up none of the others.
+    let mut reading = tokio::task::JoinSet::new();
+    for (index, target) in targets.iter().enumerate() {
+        let settings = target.settings.clone();
+        reading.spawn(async move { (index, read(settings).await) });
+    }
+    let validating = super::validate_files_in_background(base);
+    let mut snapshots: Vec<Result<Snapshot, String>> = targets
+        .iter()
+        .map(|_| Err("reading the store stopped unexpectedly".to_owned()))
+        .collect();
+    let reading = async {
+        while let Some(done) = reading.join_next().await {
+            if let Ok((index, snapshot)) = done {
+                snapshots[index] = snapshot;
+            }
+        }
+    };
+    let (validation, ()) = tokio::join!(validating, reading);
+    let mut validation = validation?;
     if validation.diagnostics.has_errors() {
         return Err(OpsError::InvalidPrompts(Box::new(validation)));
     }
@@ -207,13 +208,10 @@ fn column(settings: &Settings, prompts: &[Prompt], snapshot: &Snapshot) -> Colum
 
 /// One environment's snapshot, or why it could not be read (as a sentence). Read for a diff:
 /// the matrix shows versions and models, never the templates such a read leaves out.
-fn read(target: &Target) -> Result<Snapshot, String> {
-    let settings = target.settings.as_ref().map_err(Clone::clone)?;
-    let runtime = super::runtime().map_err(|e| e.to_string())?;
-    runtime.block_on(async {
-        let store = super::open_store(settings)
-            .await
-            .map_err(|e| e.to_string())?;
-        store.snapshot_for_diff().await.map_err(|e| e.to_string())
-    })
+async fn read(settings: Result<Settings, String>) -> Result<Snapshot, String> {
+    let settings = settings?;
+    let store = super::open_store(&settings)
+        .await
+        .map_err(|e| e.to_string())?;
+    store.snapshot_for_diff().await.map_err(|e| e.to_string())
 }

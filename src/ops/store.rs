@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::formats::export_v1 as export;
 use crate::settings::Settings;
-use crate::store::{self, AuditEntry, Backup, Snapshot, now_ms};
+use crate::store::{self, AuditEntry, Backup, Snapshot, Store, now_ms};
 
 use super::OpsError;
 
@@ -16,23 +16,16 @@ pub struct ExportOptions {
 }
 
 /// Every row of the store, with its id and revision; or the rows of one of its backups.
-pub fn export(
-    runtime: &tokio::runtime::Runtime,
-    settings: &Settings,
-    options: &ExportOptions,
-) -> Result<Snapshot, OpsError> {
-    runtime.block_on(async {
-        let store = super::open_store(settings).await?;
-        match &options.backup {
-            None => Ok(store.snapshot().await?),
-            Some(id) => store.backup(id).await?.ok_or_else(|| {
-                OpsError::Refused(format!(
-                    "the store {} has no backup `{id}`; `promptctl history` names the backup of each forced restore",
-                    store.location()
-                ))
-            }),
-        }
-    })
+pub async fn export(store: &dyn Store, options: &ExportOptions) -> Result<Snapshot, OpsError> {
+    match &options.backup {
+        None => Ok(store.snapshot().await?),
+        Some(id) => store.backup(id).await?.ok_or_else(|| {
+            OpsError::Refused(format!(
+                "the store {} has no backup `{id}`; `promptctl history` names the backup of each forced restore",
+                store.location()
+            ))
+        }),
+    }
 }
 
 /// What to restore, and how.
@@ -65,8 +58,8 @@ pub struct RestoreReport {
 /// Load an export into the store. A file with any bad row (a value no write path may store,
 /// a model outside the catalog) is refused whole, naming the row and field; with `force`, the
 /// rows replaced are written under `.promptctl/backups/` and kept inside the store too.
-pub fn restore(
-    runtime: &tokio::runtime::Runtime,
+pub async fn restore(
+    store: &dyn Store,
     settings: &Settings,
     options: &RestoreOptions,
 ) -> Result<RestoreReport, OpsError> {
@@ -92,36 +85,33 @@ pub fn restore(
         restore.rows.len(),
         super::elapsed(started)
     );
-    runtime.block_on(async {
-        let store = super::open_store(settings).await?;
-        let mut backup = None;
-        if options.force {
-            // Nothing is lost: the rows a forced restore replaces are saved first.
-            let snapshot = store.snapshot().await?;
-            if !snapshot.rows.is_empty() {
-                let path = backup_path(&settings.root, &snapshot);
-                if let Some(dir) = path.parent() {
-                    fs_err::create_dir_all(dir)?;
-                }
-                crate::fsutil::write_atomic(&path, export::write(&snapshot).as_bytes())?;
-                backup = Some((path, snapshot.rows.len()));
+    let mut backup = None;
+    if options.force {
+        // Nothing is lost: the rows a forced restore replaces are saved first.
+        let snapshot = store.snapshot().await?;
+        if !snapshot.rows.is_empty() {
+            let path = backup_path(&settings.root, &snapshot);
+            if let Some(dir) = path.parent() {
+                fs_err::create_dir_all(dir)?;
             }
+            crate::fsutil::write_atomic(&path, export::write(&snapshot).as_bytes())?;
+            backup = Some((path, snapshot.rows.len()));
         }
-        let restore_options = store::RestoreOptions {
-            actor: settings.actor.clone(),
-            force: options.force,
-            allow_empty: options.allow_empty,
-            idempotency_key: None,
-        };
-        let outcome = store.restore(&restore, &restore_options).await?;
-        Ok(RestoreReport {
-            store: store.location(),
-            revision: outcome.revision,
-            rows: outcome.restored,
-            without_model: restore.rows.iter().filter(|r| r.lacks_model()).count(),
-            backup,
-            store_backup: outcome.backup,
-        })
+    }
+    let restore_options = store::RestoreOptions {
+        actor: settings.actor.clone(),
+        force: options.force,
+        allow_empty: options.allow_empty,
+        idempotency_key: None,
+    };
+    let outcome = store.restore(&restore, &restore_options).await?;
+    Ok(RestoreReport {
+        store: store.location(),
+        revision: outcome.revision,
+        rows: outcome.restored,
+        without_model: restore.rows.iter().filter(|r| r.lacks_model()).count(),
+        backup,
+        store_backup: outcome.backup,
     })
 }
 
@@ -145,13 +135,11 @@ pub struct HistoryOptions {
 }
 
 /// The audit log, newest first.
-pub fn history(
-    runtime: &tokio::runtime::Runtime,
-    settings: &Settings,
+pub async fn history(
+    store: &dyn Store,
     options: &HistoryOptions,
 ) -> Result<Vec<AuditEntry>, OpsError> {
-    Ok(runtime.block_on(async {
-        let store = super::open_store(settings).await?;
-        store.history(options.name.as_deref(), options.limit).await
-    })?)
+    Ok(store
+        .history(options.name.as_deref(), options.limit)
+        .await?)
 }
