@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::plan::{Plan, Summary};
-use crate::store::{ChangeSet, Op, Progress, Store, StoreError, now_ms};
+use crate::store::{ChangeSet, Op, Progress, RulesUpdate, Store, StoreError, now_ms};
 
 /// What an apply did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,6 +61,10 @@ pub fn change_set(plan: &Plan, actor: &str, now: i64) -> ChangeSet {
         idempotency_key: Some(crate::store::new_id()),
         ops,
         policy_overrides: plan.notes.overrides.clone(),
+        rules: plan.rules.as_ref().map(|change| RulesUpdate {
+            rules: change.rules.clone(),
+            expected_digest: change.before_digest.clone(),
+        }),
     }
 }
 
@@ -87,7 +91,7 @@ pub async fn apply(
         )));
     }
     let summary = plan.summary();
-    if summary.total() == 0 {
+    if !plan.has_changes() {
         return Ok(ApplyReport {
             revision: plan.revision,
             summary,

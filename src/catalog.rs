@@ -158,7 +158,7 @@ pub struct CatalogFile {
 }
 
 /// The effective catalog, in display order.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Catalog {
     models: Vec<Model>,
 }
@@ -215,6 +215,14 @@ impl Catalog {
         }
         let catalog = Catalog { models };
         catalog.check(&display)?;
+        Ok(catalog)
+    }
+
+    /// A catalog of exactly these models (as a store's rules of record hold them), checked
+    /// as a models.yaml is; `origin` names where they came from in errors.
+    pub fn from_models(models: Vec<Model>, origin: &str) -> Result<Catalog, CatalogError> {
+        let catalog = Catalog { models };
+        catalog.check(origin)?;
         Ok(catalog)
     }
 
@@ -288,6 +296,150 @@ impl Catalog {
     /// Up to three catalog ids closest to `id`, best first, for "did you mean".
     pub fn nearest(&self, id: &str) -> Vec<&str> {
         crate::suggest::nearest(id, self.models.iter().map(|m| m.id.as_str()), 3)
+    }
+}
+
+/// What is wrong with running a prompt on a model: the catalog's rules, checked the same way
+/// by `validate` on a prompt file and by every write to a store (`crate::store::rules`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum UseProblem {
+    /// The model is not in the catalog.
+    Unknown { id: String, nearest: Vec<String> },
+    /// The provider retired it.
+    Retired {
+        id: String,
+        on: String,
+        advice: String,
+    },
+    /// `max_tokens` is above what the model can produce.
+    MaxTokens {
+        id: String,
+        max_tokens: u64,
+        limit: u64,
+    },
+    /// A `temperature` for a model that accepts only its default.
+    Temperature { id: String },
+}
+
+impl UseProblem {
+    /// The diagnostic code `validate` reports it under.
+    pub fn code(&self) -> crate::diag::Code {
+        use crate::diag::Code;
+        match self {
+            UseProblem::Unknown { .. } => Code::UnknownModel,
+            UseProblem::Retired { .. } => Code::RetiredModel,
+            UseProblem::MaxTokens { .. } => Code::MaxTokensExceedsModel,
+            UseProblem::Temperature { .. } => Code::TemperatureUnsupported,
+        }
+    }
+
+    /// The field at fault.
+    pub fn field(&self) -> &'static str {
+        match self {
+            UseProblem::Unknown { .. } | UseProblem::Retired { .. } => "ai_model",
+            UseProblem::MaxTokens { .. } => "max_tokens",
+            UseProblem::Temperature { .. } => "temperature",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            UseProblem::Unknown { id, .. } if id.trim().is_empty() => {
+                "`ai_model` is empty".to_owned()
+            }
+            UseProblem::Unknown { id, .. } => format!("`{id}` is not in the model catalog"),
+            UseProblem::Retired { id, on, .. } => format!("`{id}` was retired on {on}"),
+            UseProblem::MaxTokens {
+                id,
+                max_tokens,
+                limit,
+            } => format!(
+                "`max_tokens` is {max_tokens}, above the {limit} output tokens `{id}` can produce"
+            ),
+            UseProblem::Temperature { id } => {
+                format!("`{id}` accepts no `temperature` other than its default")
+            }
+        }
+    }
+
+    pub fn help(&self) -> String {
+        match self {
+            UseProblem::Unknown { nearest, .. } => {
+                let nearest: Vec<&str> = nearest.iter().map(String::as_str).collect();
+                crate::suggest::did_you_mean(&nearest).unwrap_or_else(|| {
+                    "run `promptctl models` to list the catalog, or add the model to models.yaml"
+                        .to_owned()
+                })
+            }
+            UseProblem::Retired { advice, .. } => advice.clone(),
+            UseProblem::MaxTokens { limit, .. } => format!("set `max_tokens` to {limit} or less"),
+            UseProblem::Temperature { .. } => {
+                "remove `temperature`, or choose a model that supports it".to_owned()
+            }
+        }
+    }
+}
+
+impl Catalog {
+    /// Every problem of running on `model` with these settings, on `today`: unknown, retired,
+    /// `max_tokens` above its output, a `temperature` it does not accept.
+    pub fn check_use(
+        &self,
+        model: &str,
+        max_tokens: Option<u64>,
+        temperature: Option<f64>,
+        today: &str,
+    ) -> Vec<UseProblem> {
+        let Some(found) = self.get(model) else {
+            return vec![UseProblem::Unknown {
+                id: model.to_owned(),
+                nearest: self.nearest(model).into_iter().map(str::to_owned).collect(),
+            }];
+        };
+        let mut problems = Vec::new();
+        if found.lifecycle(today) == Lifecycle::Retired {
+            problems.push(UseProblem::Retired {
+                id: found.id.clone(),
+                on: found
+                    .retired_on
+                    .clone()
+                    .unwrap_or_else(|| "an earlier date".to_owned()),
+                advice: self.advice(found, today),
+            });
+        }
+        if let Some(max_tokens) = max_tokens
+            && max_tokens > found.max_output_tokens
+        {
+            problems.push(UseProblem::MaxTokens {
+                id: found.id.clone(),
+                max_tokens,
+                limit: found.max_output_tokens,
+            });
+        }
+        if temperature.is_some() && !found.supports_temperature {
+            problems.push(UseProblem::Temperature {
+                id: found.id.clone(),
+            });
+        }
+        problems
+    }
+
+    /// Where to go from `model`, deprecated or retired: its successor, else a model of the same
+    /// provider and tier that is not deprecated, else the catalog.
+    pub fn advice(&self, model: &Model, today: &str) -> String {
+        match (&model.successor, self.replacement_for(model, today)) {
+            (Some(successor), _) => format!(
+                "move to `{successor}`: `promptctl set-model --successors` rewrites every such file"
+            ),
+            (None, Some(other)) => format!(
+                "no successor is named; `{}` is a {} model of {} that is not deprecated: `promptctl set-model {}`",
+                other.id,
+                other.tier.as_str(),
+                other.provider,
+                other.id
+            ),
+            (None, None) => "choose another model from `promptctl models`".to_owned(),
+        }
     }
 }
 

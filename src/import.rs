@@ -139,12 +139,7 @@ fn safe_segment(name: &str, field: &str) -> Result<(), String> {
     } else {
         shown
     };
-    let pattern_ok = !name.is_empty()
-        && name.len() <= 128
-        && name.bytes().all(|b| {
-            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'-')
-        });
-    if !pattern_ok {
+    if !crate::prompt::raw::is_valid_name(name) {
         return Err(format!(
             "{field} `{}` is not a valid file name ({NAME_PATTERN}); rename it in the store",
             shown.escape_debug()

@@ -78,18 +78,49 @@ pub struct Policy {
     pub environments: Option<Vec<String>>,
 }
 
+/// What a policy judges of a prompt: as git describes it, or as a store row will be after a
+/// write. The same rules judge both.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Subject<'a> {
+    pub prompt_name: &'a str,
+    pub prompt_version: &'a str,
+    pub subsystem: Option<&'a str>,
+    pub workflow_step: Option<&'a str>,
+    pub ai_model: &'a str,
+    pub max_tokens: Option<u64>,
+}
+
+impl<'a> Subject<'a> {
+    /// A prompt from git, as policies see it.
+    pub fn of(prompt: &'a Prompt) -> Subject<'a> {
+        Subject {
+            prompt_name: prompt.prompt_name(),
+            prompt_version: prompt.prompt_version(),
+            subsystem: prompt.subsystem(),
+            workflow_step: prompt.workflow_step(),
+            ai_model: prompt.ai_model(),
+            max_tokens: prompt.max_tokens(),
+        }
+    }
+}
+
 impl PolicyMatch {
     /// Whether `prompt` matches every key given.
     pub fn matches(&self, prompt: &Prompt) -> bool {
+        self.matches_subject(&Subject::of(prompt))
+    }
+
+    /// Whether a prompt, as policies see it, matches every key given.
+    pub fn matches_subject(&self, subject: &Subject<'_>) -> bool {
         let field = |pattern: &Option<String>, value: Option<&str>| {
             pattern
                 .as_deref()
                 .is_none_or(|p| value.is_some_and(|v| glob(p, v)))
         };
-        field(&self.subsystem, prompt.subsystem())
-            && field(&self.workflow_step, prompt.workflow_step())
-            && field(&self.prompt_name, Some(prompt.prompt_name()))
-            && field(&self.ai_model, Some(prompt.ai_model()))
+        field(&self.subsystem, subject.subsystem)
+            && field(&self.workflow_step, subject.workflow_step)
+            && field(&self.prompt_name, Some(subject.prompt_name))
+            && field(&self.ai_model, Some(subject.ai_model))
     }
 
     /// `subsystem=incidents, workflow_step=narrative_*`, for headers.
@@ -112,25 +143,31 @@ impl PolicyMatch {
 }
 
 impl Policy {
-    fn applies_to(&self, prompt: &Prompt, environment: Option<&str>) -> bool {
-        if let Some(environments) = &self.environments
-            && !environment.is_some_and(|env| environments.iter().any(|e| e == env))
-        {
-            return false;
-        }
-        self.matches.as_ref().is_none_or(|m| m.matches(prompt))
+    /// Whether it applies in `environment` (`--env NAME`; `None` without one).
+    pub fn applies_in(&self, environment: Option<&str>) -> bool {
+        self.environments.as_ref().is_none_or(|environments| {
+            environment.is_some_and(|env| environments.iter().any(|e| e == env))
+        })
     }
 
-    /// The rules of this policy `prompt` breaks, each as a sentence.
+    fn applies_to(&self, subject: &Subject<'_>, environment: Option<&str>) -> bool {
+        self.applies_in(environment)
+            && self
+                .matches
+                .as_ref()
+                .is_none_or(|m| m.matches_subject(subject))
+    }
+
+    /// The rules of this policy a prompt breaks, each as a sentence.
     fn violations(
         &self,
-        prompt: &Prompt,
+        prompt: &Subject<'_>,
         catalog: &Catalog,
         usage: Option<&UsageFile>,
         today: &str,
     ) -> Vec<String> {
         let mut broken = Vec::new();
-        let id = prompt.ai_model();
+        let id = prompt.ai_model;
         let Some(model) = catalog.get(id) else {
             return broken;
         };
@@ -182,17 +219,16 @@ impl Policy {
         }
         if let (Some(max), Some(entry)) = (
             self.max_monthly_cost_usd,
-            usage.and_then(|u| u.entry(prompt.prompt_name(), prompt.subsystem())),
+            usage.and_then(|u| u.entry(prompt.prompt_name, prompt.subsystem)),
         ) {
-            let monthly =
-                model.cost_usd(entry.input_tokens, entry.output_tokens) * entry.requests_per_month;
+            let monthly = entry.monthly_usd(model);
             if monthly > max {
                 broken.push(format!(
                     "max_monthly_cost_usd: ${monthly:.2} a month on `{id}`, over ${max:.2}"
                 ));
             }
         }
-        if self.require_max_tokens && prompt.max_tokens().is_none() {
+        if self.require_max_tokens && prompt.max_tokens.is_none() {
             broken.push("require_max_tokens: `max_tokens` is not set".to_owned());
         }
         broken
@@ -234,21 +270,35 @@ impl Violation {
 pub fn check(policies: &[Policy], prompts: &[Prompt], cx: &PolicyContext<'_>) -> Vec<Violation> {
     let mut out = Vec::new();
     for prompt in prompts {
-        for policy in policies {
-            if !policy.applies_to(prompt, cx.environment) {
-                continue;
-            }
-            for rule in policy.violations(prompt, cx.catalog, cx.usage, cx.today) {
-                out.push(Violation {
-                    policy: policy.name.clone(),
-                    enforcement: policy.enforcement,
-                    prompt_name: prompt.prompt_name().to_owned(),
-                    prompt_version: prompt.prompt_version().to_owned(),
-                    file: Arc::clone(&prompt.origin().file),
-                    rule,
-                    overridden: false,
-                });
-            }
+        for (policy, rule) in judge(policies, &Subject::of(prompt), cx) {
+            out.push(Violation {
+                policy: policy.name.clone(),
+                enforcement: policy.enforcement,
+                prompt_name: prompt.prompt_name().to_owned(),
+                prompt_version: prompt.prompt_version().to_owned(),
+                file: Arc::clone(&prompt.origin().file),
+                rule,
+                overridden: false,
+            });
+        }
+    }
+    out
+}
+
+/// Every rule of every policy one prompt breaks, with the policy: the one judgement of a
+/// prompt against policies, for prompt files and for the rows a write leaves in a store.
+pub fn judge<'p>(
+    policies: &'p [Policy],
+    subject: &Subject<'_>,
+    cx: &PolicyContext<'_>,
+) -> Vec<(&'p Policy, String)> {
+    let mut out = Vec::new();
+    for policy in policies {
+        if !policy.applies_to(subject, cx.environment) {
+            continue;
+        }
+        for rule in policy.violations(subject, cx.catalog, cx.usage, cx.today) {
+            out.push((policy, rule));
         }
     }
     out
@@ -303,6 +353,15 @@ pub fn apply_overrides(
 /// Violations as `policy-violation` diagnostics at each prompt's `ai_model` line: a warning
 /// for advisory policies and overridden ones, an error for mandatory ones.
 pub fn diagnostics(violations: &[Violation]) -> Vec<Diagnostic> {
+    diagnostics_in(violations, &|_| None)
+}
+
+/// [`diagnostics`], with the text of files not written yet (an edit `set-model` checks)
+/// given by `text_of`; other files are read from disk.
+pub fn diagnostics_in(
+    violations: &[Violation],
+    text_of: &dyn Fn(&Path) -> Option<String>,
+) -> Vec<Diagnostic> {
     // Violations come grouped by prompt: read each file's ai_model line once.
     let mut line: Option<(&Arc<Path>, _)> = None;
     violations
@@ -312,7 +371,10 @@ pub fn diagnostics(violations: &[Violation]) -> Vec<Diagnostic> {
             let span = match line {
                 Some((seen, span)) if seen == file => span,
                 _ => {
-                    let span = crate::prompt::source::field_span(file, "ai_model");
+                    let span = match text_of(file) {
+                        Some(text) => crate::prompt::source::field_span_in(&text, "ai_model"),
+                        None => crate::prompt::source::field_span(file, "ai_model"),
+                    };
                     line = Some((file, span));
                     span
                 }

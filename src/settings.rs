@@ -298,6 +298,26 @@ impl Settings {
         self.config.deprecation_window.unwrap_or(30)
     }
 
+    /// The rules of record this project holds a store to: the catalog, the policies of the
+    /// environment (`--env`; those limited to others left out) and usage.yaml.
+    pub fn rules(&self) -> Result<crate::store::Rules, UsageError> {
+        let environment = self.environment.as_deref();
+        Ok(crate::store::Rules {
+            catalog: self.catalog.clone(),
+            policies: self
+                .config
+                .policies
+                .iter()
+                .filter(|policy| policy.applies_in(environment))
+                .map(|policy| crate::policy::Policy {
+                    environments: None,
+                    ..policy.clone()
+                })
+                .collect(),
+            usage: self.load_usage()?,
+        })
+    }
+
     /// usage.yaml, where configured: for the commands that show a cost (`list` has no use
     /// for it, and must not fail on a bad file).
     pub fn load_usage(&self) -> Result<Option<UsageFile>, UsageError> {

@@ -9,7 +9,7 @@ use crate::glob::glob;
 use crate::yaml;
 
 /// `usage.yaml`: how much each prompt is used.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "promptctl usage (usage.yaml)")]
 pub struct UsageFile {
@@ -18,7 +18,7 @@ pub struct UsageFile {
 }
 
 /// The usage of the prompts an entry matches (by name glob and/or subsystem; both must match).
-#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UsageEntry {
     /// `prompt_name`, `*` globs allowed.
@@ -36,6 +36,14 @@ pub struct UsageEntry {
     pub output_tokens: f64,
 }
 
+impl UsageEntry {
+    /// USD a month on `model`: the one cost formula, for plans, policies, the console and
+    /// `promptctl cost`.
+    pub fn monthly_usd(&self, model: &crate::catalog::Model) -> f64 {
+        self.requests_per_month * model.cost_usd(self.input_tokens, self.output_tokens)
+    }
+}
+
 /// Why usage.yaml cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum UsageError {
@@ -51,9 +59,15 @@ pub enum UsageError {
 
 impl UsageFile {
     pub fn load(path: &Path) -> Result<UsageFile, UsageError> {
-        let display = path.display().to_string();
         let file: UsageFile = yaml::load_file(path)?;
-        for (index, entry) in file.usage.iter().enumerate() {
+        file.check(&path.display().to_string())?;
+        Ok(file)
+    }
+
+    /// Refuse numbers no usage can have, naming `origin` and the entry.
+    pub fn check(&self, origin: &str) -> Result<(), UsageError> {
+        let display = origin.to_owned();
+        for (index, entry) in self.usage.iter().enumerate() {
             let numbers = [
                 entry.requests_per_month,
                 entry.input_tokens,
@@ -67,7 +81,7 @@ impl UsageFile {
                 });
             }
         }
-        Ok(file)
+        Ok(())
     }
 
     /// The first entry matching a prompt.

@@ -68,6 +68,12 @@ async fn update(
         ));
     }
     for file in &report.updated {
+        for problem in &file.problems {
+            printer.error(&format!(
+                "warning: {}: with the store's model the file fails validate: {problem}",
+                display_path(&file.path).display()
+            ));
+        }
         printer.status(&format!(
             "  {}: ai_model {} → {} (changed in the console by {} at revision {})",
             display_path(&file.path).display(),

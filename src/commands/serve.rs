@@ -23,20 +23,17 @@ pub(super) async fn run(
         );
     }
     let tokens = tokens(args)?;
-    let usage = settings.load_usage()?;
     let log = init_logging(verbose);
     let served = async {
         let store = crate::store::open(&database, None).await?;
         let options = ServeOptions {
             listen: args.listen,
             tokens,
-            catalog: settings.catalog.clone(),
             default_model: settings.default_model.clone(),
             fallback_model: settings.fallback_model.clone(),
             refresh_interval: Duration::from_millis(args.refresh_ms.max(50)),
             max_body_bytes: args.max_body_mib.saturating_mul(1024 * 1024),
             request_timeout: Duration::from_secs(args.request_timeout.max(1)),
-            usage,
         };
         server::serve(Arc::from(store), options).await?;
         anyhow::Ok(())

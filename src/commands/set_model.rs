@@ -16,9 +16,27 @@ pub(super) fn run(
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
     let selector = selector(settings, args)?;
-    let (edits, failures) =
-        rewrite::plan_edits(&settings.prompts_dir, &selector, &settings.catalog);
-    for (path, error) in &failures {
+    let report = match crate::ops::set_model::set_model(settings, &selector, args.dry_run)? {
+        Ok(report) => report,
+        Err(refused) => {
+            let diagnostics = refused.diagnostics;
+            printer.error(&crate::diag::render::human(
+                &diagnostics,
+                &refused.sources,
+                true,
+            ));
+            anyhow::bail!(
+                "the new model would give {} the errors above; no file was changed",
+                if refused.sources.len() == 1 {
+                    "a prompt file".to_owned()
+                } else {
+                    format!("{} prompt files", refused.sources.len())
+                }
+            );
+        }
+    };
+    let (edits, failures) = (&report.edits, &report.failures);
+    for (path, error) in failures {
         printer.error(&format!("error: {}: {error}", display_path(path).display()));
     }
     if args.dry_run {
@@ -26,20 +44,18 @@ pub(super) fn run(
         if !diffs.is_empty() {
             printer.data(&diffs)?;
         }
-    } else {
-        let unwritten = rewrite::write(&edits);
-        for (path, error) in &unwritten {
-            printer.error(&format!(
-                "error: cannot write {}: {error}",
-                display_path(path).display()
-            ));
-        }
-        if !unwritten.is_empty() {
-            return Ok(ExitStatus::Failure);
-        }
+    }
+    for (path, error) in &report.unwritten {
+        printer.error(&format!(
+            "error: cannot write {}: {error}",
+            display_path(path).display()
+        ));
+    }
+    if !report.unwritten.is_empty() {
+        return Ok(ExitStatus::Failure);
     }
     let mut moves: BTreeMap<(String, String), usize> = BTreeMap::new();
-    for edit in &edits {
+    for edit in edits {
         let from = edit
             .old_model
             .clone()
@@ -74,7 +90,9 @@ pub(super) fn run(
 
 fn selector(settings: &Settings, args: &SetModelArgs) -> anyhow::Result<Selector> {
     if args.successors {
-        return Ok(Selector::Successors);
+        return Ok(Selector::Successors {
+            window: settings.deprecation_window(),
+        });
     }
     let Some(model) = &args.model else {
         anyhow::bail!("name the model to set, or pass --successors");

@@ -35,6 +35,11 @@ macro_rules! codes {
                     $(Code::$variant => $text,)*
                 }
             }
+
+            /// The code of this kebab-case name, if there is one.
+            pub fn parse(text: &str) -> Option<Code> {
+                Code::ALL.iter().copied().find(|code| code.as_str() == text)
+            }
         }
     };
 }

@@ -48,11 +48,13 @@ impl<'a> From<&'a Snapshot> for ExportV1<'a> {
 
 /// Why a backup file cannot be restored.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}{message}", where_.as_deref().map(|w| format!("{w}: ")).unwrap_or_default())]
+#[error("{}{message}{}", where_.as_deref().map(|w| format!("{w}: ")).unwrap_or_default(), more.iter().map(|e| format!("\n{e}")).collect::<String>())]
 pub struct ExportError {
     /// `row 3 (prompt_name "x")`, `row 3, field scope`, or nothing for the file itself.
     pub where_: Option<String>,
     pub message: String,
+    /// Every other bad row, in order: a file is read whole, so each problem shows in one run.
+    pub more: Vec<ExportError>,
 }
 
 /// `{"format_version":1,"store_id":…,"revision":…,"rows":[…]}`, pretty-printed.
@@ -86,6 +88,7 @@ pub fn read(text: &str, now: i64) -> Result<Restore, ExportError> {
                 return Err(ExportError {
                     where_: None,
                     message: format!("not JSON: {whole}"),
+                    more: Vec::new(),
                 });
             }
             read_rows(None, None, read_lines(text)?, now)
@@ -102,17 +105,18 @@ pub fn read_value(value: Value, now: i64) -> Result<Restore, ExportError> {
         }
         Value::Array(rows) => read_rows(None, None, rows, now),
         Value::Object(row) => read_rows(None, None, vec![Value::Object(row)], now),
-        other => Err(ExportError {
-            where_: None,
-            message: format!(
+        other => Err(problem(
+            None,
+            format!(
                 "expected an export object or an array of rows, found {}",
                 kind(&other)
             ),
-        }),
+        )),
     }
 }
 
-/// Every row, read and checked; the first bad one is named with its field.
+/// Every row, read; every bad one is named with its field, all in one error. What a row's
+/// values may be is the store's to say (`crate::store::rules`), on every write path alike.
 fn read_rows(
     store_id: Option<String>,
     revision: Option<i64>,
@@ -120,22 +124,29 @@ fn read_rows(
     now: i64,
 ) -> Result<Restore, ExportError> {
     let mut out = Vec::with_capacity(rows.len());
+    let mut problems = Vec::new();
     let mut ids = HashSet::new();
     let mut versions: HashMap<(String, String), usize> = HashMap::new();
     for (index, value) in rows.into_iter().enumerate() {
         let number = index + 1;
-        let row = read_row(value, now).map_err(|(field, message)| ExportError {
-            where_: Some(match field {
-                Some(field) => format!("row {number}, field `{field}`"),
-                None => format!("row {number}"),
-            }),
-            message,
-        })?;
+        let row = match read_row(value, now) {
+            Ok(row) => row,
+            Err((field, message)) => {
+                problems.push(problem(
+                    Some(match field {
+                        Some(field) => format!("row {number}, field `{field}`"),
+                        None => format!("row {number}"),
+                    }),
+                    message,
+                ));
+                continue;
+            }
+        };
         if !ids.insert(row.id.clone()) {
-            return Err(ExportError {
-                where_: Some(format!("row {number}, field `id`")),
-                message: format!("id `{}` appears twice", row.id),
-            });
+            problems.push(problem(
+                Some(format!("row {number}, field `id`")),
+                format!("id `{}` appears twice", row.id.escape_debug()),
+            ));
         }
         if row.scope == Scope::Production
             && let Some(first) = versions.insert(
@@ -143,15 +154,21 @@ fn read_rows(
                 number,
             )
         {
-            return Err(ExportError {
-                where_: Some(format!("row {number}")),
-                message: format!(
+            problems.push(problem(
+                Some(format!("row {number}")),
+                format!(
                     "production prompt `{}` version `{}` is already row {first}",
-                    row.prompt_name, row.prompt_version
+                    row.prompt_name.escape_debug(),
+                    row.prompt_version.escape_debug()
                 ),
-            });
+            ));
         }
         out.push(row);
+    }
+    if !problems.is_empty() {
+        let mut first = problems.remove(0);
+        first.more = problems;
+        return Err(first);
     }
     Ok(Restore {
         store_id,
@@ -160,11 +177,20 @@ fn read_rows(
     })
 }
 
+fn problem(where_: Option<String>, message: String) -> ExportError {
+    ExportError {
+        where_,
+        message,
+        more: Vec::new(),
+    }
+}
+
 /// `{"format_version":1,"store_id":…,"revision":…,"rows":[…]}`.
 fn read_envelope(mut top: Map<String, Value>) -> Result<Envelope, ExportError> {
     let file_error = |message: String| ExportError {
         where_: None,
         message,
+        more: Vec::new(),
     };
     if let Some(version) = top.remove("format_version")
         && version.as_u64() != Some(FORMAT_VERSION)
@@ -234,6 +260,7 @@ fn read_lines(text: &str) -> Result<Vec<Value>, ExportError> {
             serde_json::from_str::<Value>(line).map_err(|e| ExportError {
                 where_: Some(format!("line {}", index + 1)),
                 message: format!("not JSON: {e}"),
+                more: Vec::new(),
             })?,
         );
     }
@@ -306,51 +333,9 @@ fn read_row(value: Value, now: i64) -> Result<LiveRow, FieldError> {
         prompt_template,
     };
     if let Some(key) = map.keys().next() {
-        return Err((None, format!("unknown field `{key}`")));
+        return Err((None, format!("unknown field `{}`", key.escape_debug())));
     }
-    check_row(&row)?;
     Ok(row)
-}
-
-/// A restored row's values, as any write path's: only `ai_model` may be missing.
-fn check_row(row: &LiveRow) -> Result<(), FieldError> {
-    let named = |(field, problem): values::FieldProblem| (Some(field), problem);
-    values::row(&values::RowFields {
-        prompt_name: &row.prompt_name,
-        prompt_version: &row.prompt_version,
-        prompt_template: &row.prompt_template,
-        ai_model: row.ai_model.as_deref(),
-        workflow_step: row.workflow_step.as_deref(),
-        subsystem: row.subsystem.as_deref(),
-        input_schema: row.input_schema.as_deref(),
-        output_schema: row.output_schema.as_deref(),
-        max_tokens: row.max_tokens,
-        temperature: row.temperature,
-    })
-    .map_err(named)?;
-    values::identifier(&row.id).map_err(|e| (Some("id"), e))?;
-    values::row_version(row.row_version).map_err(|e| (Some("row_version"), e))?;
-    for (field, value) in [
-        ("developer_session_id", &row.developer_session_id),
-        ("parent_prompt_id", &row.parent_prompt_id),
-        ("created_by", &row.created_by),
-        ("replaced_by", &row.replaced_by),
-    ] {
-        if let Some(value) = value {
-            values::optional_identifier(value).map_err(|e| (Some(field), e))?;
-        }
-    }
-    for (field, value) in [
-        ("created_at", Some(row.created_at)),
-        ("updated_at", Some(row.updated_at)),
-        ("replaced_at", row.replaced_at),
-        ("expires_at", row.expires_at),
-    ] {
-        if let Some(value) = value {
-            values::time(value).map_err(|e| (Some(field), e))?;
-        }
-    }
-    Ok(())
 }
 
 /// A field's value, with JSON null read as absent.

@@ -11,9 +11,12 @@ use serde::{Deserialize, Serialize};
 
 use super::row_v1::{IDENTIFIER, OpV1, PLAIN, RowV1};
 use crate::catalog::{Model, Tier};
+use crate::diag::Code;
+use crate::policy::Enforcement;
+use crate::store::rules::Rule;
 use crate::store::{
-    ApplyOutcome, AuditEntry, Backup, ChangeSet, Conflict, LiveRow, Op, PolicyOverride,
-    RestoreOutcome, Snapshot,
+    ApplyOutcome, AuditEntry, Backup, ChangeSet, Conflict, LiveRow, Op, PolicyOverride, Published,
+    Refusal, RestoreOutcome, Rules, RulesUpdate, Snapshot,
 };
 
 /// `GET /v1/snapshot`: every row, with the store's id and revision.
@@ -45,6 +48,71 @@ pub struct ChangeSetV1 {
     /// log as a `policy-override` entry.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub policy_overrides: Vec<PolicyOverrideV1>,
+    /// Rules of record to publish with the change set; its ops are checked against them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<RulesUpdateV1>,
+}
+
+/// Rules of record a write publishes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "RulesUpdate")]
+pub struct RulesUpdateV1 {
+    /// The rules document (`GET /v1/rules` shows one).
+    #[schemars(with = "RulesDocument")]
+    pub rules: serde_json::Value,
+    /// The digest of the rules the writer read from the store (null: none were published).
+    /// A write made against other rules is refused as stale (409).
+    pub expected_digest: Option<String>,
+}
+
+/// The rules of record: `{"format_version":1,"models":[…],"policies":[…],"usage":[…]}`, the
+/// models as models.yaml lists them, the policies as promptctl.yaml's `policies:`, the usage
+/// as usage.yaml's `usage:`.
+#[derive(JsonSchema)]
+#[schemars(rename = "RulesDocument")]
+#[allow(dead_code)]
+struct RulesDocument(serde_json::Map<String, serde_json::Value>);
+
+/// `GET /v1/rules`: the rules of record the store holds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "PublishedRules")]
+pub struct PublishedRulesV1 {
+    /// The revision that published them.
+    pub revision: i64,
+    /// When, milliseconds since the Unix epoch.
+    pub at: i64,
+    pub actor: String,
+    pub digest: String,
+    #[schemars(with = "RulesDocument")]
+    pub rules: serde_json::Value,
+}
+
+/// One thing a write may not do: the rule that refuses it, and where.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Refusal")]
+pub struct RefusalV1 {
+    /// `op 3`, `row 5`, `the change set`.
+    pub what: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// The rule: a `validate` code (`retired-model`, `temperature-unsupported`, …),
+    /// `invalid-value`, or `policy-violation`.
+    pub code: String,
+    /// For a policy: its name and enforcement (`soft-mandatory`, `hard-mandatory`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enforcement: Option<String>,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
 }
 
 /// A soft-mandatory policy passed by `plan --override-policy NAME`.
@@ -127,6 +195,9 @@ pub struct RestoreRequestV1 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 1024), regex(pattern = IDENTIFIER))]
     pub idempotency_key: Option<String>,
+    /// Rules of record to publish with the restore; its rows are checked against them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<RulesUpdateV1>,
 }
 
 /// What `restore` may hold: an export, an array of (legacy) rows, or one row.
@@ -280,8 +351,9 @@ pub struct ErrorBodyV1 {
 #[schemars(rename = "ErrorDetail")]
 pub struct ErrorDetailV1 {
     /// Stable, machine-readable: `unauthorized`, `forbidden`, `not_found`,
-    /// `method_not_allowed`, `bad_request`, `payload_too_large`, `unprocessable`, `conflict`,
-    /// `wrong_store`, `not_empty`, `timeout`, `outcome_unknown`, `unavailable`, `internal`.
+    /// `method_not_allowed`, `bad_request`, `payload_too_large`, `unprocessable`, `refused`,
+    /// `conflict`, `wrong_store`, `not_empty`, `timeout`, `outcome_unknown`, `unavailable`,
+    /// `internal`.
     pub code: String,
     pub message: String,
     /// For `conflict`: every precondition that failed.
@@ -295,6 +367,9 @@ pub struct ErrorDetailV1 {
     /// For `not_empty`: how many rows the store holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rows: Option<usize>,
+    /// For `refused`: every rule of record the write breaks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refusals: Vec<RefusalV1>,
 }
 
 impl ErrorDetailV1 {
@@ -306,6 +381,7 @@ impl ErrorDetailV1 {
             expected_store_id: None,
             store_id: None,
             rows: None,
+            refusals: Vec::new(),
         }
     }
 }
@@ -378,13 +454,17 @@ impl From<&ChangeSet> for ChangeSetV1 {
                 .iter()
                 .map(PolicyOverrideV1::from)
                 .collect(),
+            rules: changes.rules.as_ref().map(RulesUpdateV1::from),
         }
     }
 }
 
-impl From<ChangeSetV1> for ChangeSet {
-    fn from(changes: ChangeSetV1) -> ChangeSet {
-        ChangeSet {
+impl TryFrom<ChangeSetV1> for ChangeSet {
+    /// Why the rules it carries do not read.
+    type Error = String;
+
+    fn try_from(changes: ChangeSetV1) -> Result<ChangeSet, String> {
+        Ok(ChangeSet {
             store_id: changes.store_id,
             actor: changes.actor,
             idempotency_key: changes.idempotency_key,
@@ -394,6 +474,105 @@ impl From<ChangeSetV1> for ChangeSet {
                 .into_iter()
                 .map(PolicyOverride::from)
                 .collect(),
+            rules: changes.rules.map(RulesUpdate::try_from).transpose()?,
+        })
+    }
+}
+
+impl From<&RulesUpdate> for RulesUpdateV1 {
+    fn from(update: &RulesUpdate) -> RulesUpdateV1 {
+        RulesUpdateV1 {
+            rules: update.rules.to_value(),
+            expected_digest: update.expected_digest.clone(),
+        }
+    }
+}
+
+impl TryFrom<RulesUpdateV1> for RulesUpdate {
+    type Error = String;
+
+    fn try_from(update: RulesUpdateV1) -> Result<RulesUpdate, String> {
+        Ok(RulesUpdate {
+            rules: Rules::from_value(update.rules)?,
+            expected_digest: update.expected_digest,
+        })
+    }
+}
+
+impl From<&Published> for PublishedRulesV1 {
+    fn from(published: &Published) -> PublishedRulesV1 {
+        PublishedRulesV1 {
+            revision: published.revision,
+            at: published.at,
+            actor: published.actor.clone(),
+            digest: published.rules.digest(),
+            rules: published.rules.to_value(),
+        }
+    }
+}
+
+impl TryFrom<PublishedRulesV1> for Published {
+    type Error = String;
+
+    fn try_from(published: PublishedRulesV1) -> Result<Published, String> {
+        let rules = Rules::from_value(published.rules)?;
+        if rules.digest() != published.digest {
+            return Err("the rules do not match their digest".to_owned());
+        }
+        Ok(Published {
+            revision: published.revision,
+            at: published.at,
+            actor: published.actor,
+            rules,
+        })
+    }
+}
+
+impl From<&Refusal> for RefusalV1 {
+    fn from(refusal: &Refusal) -> RefusalV1 {
+        let (policy, enforcement) = match &refusal.rule {
+            Rule::Policy { name, enforcement } => {
+                (Some(name.clone()), Some(enforcement.as_str().to_owned()))
+            }
+            _ => (None, None),
+        };
+        RefusalV1 {
+            what: refusal.what.clone(),
+            prompt_name: refusal.prompt.as_ref().map(|(n, _)| n.clone()),
+            prompt_version: refusal.prompt.as_ref().map(|(_, v)| v.clone()),
+            field: refusal.field.clone(),
+            code: refusal.rule.code().to_owned(),
+            policy,
+            enforcement,
+            message: refusal.message.clone(),
+            help: refusal.help.clone(),
+        }
+    }
+}
+
+impl From<RefusalV1> for Refusal {
+    fn from(refusal: RefusalV1) -> Refusal {
+        let rule = match (refusal.policy, refusal.enforcement.as_deref()) {
+            (Some(name), Some(level)) => Rule::Policy {
+                name,
+                enforcement: match level {
+                    "advisory" => Enforcement::Advisory,
+                    "soft-mandatory" => Enforcement::SoftMandatory,
+                    _ => Enforcement::HardMandatory,
+                },
+            },
+            _ => match Code::parse(&refusal.code) {
+                Some(code) => Rule::Check(code),
+                None => Rule::RowFormat(None),
+            },
+        };
+        Refusal {
+            what: refusal.what,
+            prompt: refusal.prompt_name.zip(refusal.prompt_version),
+            field: refusal.field,
+            rule,
+            message: refusal.message,
+            help: refusal.help,
         }
     }
 }

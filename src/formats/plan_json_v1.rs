@@ -27,6 +27,17 @@ struct PlanJsonV1<'a> {
     /// The environment's overlay, policy results and coming deprecations, as in the saved plan.
     #[serde(skip_serializing_if = "NotesV1::is_empty")]
     notes: NotesV1,
+    /// The rules of record the plan publishes; absent when the store holds git's already.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rules: Option<RulesJsonV1<'a>>,
+}
+
+/// A change of the store's rules of record, by digest, with what changes.
+#[derive(Serialize)]
+struct RulesJsonV1<'a> {
+    before_digest: Option<&'a str>,
+    after_digest: String,
+    changes: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -94,6 +105,11 @@ pub fn render(plan: &Plan, cost: Option<&PlanCost>) -> String {
         summary: plan.summary().into(),
         cost: cost.and_then(|c| c.total).map(CostV1::from),
         notes: NotesV1::from(&plan.notes),
+        rules: plan.rules.as_ref().map(|change| RulesJsonV1 {
+            before_digest: change.before_digest.as_deref(),
+            after_digest: change.rules.digest(),
+            changes: &change.changes,
+        }),
     };
     serde_json::to_string_pretty(&document).unwrap_or_default()
 }

@@ -16,8 +16,9 @@ use super::row_v1::{ActionV1, OpV1, ScopeV1};
 use crate::overlay::OverlayEffect;
 use crate::plan::cost::{Cost, PlanCost};
 use crate::plan::notes::{Deprecation, Notes};
-use crate::plan::{Change, FieldChange, Plan, PlanError};
+use crate::plan::{Change, FieldChange, Plan, PlanError, RulesChange};
 use crate::policy::{Enforcement, Violation};
+use crate::store::Rules;
 
 /// The version of the saved-plan format this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -59,6 +60,23 @@ pub struct PlanV1 {
     /// are none.
     #[serde(default, skip_serializing_if = "NotesV1::is_empty")]
     pub notes: NotesV1,
+    /// The rules of record the plan publishes; absent when the store holds git's already.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<RulesChangeV1>,
+}
+
+/// A change of the store's rules of record.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "RulesChange")]
+pub struct RulesChangeV1 {
+    /// The digest of the rules the store held when the plan was made; null when none.
+    pub before_digest: Option<String>,
+    /// What changes, one line each, as shown.
+    pub changes: Vec<String>,
+    /// The rules to publish: `{"format_version":1,"models":[…],"policies":[…],"usage":[…]}`.
+    #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
+    pub rules: serde_json::Value,
 }
 
 /// What the plan reports beside its changes (each field absent when empty).
@@ -277,7 +295,7 @@ pub fn read(text: &str) -> Result<Saved, PlanFileError> {
     if !saved.plan.errors.is_empty() {
         return Err(PlanFileError::HasErrors);
     }
-    let (plan, cost) = saved.plan.into_plan();
+    let (plan, cost) = saved.plan.into_plan()?;
     Ok(Saved {
         plan,
         cost,
@@ -304,10 +322,27 @@ impl PlanV1 {
             errors: plan.errors.iter().map(PlanErrorV1::from).collect(),
             cost: cost.and_then(|c| c.total).map(CostV1::from),
             notes: NotesV1::from(&plan.notes),
+            rules: plan.rules.as_ref().map(|change| RulesChangeV1 {
+                before_digest: change.before_digest.clone(),
+                changes: change.changes.clone(),
+                rules: change.rules.to_value(),
+            }),
         }
     }
 
-    fn into_plan(self) -> (Plan, Option<PlanCost>) {
+    fn into_plan(self) -> Result<(Plan, Option<PlanCost>), PlanFileError> {
+        let rules = self
+            .rules
+            .map(|change| {
+                Ok::<_, PlanFileError>(RulesChange {
+                    before_digest: change.before_digest,
+                    changes: change.changes,
+                    rules: Rules::from_value(change.rules).map_err(|e| {
+                        PlanFileError::NotAPlan(format!("its rules of record: {e}"))
+                    })?,
+                })
+            })
+            .transpose()?;
         let costs: Vec<Option<Cost>> = self
             .changes
             .iter()
@@ -338,8 +373,9 @@ impl PlanV1 {
                 })
                 .collect(),
             notes: self.notes.into_notes(),
+            rules,
         };
-        (plan, cost)
+        Ok((plan, cost))
     }
 }
 

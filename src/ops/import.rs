@@ -78,6 +78,9 @@ pub struct UpdatedFile {
     /// Who changed it in the console, and at which revision.
     pub who: String,
     pub revision: i64,
+    /// The errors `validate` will report in the file as written (the store's model may have
+    /// been retired since it was set): it is written all the same, for git to hold the truth.
+    pub problems: Vec<String>,
 }
 
 /// What `import --update` did: the files rewritten, and those it could not rewrite.
@@ -93,6 +96,8 @@ pub async fn update(store: &dyn Store, settings: &Settings) -> Result<UpdateRepo
     let snapshot = store.snapshot().await?;
     let changes = super::drift::console_changes(store).await?;
     let validation = super::validate_files(settings, &[]);
+    let mut validator = crate::validate::Validator::new(&settings.catalog, &settings.default_model);
+    validator.deprecation_window = settings.deprecation_window();
     let mut report = UpdateReport {
         updated: Vec::new(),
         refused: Vec::new(),
@@ -128,6 +133,14 @@ pub async fn update(store: &dyn Store, settings: &Settings) -> Result<UpdateRepo
             .and_then(|root| crate::rewrite::set_ai_model(&text, &root, model));
         match edited {
             Ok(edited) => {
+                let problems = match validator.validate_text(path, &edited) {
+                    Ok(_) => Vec::new(),
+                    Err(found) => found
+                        .into_iter()
+                        .filter(|d| d.severity == crate::diag::Severity::Error)
+                        .map(|d| format!("{} [{}]", d.message, d.code.as_str()))
+                        .collect(),
+                };
                 crate::fsutil::write_atomic(path, edited.as_bytes())?;
                 report.updated.push(UpdatedFile {
                     path: path.to_path_buf(),
@@ -136,6 +149,7 @@ pub async fn update(store: &dyn Store, settings: &Settings) -> Result<UpdateRepo
                     new_model: model.to_owned(),
                     who: change.who.clone(),
                     revision: change.revision,
+                    problems,
                 });
             }
             Err(error) => report.refused.push(refuse(error.message)),

@@ -4,12 +4,14 @@
 //! and its console call the same operations. Operations that touch a store are async; the
 //! runtime is entered once, in `crate::run`.
 
+pub mod assign;
 pub mod comment;
 pub mod drift;
 pub mod import;
 pub mod list;
 pub mod models;
 pub mod plan;
+pub mod set_model;
 pub mod status;
 pub mod store;
 
@@ -37,6 +39,8 @@ pub enum OpsError {
     Bug(String),
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Usage(#[from] crate::usage::UsageError),
     #[error("{0}")]
     Refused(String),
 }

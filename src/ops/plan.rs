@@ -3,11 +3,11 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use crate::plan::{DiffOptions, Notes, Plan, PlanError};
+use crate::plan::{DiffOptions, Notes, Plan, PlanError, RulesChange};
 use crate::prompt::Prompt;
 use crate::settings::Settings;
 use crate::store::PolicyOverride;
-use crate::store::{LiveRow, Snapshot, Store};
+use crate::store::{LiveRow, Rules, Snapshot, Store};
 use crate::validate::Validation;
 
 use super::{OpsError, elapsed};
@@ -61,12 +61,14 @@ pub async fn plan(
         );
         Ok::<_, OpsError>(snapshot)
     };
-    let (validation, snapshot) = tokio::join!(validating, reading);
+    let (validation, snapshot, published) = tokio::join!(validating, reading, store.rules());
     let mut validation = validation?;
     if validation.diagnostics.has_errors() {
         return Err(OpsError::InvalidPrompts(Box::new(validation)));
     }
     let mut snapshot = snapshot?;
+    check_targets(&options.targets, &validation.prompts, &snapshot)?;
+    let rules = rules_change(settings.rules()?, published?.map(|p| p.rules));
     let mut prompts = std::mem::take(&mut validation.prompts);
     let (overlay, overlay_problems) =
         crate::overlay::apply(&settings.overlay, &mut prompts, &settings.catalog);
@@ -101,6 +103,7 @@ pub async fn plan(
                 message: problem.message,
             }
         }));
+    plan.rules = rules;
     plan.notes = Notes {
         environment: settings.environment.clone(),
         overlay,
@@ -133,6 +136,49 @@ pub async fn plan(
         prompts,
         snapshot,
         warnings: validation,
+    })
+}
+
+/// A `--target` that names no prompt in git or the store is a mistake, not "No changes".
+fn check_targets(
+    targets: &[String],
+    prompts: &[Prompt],
+    snapshot: &Snapshot,
+) -> Result<(), OpsError> {
+    let known = || {
+        prompts
+            .iter()
+            .map(Prompt::prompt_name)
+            .chain(snapshot.rows.iter().map(|r| r.prompt_name.as_str()))
+    };
+    for target in targets {
+        if known().any(|name| name == target) {
+            continue;
+        }
+        let mut names: Vec<&str> = known().collect();
+        names.sort_unstable();
+        names.dedup();
+        let nearest = crate::suggest::nearest(target, names.into_iter(), 3);
+        return Err(OpsError::Refused(format!(
+            "--target {target}: no prompt of that name is in git or the store{}",
+            crate::suggest::did_you_mean(&nearest)
+                .map(|h| format!("; {h}"))
+                .unwrap_or_default()
+        )));
+    }
+    Ok(())
+}
+
+/// The change of the store's rules of record to `project`'s, if they differ from `published`.
+pub fn rules_change(project: Rules, published: Option<Rules>) -> Option<RulesChange> {
+    let before_digest = published.as_ref().map(Rules::digest);
+    if before_digest.as_deref() == Some(project.digest().as_str()) {
+        return None;
+    }
+    Some(RulesChange {
+        changes: project.changes_from(published.as_ref()),
+        before_digest,
+        rules: project,
     })
 }
 

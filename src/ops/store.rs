@@ -72,12 +72,6 @@ pub async fn restore(
         ))
     };
     let restore = export::read(&text, now_ms()).map_err(refused)?;
-    restore.check_models(&settings.catalog).map_err(|error| {
-        OpsError::Refused(format!(
-            "cannot restore {}: {error}",
-            options.file.display()
-        ))
-    })?;
     tracing::debug!(
         "read {} ({} bytes, {} rows) in {}",
         options.file.display(),
@@ -98,11 +92,17 @@ pub async fn restore(
             backup = Some((path, snapshot.rows.len()));
         }
     }
+    // The project's rules of record come with the rows, and judge them, as with an apply.
+    let published = store.rules().await?;
     let restore_options = store::RestoreOptions {
         actor: settings.actor.clone(),
         force: options.force,
         allow_empty: options.allow_empty,
         idempotency_key: None,
+        rules: Some(store::RulesUpdate {
+            expected_digest: published.as_ref().map(|p| p.rules.digest()),
+            rules: settings.rules()?,
+        }),
     };
     let outcome = store.restore(&restore, &restore_options).await?;
     Ok(RestoreReport {

@@ -44,10 +44,52 @@ impl PlanCost {
     }
 }
 
-/// The monthly cost of running `name` on `model`, if usage covers it and the model is known.
+/// The monthly cost of running on `model`, if the model is known.
 fn monthly(usage: &UsageEntry, catalog: &Catalog, model: Option<&str>) -> Option<f64> {
-    let model = catalog.get(model?)?;
-    Some(usage.requests_per_month * model.cost_usd(usage.input_tokens, usage.output_tokens))
+    Some(usage.monthly_usd(catalog.get(model?)?))
+}
+
+/// What moving rows to one model costs a month, before and after, over the rows usage covers:
+/// the console's "Assign model" preview.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Reassignment {
+    /// Rows usage covers, of those asked about.
+    pub covered: usize,
+    /// Their cost now; `None` where some has no known model (an unknown cost is not zero).
+    pub before: Option<f64>,
+    /// Their cost on the new model; `None` where the model is not in the catalog.
+    pub after: Option<f64>,
+}
+
+/// The cost of moving `rows` to `model`.
+pub fn reassignment<'a>(
+    rows: impl IntoIterator<Item = &'a crate::store::LiveRow>,
+    model: &str,
+    catalog: &Catalog,
+    usage: &UsageFile,
+) -> Reassignment {
+    let mut out = Reassignment {
+        before: Some(0.0),
+        after: catalog.get(model).map(|_| 0.0),
+        ..Reassignment::default()
+    };
+    for row in rows {
+        let Some(entry) = usage.entry(&row.prompt_name, row.subsystem.as_deref()) else {
+            continue;
+        };
+        out.covered += 1;
+        let now = monthly(entry, catalog, row.ai_model.as_deref());
+        out.before = out.before.zip(now).map(|(sum, cost)| sum + cost);
+        out.after = out
+            .after
+            .zip(monthly(entry, catalog, Some(model)))
+            .map(|(sum, cost)| sum + cost);
+    }
+    if out.covered == 0 {
+        out.before = None;
+        out.after = None;
+    }
+    out
 }
 
 /// The cost of every change about an active production prompt that usage covers, and of the

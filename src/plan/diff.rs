@@ -89,6 +89,7 @@ pub fn diff(prompts: &[Prompt], snapshot: &Snapshot, options: &DiffOptions) -> P
         changes,
         errors,
         notes: super::Notes::default(),
+        rules: None,
     }
 }
 

@@ -64,6 +64,20 @@ pub struct Plan {
     pub errors: Vec<PlanError>,
     /// Policy results, the environment's overlay and coming deprecations.
     pub notes: Notes,
+    /// The rules of record the plan publishes, where the store holds other rules.
+    pub rules: Option<RulesChange>,
+}
+
+/// A change of the store's rules of record: git's catalog, policies or usage are not what the
+/// store enforces.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RulesChange {
+    /// The digest of the rules the store holds now; `None` when it holds none.
+    pub before_digest: Option<String>,
+    /// The rules to publish.
+    pub rules: crate::store::Rules,
+    /// What changes, one line each, as shown (`+ model acme/small-1`).
+    pub changes: Vec<String>,
 }
 
 /// How many changes of each action a plan has.
@@ -101,7 +115,8 @@ impl Plan {
         summary
     }
 
+    /// Whether applying it would change the store: a row, or the rules of record.
     pub fn has_changes(&self) -> bool {
-        !self.changes.is_empty()
+        !self.changes.is_empty() || self.rules.is_some()
     }
 }

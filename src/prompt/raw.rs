@@ -19,6 +19,15 @@ pub const REQUIRED: [&str; 4] = [
 /// `prompt_name`: what the store and applications call the prompt.
 pub const NAME_PATTERN: &str = r"^[a-z0-9_.-]{1,128}$";
 
+/// Whether `name` matches [`NAME_PATTERN`]: the one test of a prompt name, for prompt files
+/// (through the schema), every write to a store and every file `import` names.
+pub fn is_valid_name(name: &str) -> bool {
+    (1..=128).contains(&name.len())
+        && name.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'-')
+        })
+}
+
 /// Text fields that must hold more than white space.
 pub const NOT_BLANK: &str = r"\S";
 

@@ -174,10 +174,14 @@ pub fn read(path: &Arc<Path>) -> Result<SourceFile, Diagnostic> {
 pub fn field_span(path: &Path, key: &str) -> Span {
     fs_err::read_to_string(path)
         .ok()
-        .and_then(|text| {
-            let root = crate::yaml::parse(&text).ok()?;
-            root.entry(key).map(|(key, _)| key.span)
-        })
+        .map_or(Span::FILE, |text| field_span_in(&text, key))
+}
+
+/// Where `key` is in a prompt file's `text`; the whole file if it cannot be found.
+pub fn field_span_in(text: &str, key: &str) -> Span {
+    crate::yaml::parse(text)
+        .ok()
+        .and_then(|root| root.entry(key).map(|(key, _)| key.span))
         .unwrap_or(Span::FILE)
 }
 

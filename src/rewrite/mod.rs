@@ -10,7 +10,7 @@ mod select;
 use std::path::Path;
 use std::sync::Arc;
 
-pub use select::{Failure, Field, Selector, WhereClause, plan_edits, write};
+pub use select::{Failure, Field, Planned, Selector, WhereClause, plan_edits, write};
 
 use crate::yaml::{self, Node, Value};
 

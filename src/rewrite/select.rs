@@ -49,6 +49,11 @@ pub struct WhereClause {
 }
 
 impl WhereClause {
+    /// `subsystem=incidents`, as given.
+    pub fn describe(&self) -> String {
+        format!("{}={}", self.field.key(), self.pattern)
+    }
+
     /// Parse `KEY=VALUE`, or say what is wrong.
     pub fn parse(text: &str) -> Result<WhereClause, String> {
         let (key, pattern) = text
@@ -82,8 +87,9 @@ pub enum Selector {
         clauses: Vec<WhereClause>,
         all: bool,
     },
-    /// Every prompt on a deprecated or retired model, to that model's successor.
-    Successors,
+    /// Every prompt on a model that is deprecated or retired, or is deprecated within
+    /// `window` days (as the `deprecation-soon` warning says), to that model's successor.
+    Successors { window: u32 },
 }
 
 impl Selector {
@@ -106,10 +112,14 @@ impl Selector {
                     && clauses.iter().all(|c| c.matches(root));
                 selected.then(|| model.clone())
             }
-            Selector::Successors => {
+            Selector::Successors { window } => {
                 let current = catalog.get(root.get("ai_model").and_then(Node::as_str)?)?;
                 let successor = current.successor.clone()?;
-                (current.lifecycle(today) != Lifecycle::Active).then_some(successor)
+                let soon = current.deprecated_on.as_deref().is_some_and(|date| {
+                    crate::time::days_between(today, date)
+                        .is_some_and(|days| days <= i64::from(*window))
+                });
+                (current.lifecycle(today) != Lifecycle::Active || soon).then_some(successor)
             }
         }
     }
@@ -118,23 +128,35 @@ impl Selector {
 /// A file that could not be edited, and why.
 pub type Failure = (Arc<Path>, RewriteError);
 
-/// The edits a selector makes to the prompt files under `dir`, and the files it could not
-/// edit. Files already on their target model are left out.
-pub fn plan_edits(
-    dir: &Path,
-    selector: &Selector,
-    catalog: &Catalog,
-) -> (Vec<Edit>, Vec<(Arc<Path>, RewriteError)>) {
+/// What a selector found among the prompt files.
+#[derive(Debug, Default)]
+pub struct Planned {
+    /// The edits, one per file not already on its target model.
+    pub edits: Vec<Edit>,
+    /// Files that could not be read or edited.
+    pub failures: Vec<Failure>,
+    /// How many prompts the selector selected, those already on their model included.
+    pub selected: usize,
+    /// The `prompt_name` of every prompt file read, for "did you mean".
+    pub names: Vec<String>,
+}
+
+/// The edits a selector makes to the prompt files under `dir`, the files it could not edit,
+/// and what it selected. Files already on their target model have no edit.
+pub fn plan_edits(dir: &Path, selector: &Selector, catalog: &Catalog) -> Planned {
     let today = crate::catalog::today();
     let (paths, problems) = source::discover(&[dir.to_path_buf()]);
-    let mut failures: Vec<Failure> = problems
+    let failures: Vec<Failure> = problems
         .into_iter()
         .map(|d| (Arc::clone(&d.file), super::refuse(d.message)))
         .collect();
-    let results: Vec<Option<Result<Edit, Failure>>> = paths
+    /// What one file gave: its name, and its edit or why none could be made (`None`: not
+    /// selected, or already on its model).
+    type Found = (Option<String>, bool, Option<Result<Edit, Failure>>);
+    let results: Vec<Found> = paths
         .par_iter()
         .map(|path| {
-            let fail = |error: RewriteError| Some(Err((Arc::clone(path), error)));
+            let fail = |error: RewriteError| (None, false, Some(Err((Arc::clone(path), error))));
             let text = match source::read(path) {
                 Ok(source) => source.text.to_string(),
                 Err(diagnostic) => return fail(super::refuse(diagnostic.message)),
@@ -148,34 +170,47 @@ pub fn plan_edits(
                     )));
                 }
             };
-            let new_model = selector.target(&root, catalog, &today)?;
+            let name = root
+                .get("prompt_name")
+                .and_then(Node::as_str)
+                .map(str::to_owned);
+            let Some(new_model) = selector.target(&root, catalog, &today) else {
+                return (name, false, None);
+            };
             let old_model = root
                 .get("ai_model")
                 .and_then(Node::as_str)
                 .map(str::to_owned);
             if old_model.as_deref() == Some(new_model.as_str()) {
-                return None;
+                return (name, true, None);
             }
-            match set_ai_model(&text, &root, &new_model) {
-                Ok(after) => Some(Ok(Edit {
+            let edit = match set_ai_model(&text, &root, &new_model) {
+                Ok(after) => Ok(Edit {
                     path: Arc::clone(path),
                     before: text,
                     after,
                     old_model,
                     new_model,
-                })),
-                Err(error) => fail(error),
-            }
+                }),
+                Err(error) => Err((Arc::clone(path), error)),
+            };
+            (name, true, Some(edit))
         })
         .collect();
-    let mut edits = Vec::new();
-    for result in results.into_iter().flatten() {
+    let mut planned = Planned {
+        failures,
+        ..Planned::default()
+    };
+    for (name, selected, result) in results {
+        planned.names.extend(name);
+        planned.selected += usize::from(selected);
         match result {
-            Ok(edit) => edits.push(edit),
-            Err(failure) => failures.push(failure),
+            Some(Ok(edit)) => planned.edits.push(edit),
+            Some(Err(failure)) => planned.failures.push(failure),
+            None => {}
         }
     }
-    (edits, failures)
+    planned
 }
 
 /// Write the edits, each atomically (temporary file and rename), in parallel. The files are

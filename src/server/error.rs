@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use crate::formats::http_v1::{ConflictV1, ErrorBodyV1, ErrorDetailV1};
+use crate::formats::http_v1::{ConflictV1, ErrorBodyV1, ErrorDetailV1, RefusalV1};
 use crate::store::StoreError;
 
 /// An error response.
@@ -76,6 +76,15 @@ impl From<StoreError> for ApiError {
                 api
             }
             StoreError::Invalid(message) => ApiError::unprocessable(message),
+            StoreError::Refused(refusals) => {
+                let mut api = ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "refused",
+                    StoreError::Refused(refusals.clone()).to_string(),
+                );
+                api.detail.refusals = refusals.iter().map(RefusalV1::from).collect();
+                api
+            }
             StoreError::Unknown(message) => {
                 tracing::error!(error = %message, "a write's outcome is unknown");
                 ApiError::new(

@@ -14,8 +14,8 @@ use super::cache::Cached;
 use super::{ApiError, AppState, Caller, Route};
 use crate::formats::export_v1::{self as export, ExportV1};
 use crate::formats::http_v1::{
-    ApplyOutcomeV1, AuditEntryV1, ChangeSetV1, HealthV1, ModelV1, RestoreRequestV1,
-    RestoreResponseV1, SnapshotV1,
+    ApplyOutcomeV1, AuditEntryV1, ChangeSetV1, HealthV1, ModelV1, PublishedRulesV1,
+    RestoreRequestV1, RestoreResponseV1, SnapshotV1,
 };
 use crate::store::{ChangeSet, RestoreOptions};
 
@@ -31,6 +31,7 @@ pub(super) fn for_route(route: &Route) -> MethodRouter<Arc<AppState>> {
         (Method::GET, "/v1/prompts/{name}") => get(prompt),
         (Method::GET, "/v1/history") => get(history),
         (Method::GET, "/v1/models") => get(models),
+        (Method::GET, "/v1/rules") => get(rules),
         (Method::POST, "/v1/restore") => post(restore),
         (Method::GET, "/v1/backups/{id}") => get(backup),
         (method, path) => unreachable!("no handler for {method} {path}"),
@@ -77,7 +78,8 @@ async fn changesets(
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, ApiError> {
     let body = body.map_err(body_rejection)?;
-    let mut changes = ChangeSet::from(parse::<ChangeSetV1>(&body)?);
+    let mut changes = ChangeSet::try_from(parse::<ChangeSetV1>(&body)?)
+        .map_err(|e| ApiError::unprocessable(format!("`rules`: {e}")))?;
     if let Some(key) = idempotency_key(&headers)? {
         changes.idempotency_key = Some(key);
     }
@@ -89,8 +91,7 @@ async fn changesets(
             format!("{name} ({})", changes.actor)
         };
     }
-    changes.check_models(&state.catalog)?;
-    changes.check()?;
+    // The store holds every write to the rules of record, whoever sends it.
     let outcome = state.store.apply(&changes, &|_, _| {}).await?;
     super::refresh_after_write(&state).await;
     Ok(json_response(&ApplyOutcomeV1::from(&outcome)))
@@ -187,9 +188,18 @@ async fn history(
     ))
 }
 
+async fn rules(State(state): Shared) -> Result<Response, ApiError> {
+    let published = state.store.rules().await?.ok_or_else(|| {
+        ApiError::not_found(
+            "no rules of record are published yet: the built-in catalog guards this store, with no policies; `promptctl apply` publishes the project's",
+        )
+    })?;
+    Ok(json_response(&PublishedRulesV1::from(&published)))
+}
+
 async fn models(State(state): Shared) -> Response {
     json_response(&ModelV1::list(
-        state.catalog.models(),
+        state.rules().catalog.models(),
         &state.default_model,
         &state.fallback_model,
     ))
@@ -206,8 +216,6 @@ async fn restore(
     // Read as a file is: every row checked, the first bad one named with its field.
     let rows = export::read_value(request.restore, crate::store::now_ms())
         .map_err(|e| ApiError::unprocessable(e.to_string()))?;
-    rows.check_models(&state.catalog)
-        .map_err(|e| ApiError::unprocessable(e.to_string()))?;
     if let Some(key) = &request.idempotency_key {
         crate::store::values::identifier(key)
             .map_err(|e| ApiError::unprocessable(format!("`idempotency_key` {e}")))?;
@@ -217,6 +225,11 @@ async fn restore(
         force: request.force,
         allow_empty: request.allow_empty,
         idempotency_key: idempotency_key(&headers)?.or(request.idempotency_key),
+        rules: request
+            .rules
+            .map(crate::store::RulesUpdate::try_from)
+            .transpose()
+            .map_err(|e| ApiError::unprocessable(format!("`rules`: {e}")))?,
     };
     let outcome = state.store.restore(&rows, &options).await?;
     super::refresh_after_write(&state).await;

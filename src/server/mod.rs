@@ -29,23 +29,19 @@ use cache::PromptCache;
 pub use error::ApiError;
 pub use log_sink::LogSink;
 
-use crate::catalog::Catalog;
-use crate::store::Store;
+use crate::store::{Rules, Store};
 
 /// Everything `serve` is configured with.
 pub struct ServeOptions {
     pub listen: SocketAddr,
     /// `None` only with `--insecure-no-auth` on a loopback address.
     pub tokens: Option<Tokens>,
-    pub catalog: Catalog,
     pub default_model: String,
     pub fallback_model: String,
     /// How often to look for changes made by other servers on the same database.
     pub refresh_interval: Duration,
     pub max_body_bytes: usize,
     pub request_timeout: Duration,
-    /// usage.yaml, for the console's monthly cost before → after.
-    pub usage: Option<crate::usage::UsageFile>,
 }
 
 /// Above this many changed rows a refresh reads the whole store rather than patching.
@@ -55,7 +51,9 @@ const PATCH_LIMIT: usize = 2_000;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub tokens: Option<Tokens>,
-    pub catalog: Catalog,
+    /// The rules of record the store holds (the built-in catalog where none are published):
+    /// what the store enforces on every write, and what the console offers and prices by.
+    rules: RwLock<Arc<Rules>>,
     pub default_model: String,
     pub fallback_model: String,
     cache: RwLock<Arc<PromptCache>>,
@@ -76,6 +74,34 @@ impl AppState {
         }
     }
 
+    /// The rules of record as of the last refresh.
+    pub fn rules(&self) -> Arc<Rules> {
+        match self.rules.read() {
+            Ok(rules) => Arc::clone(&rules),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Read the rules of record again, after the revision moved. Rules that do not read
+    /// leave the last ones in place (the store refuses every write until they are published
+    /// again, and says so).
+    async fn refresh_rules(&self) {
+        let rules = match self.store.rules().await {
+            Ok(published) => published.map_or_else(Rules::builtin, |p| p.rules),
+            Err(error) => {
+                tracing::error!(%error, "the store's rules of record could not be read");
+                return;
+            }
+        };
+        let mut slot = match self.rules.write() {
+            Ok(slot) => slot,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if **slot != rules {
+            *slot = Arc::new(rules);
+        }
+    }
+
     /// Rebuild the prompt cache if the store moved past it. The cache only ever moves
     /// forward: refreshes run one at a time, and an older snapshot never replaces a newer one.
     async fn refresh(&self) -> Result<(), crate::store::StoreError> {
@@ -86,6 +112,7 @@ impl AppState {
         if revision <= current.revision && current.list.is_some() {
             return Ok(());
         }
+        self.refresh_rules().await;
         // Catch up on what changed since, where the store can say; read it all otherwise.
         if current.list.is_some()
             && let Some(delta) = self
@@ -178,6 +205,12 @@ pub fn routes() -> Vec<Route> {
             "/v1/prompts/{name}",
             Some(Role::Read),
             "The active production version of a prompt, with its model",
+        ),
+        route(
+            Method::GET,
+            "/v1/rules",
+            Some(Role::Read),
+            "The rules of record the store enforces on every write",
         ),
         route(
             Method::GET,
@@ -402,13 +435,13 @@ pub async fn serve_on(
     let state = Arc::new(AppState {
         store,
         tokens: options.tokens.clone(),
-        catalog: options.catalog.clone(),
+        rules: RwLock::new(Arc::new(Rules::builtin())),
         default_model: options.default_model.clone(),
         fallback_model: options.fallback_model.clone(),
         cache: RwLock::new(Arc::new(PromptCache::default())),
         refreshing: tokio::sync::Mutex::new(()),
         changed: Notify::new(),
-        console: console::Console::new(options.usage.clone()),
+        console: console::Console::new(),
     });
     state.refresh().await?;
     let refresher = tokio::spawn(refresh_loop(Arc::clone(&state), options.refresh_interval));

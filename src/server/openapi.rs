@@ -10,7 +10,7 @@ use super::{Role, Route, routes};
 use crate::formats::export_v1::ExportV1;
 use crate::formats::http_v1::{
     ActivePromptV1, ApplyOutcomeV1, AuditEntryV1, ChangeSetV1, ErrorBodyV1, HealthV1, ModelV1,
-    PromptListV1, RestoreRequestV1, RestoreResponseV1, SnapshotV1,
+    PromptListV1, PublishedRulesV1, RestoreRequestV1, RestoreResponseV1, SnapshotV1,
 };
 
 /// What a route reads and answers, beyond its path and role.
@@ -158,7 +158,7 @@ fn operation(route: &Route, generator: &mut SchemaGenerator) -> Operation {
         ),
         (
             "422",
-            "A value no write may store, naming the op or row and the field: a row without ai_model, a model outside the catalog, control characters in a name (`unprocessable`)",
+            "A write the rules of record refuse, every problem named with its op or row, field and rule (`refused`, with `refusals`: a model outside the catalog or retired, a limit the model does not accept, a template validate refuses, a mandatory policy), or a body that does not read as one (`unprocessable`)",
         ),
     ];
     let idempotency = json!({
@@ -217,6 +217,14 @@ fn operation(route: &Route, generator: &mut SchemaGenerator) -> Operation {
                 json!({"name": "name", "in": "query", "required": false, "description": "Only this prompt", "schema": {"type": "string"}}),
                 json!({"name": "limit", "in": "query", "required": false, "description": "At most this many entries, newest first (default 50, at most 10,000)", "schema": {"type": "integer", "minimum": 0}}),
             ],
+            ..none()
+        },
+        ("GET", "/v1/rules") => Operation {
+            response: schema(|g| g.subschema_for::<PublishedRulesV1>()),
+            errors: vec![(
+                "404",
+                "No rules are published yet: the built-in catalog guards the store (`not_found`)",
+            )],
             ..none()
         },
         ("GET", "/v1/models") => Operation {

@@ -3,8 +3,9 @@
 
 use std::fmt;
 
+use super::rules::{Refusal, Rule, RulesUpdate};
 use super::values::{self, FieldProblem};
-use super::{LiveRow, Scope, StoreError};
+use super::{LiveRow, Scope};
 
 /// A row to insert. `ai_model` is not optional: the type refuses a row without a model.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,10 +39,16 @@ pub struct Patch {
 }
 
 impl Patch {
-    /// The values a patch sets, as [`values`] allows them.
-    fn check(&self) -> Result<(), FieldProblem> {
+    /// Every value a patch sets that [`values`] does not allow.
+    fn problems(&self) -> Vec<FieldProblem> {
+        let mut problems = Vec::new();
+        let mut note = |field: &'static str, checked: Result<(), String>| {
+            if let Err(problem) = checked {
+                problems.push((field, problem));
+            }
+        };
         if let Some(model) = &self.ai_model {
-            values::model(model).map_err(|e| ("ai_model", e))?;
+            note("ai_model", values::model(model));
         }
         for (field, value) in [
             ("workflow_step", &self.workflow_step),
@@ -49,19 +56,19 @@ impl Patch {
             ("replaced_by", &self.replaced_by),
         ] {
             if let Some(Some(value)) = value {
-                values::optional_identifier(value).map_err(|e| (field, e))?;
+                note(field, values::optional_identifier(value));
             }
         }
         if let Some(Some(max_tokens)) = self.max_tokens {
-            values::max_tokens(max_tokens).map_err(|e| ("max_tokens", e))?;
+            note("max_tokens", values::max_tokens(max_tokens));
         }
         if let Some(Some(temperature)) = self.temperature {
-            values::temperature(temperature).map_err(|e| ("temperature", e))?;
+            note("temperature", values::temperature(temperature));
         }
         if let Some(Some(at)) = self.replaced_at {
-            values::time(at).map_err(|e| ("replaced_at", e))?;
+            note("replaced_at", values::time(at));
         }
-        Ok(())
+        problems
     }
 
     /// Whether the patch sets nothing.
@@ -180,6 +187,9 @@ pub struct ChangeSet {
     /// Soft-mandatory policies the plan was allowed to break (`plan --override-policy`):
     /// each goes into the audit log with the change.
     pub policy_overrides: Vec<PolicyOverride>,
+    /// Rules of record to publish with the change (`apply` publishes the project's when the
+    /// store's differ); the change is checked against them.
+    pub rules: Option<RulesUpdate>,
 }
 
 /// A soft-mandatory policy passed by `--override-policy`, and who passed it.
@@ -193,47 +203,54 @@ pub struct PolicyOverride {
 }
 
 impl ChangeSet {
-    /// Refuse a model the catalog does not have, as validation refuses it in a prompt file:
-    /// the first such op is named, with the nearest ids.
-    pub fn check_models(&self, catalog: &crate::catalog::Catalog) -> Result<(), StoreError> {
-        for (index, op) in self.ops.iter().enumerate() {
-            let model = match op {
-                Op::Insert { row, .. } => Some(row.ai_model.as_str()),
-                Op::Update { patch, .. } => patch.ai_model.as_deref(),
+    /// Every value of the change set no store may write, naming the op and field: a row
+    /// without a model or with a value no other path could make (see [`values`]), two updates
+    /// of one row, two inserts of one version. The rules of record ([`super::rules`]) start
+    /// from these.
+    pub fn value_problems(&self) -> Vec<Refusal> {
+        let mut out = Vec::new();
+        let mut refuse =
+            |what: String, prompt: Option<(&str, &str)>, field: &str, message: String| {
+                out.push(Refusal {
+                    what,
+                    prompt: prompt.map(|(n, v)| (n.to_owned(), v.to_owned())),
+                    field: Some(field.to_owned()),
+                    rule: Rule::RowFormat(None),
+                    message,
+                    help: None,
+                });
             };
-            if let Some(model) = model
-                && catalog.get(model).is_none()
-            {
-                let help = crate::suggest::did_you_mean(&catalog.nearest(model))
-                    .map(|h| format!("; {h}"))
-                    .unwrap_or_default();
-                return Err(StoreError::Invalid(format!(
-                    "op {}: `ai_model` `{model}` is not in the model catalog{help}",
-                    index + 1
-                )));
-            }
+        let set = || "the change set".to_owned();
+        if let Err(e) = values::optional_identifier(&self.actor) {
+            refuse(set(), None, "actor", e);
         }
-        Ok(())
-    }
-
-    /// Refuse what no store may write, naming the op and field: a row without a model or
-    /// with a value no other path could make (see [`values`]), an update clearing a model,
-    /// two updates of one row, two inserts of one version.
-    pub fn check(&self) -> Result<(), StoreError> {
-        let invalid = |what: String, field: &str, problem: String| {
-            StoreError::Invalid(format!("{what}: `{field}` {problem}"))
-        };
-        values::optional_identifier(&self.actor)
-            .map_err(|e| invalid("the change set".to_owned(), "actor", e))?;
-        if let Some(key) = &self.idempotency_key {
-            values::identifier(key)
-                .map_err(|e| invalid("the change set".to_owned(), "idempotency_key", e))?;
+        if let Some(key) = &self.idempotency_key
+            && let Err(e) = values::identifier(key)
+        {
+            refuse(
+                set(),
+                None,
+                "idempotency_key",
+                format!("`idempotency_key` {e}"),
+            );
         }
         for o in &self.policy_overrides {
-            values::identifier(&o.policy)
-                .map_err(|e| invalid("a policy override".to_owned(), "policy", e))?;
-            values::optional_identifier(&o.actor)
-                .map_err(|e| invalid("a policy override".to_owned(), "actor", e))?;
+            if let Err(e) = values::identifier(&o.policy) {
+                refuse(
+                    set(),
+                    None,
+                    "policy_overrides",
+                    format!("a policy override's `policy` {e}"),
+                );
+            }
+            if let Err(e) = values::optional_identifier(&o.actor) {
+                refuse(
+                    set(),
+                    None,
+                    "policy_overrides",
+                    format!("a policy override's `actor` {e}"),
+                );
+            }
         }
         let mut updated = std::collections::HashSet::new();
         let mut inserted = std::collections::HashSet::new();
@@ -241,35 +258,60 @@ impl ChangeSet {
             let what = format!("op {}", index + 1);
             match op {
                 Op::Insert { row, .. } => {
-                    row.check()
-                        .map_err(|(field, problem)| invalid(what.clone(), field, problem))?;
+                    let prompt = Some((row.prompt_name.as_str(), row.prompt_version.as_str()));
+                    for (field, problem) in row.problems() {
+                        refuse(what.clone(), prompt, field, problem);
+                    }
                     if !inserted.insert((row.prompt_name.as_str(), row.prompt_version.as_str())) {
-                        return Err(StoreError::Invalid(format!(
-                            "{what}: {} {} is inserted twice in one change set",
-                            row.prompt_name, row.prompt_version
-                        )));
+                        refuse(
+                            what.clone(),
+                            prompt,
+                            "prompt_version",
+                            "the version is inserted twice in one change set".to_owned(),
+                        );
                     }
                 }
-                Op::Update { id, patch, .. } => {
-                    values::identifier(id).map_err(|e| invalid(what.clone(), "id", e))?;
-                    patch.check().map_err(|(field, problem)| {
-                        invalid(format!("{what} (row {id})"), field, problem)
-                    })?;
+                Op::Update {
+                    id,
+                    patch,
+                    expected_row_version,
+                    ..
+                } => {
+                    if let Err(e) = values::identifier(id) {
+                        refuse(what.clone(), None, "id", e);
+                    }
+                    if let Err(e) = values::row_version(*expected_row_version) {
+                        refuse(what.clone(), None, "expected_row_version", e);
+                    }
+                    for (field, problem) in patch.problems() {
+                        refuse(
+                            format!("{what} (row {})", id.escape_debug()),
+                            None,
+                            field,
+                            problem,
+                        );
+                    }
                     if !updated.insert(id.as_str()) {
-                        return Err(StoreError::Invalid(format!(
-                            "{what}: row {id} is updated twice in one change set"
-                        )));
+                        refuse(
+                            what.clone(),
+                            None,
+                            "id",
+                            format!(
+                                "row {} is updated twice in one change set",
+                                id.escape_debug()
+                            ),
+                        );
                     }
                 }
             }
         }
-        Ok(())
+        out
     }
 }
 
 impl NewRow {
-    /// The values of a new row, as [`values`] allows them.
-    fn check(&self) -> Result<(), FieldProblem> {
+    /// Every value of a new row [`values`] does not allow.
+    fn problems(&self) -> Vec<FieldProblem> {
         values::row(&values::RowFields {
             prompt_name: &self.prompt_name,
             prompt_version: &self.prompt_version,

@@ -15,13 +15,13 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{
-    ApplyOutcome, AuditEntry, ChangeSet, Progress, Restore, RestoreOptions, RestoreOutcome,
-    Snapshot, Store, StoreError, new_id,
+    ApplyOutcome, AuditEntry, ChangeSet, Progress, Published, Restore, RestoreOptions,
+    RestoreOutcome, Snapshot, Store, StoreError, new_id,
 };
 use crate::formats::export_v1::{self, ExportV1};
 use crate::formats::http_v1::{
-    ApplyOutcomeV1, AuditEntryV1, ChangeSetV1, ErrorBodyV1, HealthV1, RestoreRequestV1,
-    RestoreResponseV1, SnapshotV1,
+    ApplyOutcomeV1, AuditEntryV1, ChangeSetV1, ErrorBodyV1, HealthV1, PublishedRulesV1,
+    RestoreRequestV1, RestoreResponseV1, RulesUpdateV1, SnapshotV1,
 };
 use crate::secret::Secret;
 
@@ -161,6 +161,7 @@ fn api_error(url: &str, status: StatusCode, body: &[u8]) -> StoreError {
         "not_empty" => StoreError::NotEmpty {
             rows: error.rows.unwrap_or_default(),
         },
+        "refused" => StoreError::Refused(error.refusals.into_iter().map(Into::into).collect()),
         "unprocessable" | "bad_request" => StoreError::Invalid(error.message),
         "outcome_unknown" => StoreError::Unknown(format!("{url}: {}", error.message)),
         _ => StoreError::Remote(format!("{url}: HTTP {status}: {}", error.message)),
@@ -178,6 +179,19 @@ impl Store for HttpStore {
             .request::<(), _>(Method::GET, "/v1/snapshot", None, Kind::Read)
             .await?;
         Ok(snapshot.into())
+    }
+
+    async fn rules(&self) -> Result<Option<Published>, StoreError> {
+        match self
+            .request::<(), PublishedRulesV1>(Method::GET, "/v1/rules", None, Kind::Read)
+            .await
+        {
+            Ok(published) => Published::try_from(published)
+                .map(Some)
+                .map_err(|e| StoreError::Remote(format!("{}/v1/rules: {e}", self.base))),
+            Err(StoreError::Remote(message)) if message.contains("HTTP 404") => Ok(None),
+            Err(other) => Err(other),
+        }
     }
 
     async fn revision(&self) -> Result<i64, StoreError> {
@@ -229,6 +243,7 @@ impl Store for HttpStore {
             allow_empty: options.allow_empty,
             // Like a change set, a restore (a forced one above all) must never run twice.
             idempotency_key: Some(options.idempotency_key.clone().unwrap_or_else(new_id)),
+            rules: options.rules.as_ref().map(RulesUpdateV1::from),
         };
         let response: RestoreResponseV1 = self
             .request(Method::POST, "/v1/restore", Some(&body), Kind::Write)

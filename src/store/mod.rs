@@ -11,6 +11,7 @@ mod change;
 pub mod http;
 pub mod postgres;
 pub mod record;
+pub mod rules;
 mod sql;
 pub mod sqlite;
 pub mod values;
@@ -19,6 +20,10 @@ pub use change::{
     Action, ApplyOutcome, ChangeSet, Conflict, NewRow, Op, Patch, PolicyOverride, audit_values,
     row_from_new,
 };
+pub use rules::{Published, Refusal, Rules, RulesUpdate};
+
+/// The audit log's `change` for rules of record published with a write.
+pub const RULES_PUBLISHED: &str = "rules";
 
 /// The audit log's `change` for a soft-mandatory policy passed by `--override-policy`.
 pub const POLICY_OVERRIDE: &str = "policy-override";
@@ -160,7 +165,7 @@ pub struct AuditEntry {
 }
 
 /// How a restore goes.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RestoreOptions {
     /// Who restores, for the audit log.
     pub actor: String,
@@ -171,6 +176,8 @@ pub struct RestoreOptions {
     /// Set by clients that may retry: a restore with a key already applied is not applied
     /// again; the first outcome is returned.
     pub idempotency_key: Option<String>,
+    /// Rules of record to publish with the restore; its rows are checked against them.
+    pub rules: Option<RulesUpdate>,
 }
 
 /// Rows read from an export, ready to restore.
@@ -181,24 +188,50 @@ pub struct Restore {
     pub rows: Vec<LiveRow>,
 }
 
-impl Restore {
-    /// Refuse rows whose model the catalog does not have, as a change set's would be: the
-    /// first such row is named with the nearest ids.
-    pub fn check_models(&self, catalog: &crate::catalog::Catalog) -> Result<(), String> {
-        for (index, row) in self.rows.iter().enumerate() {
-            if let Some(model) = &row.ai_model
-                && catalog.get(model).is_none()
-            {
-                let help = crate::suggest::did_you_mean(&catalog.nearest(model))
-                    .unwrap_or_else(|| "add it to models.yaml".to_owned());
-                return Err(format!(
-                    "row {}, field `ai_model`: `{model}` is not in the model catalog; {help}",
-                    index + 1
-                ));
-            }
+/// Every value of a restored row no write may store, by field: a restored row is held to what
+/// a change set's rows are (see [`values`]), except that legacy rows may lack a model and
+/// carry their own ids, versions and times.
+pub fn restored_row_problems(row: &LiveRow) -> Vec<values::FieldProblem> {
+    let mut problems = values::row(&values::RowFields {
+        prompt_name: &row.prompt_name,
+        prompt_version: &row.prompt_version,
+        prompt_template: &row.prompt_template,
+        ai_model: row.ai_model.as_deref(),
+        workflow_step: row.workflow_step.as_deref(),
+        subsystem: row.subsystem.as_deref(),
+        input_schema: row.input_schema.as_deref(),
+        output_schema: row.output_schema.as_deref(),
+        max_tokens: row.max_tokens,
+        temperature: row.temperature,
+    });
+    let mut note = |field: &'static str, checked: Result<(), String>| {
+        if let Err(problem) = checked {
+            problems.push((field, problem));
         }
-        Ok(())
+    };
+    note("id", values::identifier(&row.id));
+    note("row_version", values::row_version(row.row_version));
+    for (field, value) in [
+        ("developer_session_id", &row.developer_session_id),
+        ("parent_prompt_id", &row.parent_prompt_id),
+        ("created_by", &row.created_by),
+        ("replaced_by", &row.replaced_by),
+    ] {
+        if let Some(value) = value {
+            note(field, values::optional_identifier(value));
+        }
     }
+    for (field, value) in [
+        ("created_at", Some(row.created_at)),
+        ("updated_at", Some(row.updated_at)),
+        ("replaced_at", row.replaced_at),
+        ("expires_at", row.expires_at),
+    ] {
+        if let Some(value) = value {
+            note(field, values::time(value));
+        }
+    }
+    problems
 }
 
 /// What a restore did.
@@ -238,6 +271,9 @@ pub enum StoreError {
     NotEmpty { rows: usize },
     #[error("refused: {0}")]
     Invalid(String),
+    /// The write breaks the rules of record: every problem of every op or row.
+    #[error("refused: the write breaks the store's rules of record:\n{}", refusals(.0))]
+    Refused(Vec<Refusal>),
     #[error("cannot open the store {url}: {message}")]
     Open { url: String, message: String },
     #[error("database error: {0}")]
@@ -252,6 +288,14 @@ pub enum StoreError {
         "the outcome is unknown: {0}. The change may or may not have been applied; run `promptctl plan` or `promptctl history` to see the store as it is"
     )]
     Unknown(String),
+}
+
+fn refusals(refusals: &[Refusal]) -> String {
+    refusals
+        .iter()
+        .map(|r| format!("  - {r}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn list(conflicts: &[Conflict]) -> String {
@@ -299,6 +343,10 @@ pub trait Store: Send + Sync {
 
     /// The store's revision: a cheap way to learn whether anything changed.
     async fn revision(&self) -> Result<i64, StoreError>;
+
+    /// The rules of record the store holds (published by the last write that carried them),
+    /// or `None` where none were published and the built-in catalog guards it.
+    async fn rules(&self) -> Result<Option<Published>, StoreError>;
 
     /// The rows changed after `revision`, as they are now, for a reader that holds the store
     /// at `revision` to catch up without reading it all; `None` where the audit log cannot

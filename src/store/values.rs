@@ -98,22 +98,28 @@ pub struct RowFields<'a> {
     pub temperature: Option<f64>,
 }
 
-/// Check the fields every row has, the same for every write path.
-pub fn row(fields: &RowFields<'_>) -> Result<(), FieldProblem> {
-    identifier(fields.prompt_name).map_err(|e| ("prompt_name", e))?;
-    identifier(fields.prompt_version).map_err(|e| ("prompt_version", e))?;
+/// Every problem of the fields every row has, the same for every write path.
+pub fn row(fields: &RowFields<'_>) -> Vec<FieldProblem> {
+    let mut problems = Vec::new();
+    let mut note = |field: &'static str, checked: Result<(), String>| {
+        if let Err(problem) = checked {
+            problems.push((field, problem));
+        }
+    };
+    note("prompt_name", identifier(fields.prompt_name));
+    note("prompt_version", identifier(fields.prompt_version));
     if fields.prompt_template.trim().is_empty() {
-        return Err(("prompt_template", "is empty".to_owned()));
+        note("prompt_template", Err("is empty".to_owned()));
     }
     if let Some(value) = fields.ai_model {
-        model(value).map_err(|e| ("ai_model", e))?;
+        note("ai_model", model(value));
     }
     for (field, value) in [
         ("workflow_step", fields.workflow_step),
         ("subsystem", fields.subsystem),
     ] {
         if let Some(value) = value {
-            optional_identifier(value).map_err(|e| (field, e))?;
+            note(field, optional_identifier(value));
         }
     }
     for (field, value) in [
@@ -121,16 +127,16 @@ pub fn row(fields: &RowFields<'_>) -> Result<(), FieldProblem> {
         ("output_schema", fields.output_schema),
     ] {
         if let Some(value) = value {
-            json_text(value).map_err(|e| (field, e))?;
+            note(field, json_text(value));
         }
     }
     if let Some(value) = fields.max_tokens {
-        max_tokens(value).map_err(|e| ("max_tokens", e))?;
+        note("max_tokens", max_tokens(value));
     }
     if let Some(value) = fields.temperature {
-        temperature(value).map_err(|e| ("temperature", e))?;
+        note("temperature", temperature(value));
     }
-    Ok(())
+    problems
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! Every problem is collected; none stops the run.
 
 pub mod base;
+pub mod content;
 mod rules;
 mod schema;
 

@@ -7,12 +7,10 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
-use serde_json::Value as Json;
-
+use super::content::{self, Place};
 use crate::catalog::{Catalog, Lifecycle, Model};
 use crate::diag::{Code, Diagnostic};
 use crate::prompt::raw::RawPrompt;
-use crate::prompt::template;
 use crate::yaml::{Node, PathSegment, Span};
 
 /// What a rule may look at besides the prompt itself.
@@ -41,9 +39,7 @@ type Rule = fn(&RawPrompt, &FileContext<'_>, &mut Vec<Diagnostic>);
 
 /// Every rule, in the order their diagnostics read best.
 pub(super) const RULES: &[Rule] = &[
-    model_lifecycle,
-    max_tokens_within_model,
-    temperature_supported,
+    model_use,
     schemas_are_json_schema,
     template_variables_declared,
 ];
@@ -52,42 +48,30 @@ fn model_of<'a>(prompt: &RawPrompt, cx: &FileContext<'a>) -> Option<&'a Model> {
     cx.catalog.get(prompt.ai_model.as_deref()?)
 }
 
-/// A retired model is an error, a deprecated one a warning; both name the successor.
-fn model_lifecycle(prompt: &RawPrompt, cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
+/// The catalog's rules for the model a prompt runs on ([`Catalog::check_use`], as every write
+/// to a store checks them): unknown (reported by the schema step), retired, `max_tokens` and
+/// `temperature`. A model deprecated, or soon to be, is a warning naming where to go.
+fn model_use(prompt: &RawPrompt, cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
     let Some(model) = model_of(prompt, cx) else {
         return;
     };
-    let span = cx.span_of(&["ai_model"]);
-    let help = match (
-        &model.successor,
-        cx.catalog.replacement_for(model, cx.today),
-    ) {
-        (Some(successor), _) => format!(
-            "move to `{successor}`: `promptctl set-model --successors` rewrites every such file"
-        ),
-        (None, Some(other)) => format!(
-            "no successor is named; `{}` is a {} model of {} that is not deprecated: `promptctl set-model {}`",
-            other.id,
-            other.tier.as_str(),
-            other.provider,
-            other.id
-        ),
-        (None, None) => "choose another model from `promptctl models`".to_owned(),
-    };
-    match model.lifecycle(cx.today) {
-        Lifecycle::Retired => out.push(
+    for problem in cx
+        .catalog
+        .check_use(&model.id, prompt.max_tokens, prompt.temperature, cx.today)
+    {
+        out.push(
             Diagnostic::error(
-                Code::RetiredModel,
+                problem.code(),
                 cx.file,
-                span,
-                format!(
-                    "`{}` was retired on {}",
-                    model.id,
-                    model.retired_on.as_deref().unwrap_or("an earlier date")
-                ),
+                cx.span_of(&[problem.field()]),
+                problem.message(),
             )
-            .with_help(help),
-        ),
+            .with_help(problem.help()),
+        );
+    }
+    let span = cx.span_of(&["ai_model"]);
+    match model.lifecycle(cx.today) {
+        Lifecycle::Retired => {}
         Lifecycle::Deprecated => out.push(
             Diagnostic::warning(
                 Code::DeprecatedModel,
@@ -98,7 +82,7 @@ fn model_lifecycle(prompt: &RawPrompt, cx: &FileContext<'_>, out: &mut Vec<Diagn
                     None => format!("`{}` is deprecated", model.id),
                 },
             )
-            .with_help(help),
+            .with_help(cx.catalog.advice(model, cx.today)),
         ),
         Lifecycle::Active => {
             let soon = model.deprecated_on.as_deref().and_then(|date| {
@@ -119,53 +103,10 @@ fn model_lifecycle(prompt: &RawPrompt, cx: &FileContext<'_>, out: &mut Vec<Diagn
                             if days == 1 { "" } else { "s" }
                         ),
                     )
-                    .with_help(help),
+                    .with_help(cx.catalog.advice(model, cx.today)),
                 );
             }
         }
-    }
-}
-
-fn max_tokens_within_model(prompt: &RawPrompt, cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
-    let (Some(model), Some(max_tokens)) = (model_of(prompt, cx), prompt.max_tokens) else {
-        return;
-    };
-    if max_tokens > model.max_output_tokens {
-        out.push(
-            Diagnostic::error(
-                Code::MaxTokensExceedsModel,
-                cx.file,
-                cx.span_of(&["max_tokens"]),
-                format!(
-                    "`max_tokens` is {max_tokens}, above the {} output tokens `{}` can produce",
-                    model.max_output_tokens, model.id
-                ),
-            )
-            .with_help(format!(
-                "set `max_tokens` to {} or less",
-                model.max_output_tokens
-            )),
-        );
-    }
-}
-
-fn temperature_supported(prompt: &RawPrompt, cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
-    let (Some(model), Some(_)) = (model_of(prompt, cx), prompt.temperature) else {
-        return;
-    };
-    if !model.supports_temperature {
-        out.push(
-            Diagnostic::error(
-                Code::TemperatureUnsupported,
-                cx.file,
-                cx.span_of(&["temperature"]),
-                format!(
-                    "`{}` accepts no `temperature` other than its default",
-                    model.id
-                ),
-            )
-            .with_help("remove `temperature`, or choose a model that supports it"),
-        );
     }
 }
 
@@ -186,71 +127,17 @@ fn schemas_are_json_schema(prompt: &RawPrompt, cx: &FileContext<'_>, out: &mut V
     ] {
         let Some(schema) = schema else { continue };
         let field_node = cx.root.find([PathSegment::Key(field)]);
-        let problem = |span: Span, message: String| {
-            Diagnostic::error(code, cx.file, span, message)
-                .with_help("see https://json-schema.org/understanding-json-schema")
-        };
-        let meta = match jsonschema::meta::validator_for(schema) {
-            Ok(meta) => meta,
-            Err(error) => {
-                out.push(problem(
-                    field_node.span,
-                    format!("`{field}` is not a JSON Schema: {error}"),
-                ));
-                continue;
+        for problem in content::schema_problems(field, code, schema) {
+            let span = match problem.place {
+                Place::Schema(path) => field_node.find(path).span,
+                Place::Field | Place::Template(_) => field_node.span,
+            };
+            let mut diagnostic = Diagnostic::error(problem.code, cx.file, span, problem.message);
+            if let Some(help) = problem.help {
+                diagnostic = diagnostic.with_help(help);
             }
-        };
-        if !meta.is_valid(schema) {
-            for error in meta.iter_errors(schema) {
-                let path: Vec<PathSegment<String>> = error
-                    .instance_path()
-                    .iter()
-                    .map(|segment| match segment {
-                        jsonschema::paths::LocationSegment::Property(key) => {
-                            PathSegment::Key(key.into_owned())
-                        }
-                        jsonschema::paths::LocationSegment::Index(index) => {
-                            PathSegment::Index(index)
-                        }
-                    })
-                    .collect();
-                let at = if path.is_empty() {
-                    String::new()
-                } else {
-                    format!(" at {}", error.instance_path())
-                };
-                let span = field_node.find(path).span;
-                out.push(problem(
-                    span,
-                    format!("`{field}` is not a valid JSON Schema{at}: {error}"),
-                ));
-            }
-            continue;
+            out.push(diagnostic);
         }
-        // Compiling costs far more than the meta-schema check, and only catches what the
-        // meta-schema cannot judge: regular expressions and references.
-        if needs_compiling(schema)
-            && let Err(error) = jsonschema::validator_for(schema)
-        {
-            out.push(problem(
-                field_node.span,
-                format!("`{field}` does not compile: {error}"),
-            ));
-        }
-    }
-}
-
-/// Whether a schema holds keywords whose validity only compiling reveals.
-fn needs_compiling(schema: &Json) -> bool {
-    match schema {
-        Json::Object(map) => map.iter().any(|(key, value)| {
-            matches!(
-                key.as_str(),
-                "$ref" | "$dynamicRef" | "pattern" | "patternProperties"
-            ) || needs_compiling(value)
-        }),
-        Json::Array(items) => items.iter().any(needs_compiling),
-        _ => false,
     }
 }
 
@@ -265,74 +152,31 @@ fn template_variables_declared(
         return;
     };
     let template_node = cx.root.find([PathSegment::Key("prompt_template")]);
-    let uses = match template::variables(template_text) {
-        Ok(uses) => uses,
-        Err(error) => {
-            let span = locate_in_template(cx.text, template_node.span, template_text, error.offset);
-            out.push(Diagnostic::error(
-                Code::TemplateSyntax,
-                cx.file,
-                span,
-                error.message,
-            ));
-            return;
-        }
-    };
-    if cx.unusable.contains("input_schema") {
-        return;
-    }
-    let root_properties = prompt
-        .input_schema
-        .as_ref()
-        .and_then(|schema| schema.get("properties"))
-        .and_then(Json::as_object);
-    let mut reported = BTreeSet::new();
-    let mut used = BTreeSet::new();
-    for variable in &uses {
-        used.insert(variable.name.as_str());
-        if is_declared(root_properties, &variable.sections, &variable.name)
-            || !reported.insert(variable.name.as_str())
-        {
-            continue;
-        }
-        let span = locate_in_template(cx.text, template_node.span, template_text, variable.offset);
-        let help = if prompt.input_schema.is_none() {
-            format!(
-                "add an `input_schema` with `properties: {{ {}: {{ type: string }} }}`",
-                variable.name
-            )
-        } else {
-            format!(
-                "declare `{}` under `input_schema.properties`, or fix the name",
-                variable.name
-            )
+    let check = content::template_problems(
+        template_text,
+        prompt.input_schema.as_ref(),
+        !cx.unusable.contains("input_schema"),
+    );
+    for problem in check.problems {
+        let span = match problem.place {
+            Place::Template(offset) => {
+                locate_in_template(cx.text, template_node.span, template_text, offset)
+            }
+            Place::Field | Place::Schema(_) => template_node.span,
         };
-        out.push(
-            Diagnostic::error(
-                Code::UndeclaredVariable,
-                cx.file,
-                span,
-                format!(
-                    "`{}` is used in the template but not declared in `input_schema`",
-                    variable.tag
-                ),
-            )
-            .with_help(help),
-        );
+        let mut diagnostic = Diagnostic::error(problem.code, cx.file, span, problem.message);
+        if let Some(help) = problem.help {
+            diagnostic = diagnostic.with_help(help);
+        }
+        out.push(diagnostic);
     }
-    let Some(properties) = root_properties else {
-        return;
-    };
     let properties_node = cx.root.find([
         PathSegment::Key("input_schema"),
         PathSegment::Key("properties"),
     ]);
-    for name in properties.keys() {
-        if used.contains(name.as_str()) {
-            continue;
-        }
+    for name in check.unused {
         let span = properties_node
-            .entry(name)
+            .entry(&name)
             .map_or(properties_node.span, |(k, _)| k.span);
         out.push(
             Diagnostic::warning(
@@ -346,26 +190,6 @@ fn template_variables_declared(
             )),
         );
     }
-}
-
-/// Whether `name`, read inside `sections`, is declared: at the root, or in the item (or
-/// object) schema of an enclosing section.
-fn is_declared(
-    root: Option<&serde_json::Map<String, Json>>,
-    sections: &[String],
-    name: &str,
-) -> bool {
-    let mut scopes: Vec<&serde_json::Map<String, Json>> = root.into_iter().collect();
-    for section in sections {
-        let schema = scopes.iter().rev().find_map(|scope| scope.get(section));
-        let inner = schema
-            .and_then(|s| s.get("items").unwrap_or(s).get("properties"))
-            .and_then(Json::as_object);
-        if let Some(inner) = inner {
-            scopes.push(inner);
-        }
-    }
-    scopes.iter().any(|scope| scope.contains_key(name))
 }
 
 /// The span in the file of the template text at `offset`. Literal and plain scalars hold the

@@ -164,18 +164,16 @@ impl PromptSchema {
                     ),
                 ),
                 ValidationErrorKind::Enum { .. } if field == "ai_model" => {
+                    // The catalog's own rule, as every write to a store checks it.
                     let id = node.as_str().unwrap_or_default();
-                    let candidates = catalog.nearest(id);
-                    let message = if id.trim().is_empty() {
-                        "`ai_model` is empty".to_owned()
-                    } else {
-                        format!("`{id}` is not in the model catalog")
-                    };
-                    Diagnostic::error(Code::UnknownModel, file, node.span, message)
-                    .with_help(did_you_mean(&candidates).unwrap_or_else(|| {
-                        "run `promptctl models` to list the catalog, or add the model to models.yaml"
-                            .to_owned()
-                    }))
+                    let mut problems = catalog.check_use(id, None, None, "");
+                    match problems.pop() {
+                        Some(problem) => {
+                            Diagnostic::error(problem.code(), file, node.span, problem.message())
+                                .with_help(problem.help())
+                        }
+                        None => continue,
+                    }
                 }
                 ValidationErrorKind::Pattern { .. } => pattern_problem(&field, node, file),
                 ValidationErrorKind::Minimum { limit } | ValidationErrorKind::Maximum { limit } => {

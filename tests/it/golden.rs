@@ -204,6 +204,7 @@ fn api_v1_bodies() {
     golden("api/export.json", &pretty(&ExportV1::from(&snapshot)));
     let changes = ChangeSet {
         policy_overrides: Vec::new(),
+        rules: None,
         store_id: "golden-store".to_owned(),
         actor: "ci".to_owned(),
         idempotency_key: Some("key-1".to_owned()),
@@ -278,6 +279,7 @@ fn api_v1_bodies() {
             force: true,
             allow_empty: false,
             idempotency_key: Some("restore-1".to_owned()),
+            rules: None,
         },
     );
     golden(

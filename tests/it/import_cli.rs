@@ -43,34 +43,69 @@ fn files_under(dir: &std::path::Path) -> Vec<String> {
     out
 }
 
-#[test]
-fn hostile_names_are_refused_and_nothing_escapes() {
-    // Long, but under what the store accepts (1 KiB): import itself must refuse it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_names_are_refused_and_nothing_escapes() {
+    // No write path stores such names (the rules of record refuse them)...
+    let dir = tempfile::tempdir().unwrap();
+    fs_err::write(
+        dir.path().join("hostile.json"),
+        json!([row("../x", None, Some("openai/gpt-5"))]).to_string(),
+    )
+    .unwrap();
+    let project_dir = dir.path().to_path_buf();
+    let (code, _, stderr) = tokio::task::spawn_blocking(move || {
+        run(promptctl(&project_dir).args(["store", "restore", "hostile.json"]))
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("`../x` (of version `v1`) is not a valid prompt_name"),
+        "{stderr}"
+    );
+    // ...but another writer may: import must refuse them as it finds them.
     let long = "x".repeat(1000);
     let dir = project(vec![
-        row("../x", None, Some("openai/gpt-5")),
-        row("/etc/passwd", None, Some("openai/gpt-5")),
-        row("a/b", None, Some("openai/gpt-5")),
-        row(&long, None, Some("openai/gpt-5")),
+        row("hostile_1", None, Some("openai/gpt-5")),
+        row("hostile_2", None, Some("openai/gpt-5")),
+        row("hostile_3", None, Some("openai/gpt-5")),
+        row("hostile_4", None, Some("openai/gpt-5")),
         row("fine", Some("../../outside"), Some("openai/gpt-5")),
         row("good", Some("incidents"), Some("openai/gpt-5")),
     ]);
+    crate::common::stores::sqlite_exec(
+        &dir.path().join(".promptctl/store.db"),
+        &format!(
+            "UPDATE ai_prompts SET prompt_name = '../x' WHERE prompt_name = 'hostile_1';
+             UPDATE ai_prompts SET prompt_name = '/etc/passwd' WHERE prompt_name = 'hostile_2';
+             UPDATE ai_prompts SET prompt_name = 'a/b' WHERE prompt_name = 'hostile_3';
+             UPDATE ai_prompts SET prompt_name = '{long}' WHERE prompt_name = 'hostile_4';"
+        ),
+    )
+    .await;
+    let dir_path = dir.path().to_path_buf();
+    tokio::task::spawn_blocking(move || hostile_names_in_the_store(&dir_path))
+        .await
+        .unwrap();
+}
+
+/// Import over a store holding hostile names.
+fn hostile_names_in_the_store(dir: &std::path::Path) {
     // An empty name cannot even be restored: the store refuses it.
     fs_err::write(
-        dir.path().join("empty.json"),
+        dir.join("empty.json"),
         json!([row("", None, Some("openai/gpt-5"))]).to_string(),
     )
     .unwrap();
-    let (code, _, stderr) =
-        run(promptctl(dir.path()).args(["store", "restore", "empty.json", "--force"]));
+    let (code, _, stderr) = run(promptctl(dir).args(["store", "restore", "empty.json", "--force"]));
     assert_eq!(code, 1);
     assert!(
         stderr.contains("row 1, field `prompt_name`: is empty"),
         "{stderr}"
     );
 
-    let before = files_under(dir.path());
-    let (code, _, stderr) = run(promptctl(dir.path()).arg("import"));
+    let before = files_under(dir);
+    let (code, _, stderr) = run(promptctl(dir).arg("import"));
     assert_eq!(code, 1);
     for name in [
         "`../x`",
@@ -84,7 +119,7 @@ fn hostile_names_are_refused_and_nothing_escapes() {
     let mut expected = before;
     expected.push("prompts/incidents/good.yaml".to_owned());
     expected.sort();
-    assert_eq!(files_under(dir.path()), expected);
+    assert_eq!(files_under(dir), expected);
 }
 
 #[test]

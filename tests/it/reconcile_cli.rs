@@ -151,8 +151,8 @@ fn the_story_migration_backfills_every_missing_model_and_converges() {
     let history: Value = serde_json::from_str(&history).unwrap();
     assert_eq!(
         history.as_array().unwrap().len(),
-        22,
-        "21 changes and the restore"
+        23,
+        "21 changes, the restore and the rules of record it published"
     );
     assert_eq!(history[0]["revision"], 2);
 }

@@ -100,7 +100,8 @@ fn insert(store_id: &str, name: &str, model: &str) -> Vec<u8> {
         "actor": "test",
         "ops": [{"op": "insert", "action": "create", "expect_new_name": true, "row": {
             "prompt_name": name, "prompt_version": "v1", "prompt_template": "Hello {{who}}",
-            "description": null, "input_schema": null, "output_schema": null, "workflow_step": null,
+            "description": null, "input_schema": "{\"properties\":{\"who\":{\"type\":\"string\"}},\"type\":\"object\"}",
+            "output_schema": null, "workflow_step": null,
             "subsystem": "s", "ai_model": model, "max_tokens": 100, "temperature": null, "is_active": true
         }}]
     })
@@ -168,7 +169,7 @@ async fn unauthorised_and_malformed_requests_get_4xx_and_change_nothing() {
             Some(&api.admin),
             Some(insert(&store_id, "a", "openai/gpt-6")),
             StatusCode::UNPROCESSABLE_ENTITY,
-            "unprocessable",
+            "refused",
         ),
         (
             M::POST,
@@ -176,7 +177,7 @@ async fn unauthorised_and_malformed_requests_get_4xx_and_change_nothing() {
             Some(&api.admin),
             Some(insert(&store_id, "a", "")),
             StatusCode::UNPROCESSABLE_ENTITY,
-            "unprocessable",
+            "refused",
         ),
         (
             M::POST,

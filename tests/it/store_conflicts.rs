@@ -54,6 +54,7 @@ async fn a_refused_row_in_a_later_chunk_is_the_one_conflict(store: &dyn Store) {
     let before = store.snapshot().await.unwrap();
     let set = ChangeSet {
         policy_overrides: Vec::new(),
+        rules: None,
         store_id: before.store_id.clone(),
         actor: "tester".to_owned(),
         idempotency_key: None,

@@ -12,7 +12,7 @@ fn new_row(name: &str, version: &str) -> NewRow {
         prompt_version: version.to_owned(),
         prompt_template: format!("Template of {name} {version}: {{{{x}}}}"),
         description: Some("d".to_owned()),
-        input_schema: Some(r#"{"type":"object"}"#.to_owned()),
+        input_schema: Some(r#"{"properties":{"x":{"type":"string"}},"type":"object"}"#.to_owned()),
         output_schema: None,
         workflow_step: None,
         subsystem: Some("incidents".to_owned()),
@@ -34,6 +34,7 @@ fn insert(name: &str, version: &str) -> Op {
 async fn changes(store: &dyn Store, ops: Vec<Op>) -> ChangeSet {
     ChangeSet {
         policy_overrides: Vec::new(),
+        rules: None,
         store_id: store.snapshot().await.unwrap().store_id,
         actor: "tester".to_owned(),
         idempotency_key: None,
@@ -151,7 +152,7 @@ pub async fn no_write_creates_a_row_without_a_model(store: &dyn Store, _: &str) 
     .await;
     assert!(matches!(
         store.apply(&set, &nothing).await,
-        Err(StoreError::Invalid(_))
+        Err(StoreError::Refused(refusals)) if refusals[0].field.as_deref() == Some("ai_model")
     ));
     store.restore(&legacy(), &restoring(false)).await.unwrap();
     let clear = Op::Update {
@@ -167,7 +168,7 @@ pub async fn no_write_creates_a_row_without_a_model(store: &dyn Store, _: &str) 
         store
             .apply(&changes(store, vec![clear]).await, &nothing)
             .await,
-        Err(StoreError::Invalid(_))
+        Err(StoreError::Refused(_))
     ));
 }
 
@@ -366,6 +367,7 @@ pub async fn concurrent_change_sets_never_both_write_a_row(store: &dyn Store, ur
     let other = open(url, None).await.unwrap();
     let set_for = |model: &str| ChangeSet {
         policy_overrides: Vec::new(),
+        rules: None,
         store_id: String::new(),
         actor: model.to_owned(),
         idempotency_key: None,
@@ -486,8 +488,12 @@ pub async fn values_no_path_could_make_are_refused(store: &dyn Store, _: &str) {
             .await
             .unwrap_err();
         assert!(
-            matches!(&error, StoreError::Invalid(message) if message.contains(named)),
+            matches!(&error, StoreError::Refused(_) if error.to_string().contains(named)),
             "{named}: {error}"
+        );
+        assert!(
+            !error.to_string().contains("a\nforged"),
+            "a name's newline is printed escaped: {error}"
         );
     }
     assert_eq!(store.snapshot().await.unwrap(), before);

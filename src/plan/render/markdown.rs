@@ -7,7 +7,8 @@
 //! has its table cut, with a count of the rows left out.
 
 use super::{
-    NO_CHANGES, footer, is_long, overlay_lines, policy_groups, symbol, unified_diff, value,
+    NO_CHANGES, RULES_HEADLINE, footer, is_long, overlay_lines, policy_groups, rules_lines, symbol,
+    unified_diff, value,
 };
 use crate::markdown::{cell, code, fence_for, html};
 use crate::plan::cost::{PlanCost, describe};
@@ -98,7 +99,14 @@ fn head(plan: &Plan) -> String {
 }
 
 fn tail(plan: &Plan, cost: Option<&PlanCost>) -> String {
-    let mut out = format!("\n**{}**\n", footer(&plan.summary()));
+    let mut out = String::new();
+    if plan.rules.is_some() {
+        out.push_str(&format!("\n**~ {RULES_HEADLINE}**\n\n"));
+        for line in rules_lines(plan) {
+            out.push_str(&format!("- `{}`\n", code(&line)));
+        }
+    }
+    out.push_str(&format!("\n**{}**\n", footer(&plan.summary())));
     if let Some(total) = cost.and_then(|c| c.total.as_ref()) {
         out.push_str(&format!(
             "\nMonthly cost (prompts in usage.yaml): **{}**\n",

@@ -20,6 +20,24 @@ pub fn footer(summary: &Summary) -> String {
     )
 }
 
+/// The headline of a change of the rules of record.
+pub const RULES_HEADLINE: &str = "the rules of record will be published (the store holds every write to them: models, policies, usage)";
+
+/// At most this many lines of a rules change are listed; the rest are counted.
+pub const RULES_SHOWN: usize = 20;
+
+/// The lines of the plan's rules change, at most [`RULES_SHOWN`] and a count of the rest.
+pub fn rules_lines(plan: &Plan) -> Vec<String> {
+    let Some(change) = &plan.rules else {
+        return Vec::new();
+    };
+    let mut lines: Vec<String> = change.changes.iter().take(RULES_SHOWN).cloned().collect();
+    if change.changes.len() > RULES_SHOWN {
+        lines.push(format!("…and {} more", change.changes.len() - RULES_SHOWN));
+    }
+    lines
+}
+
 /// The line for a plan without changes.
 pub const NO_CHANGES: &str = "No changes. The store matches the prompts in git.";
 

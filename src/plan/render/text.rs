@@ -1,8 +1,8 @@
 //! The plan as `promptctl plan` prints it.
 
 use super::{
-    NO_CHANGES, VIOLATIONS_SHOWN, footer, is_long, overlay_lines, policy_groups, subject, symbol,
-    unified_diff, value, verb,
+    NO_CHANGES, RULES_HEADLINE, VIOLATIONS_SHOWN, footer, is_long, overlay_lines, policy_groups,
+    rules_lines, subject, symbol, unified_diff, value, verb,
 };
 use crate::plan::cost::{Cost, PlanCost, describe};
 use crate::plan::{Action, Change, Plan};
@@ -45,6 +45,17 @@ pub fn text(plan: &Plan, cost: Option<&PlanCost>) -> String {
     out.push_str("promptctl will perform the following actions:\n\n");
     for (index, change) in plan.changes.iter().enumerate() {
         render_change(change, cost.and_then(|c| c.of_change(index)), &mut out);
+    }
+    if plan.rules.is_some() {
+        out.push_str(&format!(
+            "  {} {}\n",
+            paint(YELLOW.bold(), "~"),
+            paint(BOLD, RULES_HEADLINE)
+        ));
+        for line in rules_lines(plan) {
+            out.push_str(&format!("      {line}\n"));
+        }
+        out.push('\n');
     }
     out.push_str(&paint(BOLD, &footer(&plan.summary())));
     out.push('\n');

@@ -12,11 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use super::query::PromptQuery;
 use super::session::Session;
+use crate::ops::assign::{AssignError, Assignment, assign_model};
 use crate::server::AppState;
-use crate::store::{Action, ChangeSet, Conflict, Op, Patch, StoreError};
-
-/// At most this many rows in one assignment (a bound on the request, not on the store).
-const MAX_ROWS: usize = 100_000;
+use crate::store::rules::Rule;
+use crate::store::{Refusal, StoreError};
 
 /// A row as the page showed it.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -32,73 +31,91 @@ pub(super) struct AssignRequest {
     rows: Vec<Selected>,
 }
 
-/// Why an assignment applied nothing.
-#[derive(Debug, thiserror::Error)]
-pub(super) enum AssignError {
-    #[error("{} of the selected rows changed since the page was loaded; nothing was applied", .0.len())]
-    Conflict(Vec<Conflict>),
-    #[error("{0}")]
-    Refused(String),
-    #[error("the store could not be written: {0}")]
-    Store(StoreError),
-}
-
-impl AssignError {
-    pub(super) fn status(&self) -> StatusCode {
-        match self {
-            AssignError::Conflict(_) => StatusCode::CONFLICT,
-            AssignError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AssignError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
-        }
-    }
-}
-
-/// Set `model` on `rows` in one change set, as `console (NAME)`.
+/// Set `model` on `rows` as `console (NAME)`, through [`crate::ops::assign::assign_model`].
 pub(super) async fn apply(
     state: &AppState,
     session: &Session,
     model: &str,
     rows: &[Selected],
 ) -> Result<usize, AssignError> {
-    if rows.is_empty() {
-        return Err(AssignError::Refused("no rows are selected".to_owned()));
-    }
-    if rows.len() > MAX_ROWS {
-        return Err(AssignError::Refused(format!(
-            "at most {MAX_ROWS} rows can be assigned at once"
-        )));
-    }
-    let view = state.console_view().await.map_err(AssignError::Store)?;
-    let changes = ChangeSet {
-        store_id: view.store_id.clone(),
+    let view = state.console_view().await?;
+    let rows: Vec<(String, i64)> = rows.iter().map(|r| (r.id.clone(), r.row_version)).collect();
+    let assignment = Assignment {
+        store_id: &view.store_id,
         actor: crate::store::console_actor(&session.name),
-        idempotency_key: None,
-        policy_overrides: Vec::new(),
-        ops: rows
-            .iter()
-            .map(|row| Op::Update {
-                action: Action::Update,
-                id: row.id.clone(),
-                expected_row_version: row.row_version,
-                patch: Patch {
-                    ai_model: Some(model.to_owned()),
-                    ..Patch::default()
-                },
-            })
-            .collect(),
+        model,
+        rows: &rows,
     };
-    changes
-        .check_models(&state.catalog)
-        .and_then(|()| changes.check())
-        .map_err(|error| AssignError::Refused(error.to_string()))?;
-    match state.store.apply(&changes, &|_, _| {}).await {
-        Ok(outcome) => {
-            crate::server::refresh_after_write(state).await;
-            Ok(outcome.applied)
-        }
-        Err(StoreError::Conflict(conflicts)) => Err(AssignError::Conflict(conflicts)),
-        Err(StoreError::Invalid(message)) => Err(AssignError::Refused(message)),
-        Err(error) => Err(AssignError::Store(error)),
+    let outcome = assign_model(state.store.as_ref(), &assignment).await?;
+    crate::server::refresh_after_write(state).await;
+    Ok(outcome.applied)
+}
+
+/// How an assignment's failure reads to an admin, and its status.
+pub(super) fn failure(error: &AssignError) -> (StatusCode, String, Vec<String>) {
+    match error {
+        AssignError::Store(StoreError::Conflict(conflicts)) => (
+            StatusCode::CONFLICT,
+            format!(
+                "{} of the selected rows changed since the page was loaded; nothing was applied. Reload the page to see them as they are now.",
+                conflicts.len()
+            ),
+            conflicts.iter().map(ToString::to_string).collect(),
+        ),
+        AssignError::Store(StoreError::Refused(refusals)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "Nothing was changed: the store's rules of record refuse {}.",
+                if refusals.len() == 1 { "it" } else { "these" }
+            ),
+            refusals.iter().map(refusal_for_admin).collect(),
+        ),
+        AssignError::Store(StoreError::Invalid(message)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            message.clone(),
+            Vec::new(),
+        ),
+        AssignError::NoRows | AssignError::TooMany => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            error.to_string(),
+            Vec::new(),
+        ),
+        AssignError::Store(other) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("the store could not be written: {other}"),
+            Vec::new(),
+        ),
+    }
+}
+
+/// One refusal in an admin's words: the prompt, the rule by name (a policy with its level and
+/// that only the CLI may override one), what is wrong.
+fn refusal_for_admin(refusal: &Refusal) -> String {
+    let prompt = refusal
+        .prompt
+        .as_ref()
+        .map_or_else(|| refusal.what.clone(), |(name, _)| name.clone());
+    match &refusal.rule {
+        Rule::Policy { name, enforcement } => format!(
+            "{prompt}: policy “{name}” ({}) forbids it — {}{}",
+            enforcement.as_str(),
+            refusal.message,
+            if *enforcement == crate::policy::Enforcement::SoftMandatory {
+                ". Overriding a soft-mandatory policy is done from the CLI (`promptctl plan --override-policy`), never here"
+            } else {
+                ""
+            }
+        ),
+        rule => format!(
+            "{prompt}: {} [{}]{}",
+            refusal.message,
+            rule.code(),
+            refusal
+                .help
+                .as_deref()
+                .map(|h| format!(" — {h}"))
+                .unwrap_or_default()
+        ),
     }
 }
 
@@ -139,16 +156,10 @@ pub(super) async fn assign(
             ),
             Vec::new(),
         ),
-        Err(AssignError::Conflict(conflicts)) => {
-            let named = conflicts.iter().map(ToString::to_string).collect();
-            answer(
-                StatusCode::CONFLICT,
-                0,
-                AssignError::Conflict(conflicts).to_string(),
-                named,
-            )
+        Err(error) => {
+            let (status, message, details) = failure(&error);
+            answer(status, 0, message, details)
         }
-        Err(error) => answer(error.status(), 0, error.to_string(), Vec::new()),
     }
 }
 
@@ -182,7 +193,7 @@ pub(super) async fn selection(
         Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
     };
     let rows: Vec<SelectionRow> = query
-        .select(&view, &state.catalog)
+        .select(&view, &state.rules().catalog)
         .into_iter()
         .map(|i| SelectionRow {
             id: view.rows[i].id.clone(),
@@ -219,9 +230,8 @@ pub(super) async fn preview(
     if let Some(refused) = super::csrf_refusal(&session, csrf) {
         return refused;
     }
-    let (Some(usage), Some(after_model)) =
-        (&state.console.usage, state.catalog.get(&request.model))
-    else {
+    let rules = state.rules();
+    let Some(usage) = &rules.usage else {
         return Json(Preview {
             covered: 0,
             monthly_before_usd: None,
@@ -234,26 +244,16 @@ pub(super) async fn preview(
         Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
     };
     let wanted: std::collections::HashSet<&str> = request.ids.iter().map(String::as_str).collect();
-    let (mut covered, mut before, mut after) = (0, Some(0.0), 0.0);
-    for row in view.rows.iter().filter(|r| wanted.contains(r.id.as_str())) {
-        let Some(entry) = usage.entry(&row.prompt_name, row.subsystem.as_deref()) else {
-            continue;
-        };
-        covered += 1;
-        let monthly = |model: &crate::catalog::Model| {
-            model.cost_usd(entry.input_tokens, entry.output_tokens) * entry.requests_per_month
-        };
-        // A row without a known model has an unknown cost, not a free one.
-        before = match (before, super::view::model_of(&state.catalog, row)) {
-            (Some(sum), Some(model)) => Some(sum + monthly(model)),
-            _ => None,
-        };
-        after += monthly(after_model);
-    }
+    let cost = crate::plan::cost::reassignment(
+        view.rows.iter().filter(|r| wanted.contains(r.id.as_str())),
+        &request.model,
+        &rules.catalog,
+        usage,
+    );
     Json(Preview {
-        covered,
-        monthly_before_usd: before.filter(|_| covered > 0),
-        monthly_after_usd: (covered > 0).then_some(after),
+        covered: cost.covered,
+        monthly_before_usd: cost.before,
+        monthly_after_usd: cost.after,
     })
     .into_response()
 }

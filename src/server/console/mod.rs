@@ -325,7 +325,7 @@ async fn prompts_page(
     match state.console_view().await {
         Ok(view) => html(pages::prompts(
             &view,
-            &state.catalog,
+            &state.rules().catalog,
             &query,
             &session,
             &crate::time::today(),
@@ -398,7 +398,7 @@ async fn prompt_page(
         status,
         pages::prompt(
             &view,
-            &state.catalog,
+            &state.rules().catalog,
             &name,
             &session,
             &history,
@@ -435,13 +435,16 @@ async fn change_model(
     let back = format!("/prompts/{}", query::encode(&name));
     match assign::apply(&state, &session, &form.model, &rows).await {
         Ok(_) => Redirect::to(&format!("{back}?done=changed")).into_response(),
-        Err(assign::AssignError::Conflict(_)) => {
+        Err(crate::ops::assign::AssignError::Store(crate::store::StoreError::Conflict(_))) => {
             Redirect::to(&format!("{back}?done=conflict")).into_response()
         }
-        Err(error) => html_status(
-            error.status(),
-            pages::problem("Not changed", &error.to_string(), Some(&session)),
-        ),
+        Err(error) => {
+            let (status, message, details) = assign::failure(&error);
+            html_status(
+                status,
+                pages::problem_list("Not changed", &message, &details, Some(&session)),
+            )
+        }
     }
 }
 
@@ -450,7 +453,7 @@ async fn models_page(
     axum::Extension(session): axum::Extension<Session>,
 ) -> Response {
     html(pages::models(
-        &state.catalog,
+        &state.rules().catalog,
         &session,
         &crate::time::today(),
     ))
@@ -539,18 +542,16 @@ impl AppState {
 pub(crate) struct Console {
     sessions: Sessions,
     view: tokio::sync::Mutex<Option<Arc<View>>>,
-    /// usage.yaml, for the monthly cost before → after in the dialog.
-    usage: Option<crate::usage::UsageFile>,
+
     /// Everyone's session on a server without auth; one CSRF token for the process.
     anonymous: Session,
 }
 
 impl Console {
-    pub(crate) fn new(usage: Option<crate::usage::UsageFile>) -> Console {
+    pub(crate) fn new() -> Console {
         Console {
             sessions: Sessions::default(),
             view: tokio::sync::Mutex::new(None),
-            usage,
             anonymous: Session::anonymous(),
         }
     }

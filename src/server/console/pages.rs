@@ -564,6 +564,31 @@ pub(super) fn history(
 }
 
 /// A page that says what went wrong, with a way back.
+/// A problem page with a list of what went wrong, one item each (the rules that refused a
+/// change).
+pub(super) fn problem_list(
+    title: &str,
+    message: &str,
+    details: &[String],
+    session: Option<&Session>,
+) -> Markup {
+    layout(
+        title,
+        session,
+        "",
+        html! {
+            h1 { (title) }
+            div role="alert" {
+                p { (message) }
+                @if !details.is_empty() {
+                    ul.refusals { @for detail in details { li { (detail) } } }
+                }
+            }
+            p { a href="/prompts" { "Back to the prompts" } }
+        },
+    )
+}
+
 pub(super) fn problem(title: &str, message: &str, session: Option<&Session>) -> Markup {
     layout(
         title,

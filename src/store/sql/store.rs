@@ -10,11 +10,11 @@ use sqlx::{
     Transaction, Type,
 };
 
-use super::write::{WriteTx, apply_in, restore_in};
+use super::write::{RulesRow, SELECT_RULES, WriteTx, apply_in, read_published, restore_in};
 use super::{AUDIT_SELECT, AuditRow, CHUNK, SqlValue};
 use crate::store::{
-    ApplyOutcome, AuditEntry, ChangeSet, Delta, LiveRow, Progress, Restore, RestoreOptions,
-    RestoreOutcome, RevisionFeed, Snapshot, Store, StoreError,
+    ApplyOutcome, AuditEntry, ChangeSet, Delta, LiveRow, Progress, Published, Restore,
+    RestoreOptions, RestoreOutcome, RevisionFeed, Snapshot, Store, StoreError,
 };
 
 /// What one SQL backend does differently from another.
@@ -140,6 +140,7 @@ where
     (Option<String>, String): for<'r> FromRow<'r, DB::Row>,
     (String,): for<'r> FromRow<'r, DB::Row>,
     (i64,): for<'r> FromRow<'r, DB::Row>,
+    RulesRow: for<'r> FromRow<'r, DB::Row>,
 {
     async fn execute(&mut self, sql: &str, values: Vec<SqlValue>) -> Result<u64, sqlx::Error> {
         let result = bound::<DB>(sql, values)?.execute(&mut *self.0).await?;
@@ -190,6 +191,12 @@ where
         .fetch_optional(&mut *self.0)
         .await?;
         Ok(row.map(|(outcome,)| outcome))
+    }
+
+    async fn published_rules(&mut self) -> Result<Option<RulesRow>, sqlx::Error> {
+        bound_as::<DB, RulesRow>(SELECT_RULES, Vec::new())?
+            .fetch_optional(&mut *self.0)
+            .await
     }
 
     async fn count_rows(&mut self) -> Result<i64, sqlx::Error> {
@@ -274,6 +281,7 @@ where
     (Option<String>, String): for<'r> FromRow<'r, DB::Row>,
     (String,): for<'r> FromRow<'r, DB::Row>,
     (i64,): for<'r> FromRow<'r, DB::Row>,
+    RulesRow: for<'r> FromRow<'r, DB::Row>,
 {
     fn location(&self) -> String {
         self.location.clone()
@@ -328,6 +336,13 @@ where
             revision,
             rows,
         }))
+    }
+
+    async fn rules(&self) -> Result<Option<Published>, StoreError> {
+        let row = bound_as::<DB, RulesRow>(SELECT_RULES, Vec::new())?
+            .fetch_optional(&self.pool)
+            .await?;
+        read_published(row)
     }
 
     async fn revision(&self) -> Result<i64, StoreError> {

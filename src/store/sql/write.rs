@@ -9,10 +9,11 @@ use super::{
     updated_ids,
 };
 use crate::store::record::{AppliedRecord, RestoredRecord, row_values};
+use crate::store::rules::{self, Published, Rules, RulesUpdate};
 use crate::store::{
     Action, ApplyOutcome, Backup, ChangeSet, Conflict, LiveRow, NewRow, Op, POLICY_OVERRIDE, Patch,
-    Progress, Restore, RestoreOptions, RestoreOutcome, StoreError, audit_values, new_id, now_ms,
-    row_from_new,
+    Progress, RULES_PUBLISHED, Restore, RestoreOptions, RestoreOutcome, StoreError, audit_values,
+    new_id, now_ms, row_from_new,
 };
 
 /// Every precondition of `ops` that does not hold, given the rows they update (by id) and the
@@ -94,6 +95,120 @@ pub(in crate::store) trait WriteTx: Send {
     async fn applied_outcome(&mut self, key: &str) -> Result<Option<String>, sqlx::Error>;
     /// How many rows the store holds.
     async fn count_rows(&mut self) -> Result<i64, sqlx::Error>;
+    /// The newest published rules: revision, time, actor and the document's text.
+    async fn published_rules(&mut self) -> Result<Option<RulesRow>, sqlx::Error>;
+}
+
+/// A row of `store_rules` as read: revision, time, actor, the document's text.
+pub(in crate::store) type RulesRow = (i64, i64, String, String);
+
+/// The newest row of `store_rules`, read into rules.
+pub(in crate::store) const SELECT_RULES: &str =
+    "SELECT revision, at, actor, rules FROM store_rules ORDER BY revision DESC LIMIT 1";
+
+/// Published rules from their row. Rules a store holds but cannot read (written by another
+/// promptctl, or by hand) stop every write until rules are published again: guessing at them
+/// could let through what they forbid.
+pub(in crate::store) fn read_published(
+    row: Option<RulesRow>,
+) -> Result<Option<Published>, StoreError> {
+    let Some((revision, at, actor, text)) = row else {
+        return Ok(None);
+    };
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        StoreError::Invalid(format!(
+            "the rules of record published at revision {revision} do not read ({e}); publish them again with `promptctl apply`"
+        ))
+    })?;
+    let rules = Rules::from_value(value).map_err(|e| {
+        StoreError::Invalid(format!(
+            "the rules of record published at revision {revision}: {e}; publish them again with `promptctl apply`"
+        ))
+    })?;
+    Ok(Some(Published {
+        revision,
+        at,
+        actor,
+        rules,
+    }))
+}
+
+/// The rules a write is held to, and the rules it publishes (`None` when the store already
+/// holds them). A write made against other rules than the store holds now is stale.
+fn rules_for<'a>(
+    current: Option<&'a Published>,
+    update: Option<&'a RulesUpdate>,
+) -> Result<(std::borrow::Cow<'a, Rules>, Option<&'a Rules>), StoreError> {
+    let current_digest = current.map(|p| p.rules.digest());
+    let Some(update) = update else {
+        return Ok((
+            current.map_or_else(
+                || std::borrow::Cow::Owned(Rules::builtin()),
+                |p| std::borrow::Cow::Borrowed(&p.rules),
+            ),
+            None,
+        ));
+    };
+    if update.expected_digest != current_digest {
+        return Err(StoreError::Conflict(vec![Conflict {
+            prompt_name: String::new(),
+            prompt_version: String::new(),
+            id: None,
+            expected_row_version: None,
+            actual_row_version: None,
+            reason: "the store's rules of record were published anew since the plan was made"
+                .to_owned(),
+        }]));
+    }
+    let publish = (current_digest.as_deref() != Some(update.rules.digest().as_str()))
+        .then_some(&update.rules);
+    Ok((std::borrow::Cow::Borrowed(&update.rules), publish))
+}
+
+/// Publish `rules` at `revision`, with its audit entry.
+async fn publish(
+    tx: &mut dyn WriteTx,
+    rules: &Rules,
+    before: Option<&Published>,
+    revision: i64,
+    now: i64,
+    actor: &str,
+) -> Result<Vec<SqlValue>, StoreError> {
+    let digest = rules.digest();
+    tx.execute(
+        "INSERT INTO store_rules (revision, at, actor, digest, rules) VALUES ($1, $2, $3, $4, $5)",
+        vec![
+            SqlValue::Int(Some(revision)),
+            SqlValue::Int(Some(now)),
+            SqlValue::Text(Some(actor.to_owned())),
+            SqlValue::Text(Some(digest.clone())),
+            SqlValue::Text(Some(rules.to_value().to_string())),
+        ],
+    )
+    .await?;
+    let after = serde_json::json!({
+        "digest": digest,
+        "rules": rules.describe(),
+        "changes": rules.changes_from(before.map(|p| &p.rules)),
+    });
+    Ok(audit(
+        revision,
+        now,
+        actor,
+        RULES_PUBLISHED,
+        None,
+        None,
+        Some(&after),
+    ))
+}
+
+/// Refuse a write the rules of record refuse.
+fn refuse_any(refusals: Vec<rules::Refusal>) -> Result<(), StoreError> {
+    if refusals.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Refused(refusals))
+    }
 }
 
 /// Apply a change set inside `tx`: check the store, every precondition (all conflicts are
@@ -106,7 +221,8 @@ pub(in crate::store) async fn apply_in(
     changes: &ChangeSet,
     progress: Progress<'_>,
 ) -> Result<ApplyOutcome, StoreError> {
-    changes.check()?;
+    // Values no row may hold refuse the set before the store is even locked.
+    refuse_any(changes.value_problems())?;
     let (store_id, revision) = tx.meta().await?;
     if let Some(key) = &changes.idempotency_key
         && let Some(outcome) = tx.applied_outcome(key).await?
@@ -119,16 +235,22 @@ pub(in crate::store) async fn apply_in(
             actual: store_id,
         });
     }
+    let current = read_published(tx.published_rules().await?)?;
+    let (rules, publishing) = rules_for(current.as_ref(), changes.rules.as_ref())?;
     let rows = tx.rows_by_id(&updated_ids(&changes.ops)).await?;
     let versions = tx
         .production_versions(&inserted_names(&changes.ops))
         .await?;
+    // What the rules refuse is refused whether or not the rows moved since: a retry with
+    // fresh row versions would be refused all the same.
+    let verdict = rules::check_change_set(&rules, changes, &rows, &crate::time::today());
+    refuse_any(verdict.refusals)?;
     let found = conflicts(&changes.ops, &rows, &versions);
     if !found.is_empty() {
         return Err(StoreError::Conflict(found));
     }
     let writes = effective_writes(&changes.ops, &rows);
-    if writes.is_empty() {
+    if writes.is_empty() && publishing.is_none() {
         return Ok(ApplyOutcome {
             revision,
             applied: 0,
@@ -232,6 +354,9 @@ pub(in crate::store) async fn apply_in(
     }
     done += inserts.len();
     progress(done, total);
+    if let Some(rules) = publishing {
+        audits.push(publish(tx, rules, current.as_ref(), revision, now, &changes.actor).await?);
+    }
     for o in &changes.policy_overrides {
         let record = serde_json::json!({
             "policy": o.policy,
@@ -387,6 +512,10 @@ pub(in crate::store) async fn restore_in(
     {
         return stored::<RestoredRecord, _>(&outcome);
     }
+    let current = read_published(tx.published_rules().await?)?;
+    let (rules, publishing) = rules_for(current.as_ref(), options.rules.as_ref())?;
+    let verdict = rules::check_restore(&rules, restore, &crate::time::today());
+    refuse_any(verdict.refusals)?;
     let existing = usize::try_from(tx.count_rows().await?).unwrap_or(usize::MAX);
     if existing > 0 && !options.force {
         return Err(StoreError::NotEmpty { rows: existing });
@@ -457,14 +586,18 @@ pub(in crate::store) async fn restore_in(
         None,
         Some(&after),
     );
-    for (sql, values) in insert_audit(vec![entry]) {
+    let mut entries = vec![entry];
+    if let Some(rules) = publishing {
+        entries.push(publish(tx, rules, current.as_ref(), revision, now, &options.actor).await?);
+    }
+    for (sql, values) in insert_audit(entries) {
         tx.execute(&sql, values).await?;
     }
     let outcome = RestoreOutcome {
         revision,
         restored: restore.rows.len(),
         backup,
-        warnings: Vec::new(),
+        warnings: verdict.notes,
     };
     if let Some(key) = &options.idempotency_key {
         record_outcome(tx, key, revision, &RestoredRecord::from(&outcome), now).await?;

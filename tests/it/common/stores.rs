@@ -133,13 +133,11 @@ pub async fn start_server_with(
     let mut options = promptctl::server::ServeOptions {
         listen: addr,
         tokens,
-        catalog: promptctl::catalog::Catalog::builtin(),
         default_model: "openai/gpt-5".to_owned(),
         fallback_model: "openai/gpt-4o-mini".to_owned(),
         refresh_interval: std::time::Duration::from_millis(100),
         max_body_bytes: 4 * 1024 * 1024,
         request_timeout: std::time::Duration::from_secs(30),
-        usage: None,
     };
     adjust(&mut options);
     tokio::spawn(promptctl::server::serve_on(
