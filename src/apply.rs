@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use crate::plan::refusals::{Judged, Refusal};
 use crate::plan::{Plan, Summary};
 use crate::store::{ChangeSet, Op, Progress, RulesUpdate, Store, StoreError, now_ms};
 
@@ -68,27 +69,64 @@ pub fn change_set(plan: &Plan, actor: &str, now: i64) -> ChangeSet {
     }
 }
 
-/// Apply `plan` to `store` in one transaction. A plan with errors, or breaking a mandatory
-/// policy it does not override, is refused; a plan made
+/// How a plan is applied.
+#[derive(Clone, Copy, Debug)]
+pub struct ApplyOptions<'a> {
+    /// Who applies it, for the audit log.
+    pub actor: &'a str,
+    /// The environment it is applied in (`--env`; `None` without one): a plan made for
+    /// another is refused.
+    pub environment: Option<&'a str>,
+    /// Read from a file: its writes are checked against its changes and the store first.
+    pub saved: bool,
+}
+
+/// Why an apply wrote nothing (or, for [`StoreError::Unknown`], may have).
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// [`Plan::refusals`] say no.
+    #[error("the plan cannot be applied: {}", join(.0))]
+    Refused(Vec<Refusal>),
+    /// A saved plan whose writes are not what its changes show: edited since it was made.
+    #[error(
+        "the saved plan does not hold together: its store writes are not the changes it shows (edited since `promptctl plan --out` wrote it?); nothing was written:\n{}",
+        .0.iter().map(|m| format!("  - {m}")).collect::<Vec<_>>().join("\n")
+    )]
+    Tampered(Vec<String>),
+    #[error("{0}")]
+    Store(#[source] StoreError),
+}
+
+impl From<StoreError> for ApplyError {
+    fn from(error: StoreError) -> ApplyError {
+        ApplyError::Store(error)
+    }
+}
+
+fn join(refusals: &[Refusal]) -> String {
+    refusals
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Apply `plan` to `store` in one transaction. A plan [`Plan::refusals`] refuses, or a saved
+/// plan whose writes are not its changes, is refused before the store is written; a plan made
 /// against another store, or whose rows changed since, is refused by the store with nothing
 /// written.
 pub async fn apply(
     plan: &Plan,
     store: &dyn Store,
-    actor: &str,
+    options: &ApplyOptions<'_>,
     progress: Progress<'_>,
-) -> Result<ApplyReport, StoreError> {
-    if !plan.errors.is_empty() {
-        return Err(StoreError::Invalid(
-            "the plan has errors and cannot be applied".to_owned(),
-        ));
-    }
-    if let Some(violation) = plan.notes.blocking().next() {
-        return Err(StoreError::Invalid(format!(
-            "the plan breaks the {} policy `{}` and cannot be applied",
-            violation.enforcement.as_str(),
-            violation.policy
-        )));
+) -> Result<ApplyReport, ApplyError> {
+    let refusals = plan.refusals(&Judged {
+        environment: Some(options.environment),
+        ..Judged::default()
+    });
+    if !refusals.is_empty() {
+        return Err(ApplyError::Refused(refusals));
     }
     let summary = plan.summary();
     if !plan.has_changes() {
@@ -98,6 +136,10 @@ pub async fn apply(
             rows_without_model: None,
         });
     }
+    if options.saved {
+        verify(plan, store).await?;
+    }
+    let actor = options.actor;
     let changes = change_set(plan, actor, now_ms());
     let started = std::time::Instant::now();
     let outcome = store.apply(&changes, progress).await?;
@@ -126,4 +168,37 @@ pub async fn apply(
         summary,
         rows_without_model,
     })
+}
+
+/// Check a saved plan against the store: its writes are the changes it shows, on the rows it
+/// names, and its change of the rules of record is the one it shows against the rules the
+/// store holds.
+async fn verify(plan: &Plan, store: &dyn Store) -> Result<(), ApplyError> {
+    let mut rows: HashMap<String, crate::store::LiveRow> = store
+        .row_heads(&crate::plan::verify::rows_to_read(plan))
+        .await?
+        .into_iter()
+        .map(|row| (row.id.clone(), row))
+        .collect();
+    let whole = crate::plan::verify::whole_rows_to_read(plan);
+    if !whole.is_empty() {
+        let (_, read) = store.rows_by_id(&whole).await?;
+        rows.extend(read.into_iter().map(|row| (row.id.clone(), row)));
+    }
+    let mut mismatches = crate::plan::verify::mismatches(plan, &rows);
+    if let Some(change) = &plan.rules {
+        let published = store.rules().await?;
+        let before = published.as_ref().map(|p| &p.rules);
+        // Rules published since make the plan stale; the store says so at the write.
+        if before.map(crate::store::Rules::digest) == change.before_digest
+            && change.rules.changes_from(before) != change.changes
+        {
+            mismatches.push("its change of the rules of record is not the one it shows".to_owned());
+        }
+    }
+    if mismatches.is_empty() {
+        Ok(())
+    } else {
+        Err(ApplyError::Tampered(mismatches))
+    }
 }

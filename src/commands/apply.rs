@@ -4,14 +4,14 @@ use std::io::{BufRead, IsTerminal};
 
 use anyhow::Context;
 
-use crate::apply::ApplyReport;
+use crate::apply::{ApplyError, ApplyOptions, ApplyReport};
 use crate::cli::ApplyArgs;
 use crate::error::ExitStatus;
 use crate::ops::plan::Planned;
+use crate::plan::refusals::Judged;
 use crate::plan::{Plan, cost, render};
 use crate::printer::{BOLD, GREEN, Printer, paint};
 use crate::settings::Settings;
-use crate::store::StoreError;
 
 /// Change sets at least this large get a progress bar (on a terminal).
 const PROGRESS_FROM: usize = 200;
@@ -27,18 +27,9 @@ pub(super) async fn run(
         Some(path) => {
             refuse_scope_with_saved_plan(args)?;
             let text = fs_err::read_to_string(path)?;
-            let plan = crate::formats::saved_plan_v1::read(&text)
+            crate::formats::saved_plan_v1::read(&text)
                 .with_context(|| format!("cannot apply {}", path.display()))?
-                .plan;
-            if plan.notes.environment != settings.environment {
-                anyhow::bail!(
-                    "cannot apply {}: it was made for {}, and this is {}; pass the same --env",
-                    path.display(),
-                    environment_name(plan.notes.environment.as_deref()),
-                    environment_name(settings.environment.as_deref())
-                );
-            }
-            plan
+                .plan
         }
         None => {
             let usage = settings.load_usage()?;
@@ -58,10 +49,7 @@ pub(super) async fn run(
             let cost = usage
                 .map(|usage| cost::estimate(&plan, &usage, &settings.catalog, &prompts, &snapshot));
             printer.data(&render::text(&plan, cost.as_ref()))?;
-            if !plan.errors.is_empty() {
-                anyhow::bail!("the plan has errors and cannot be applied");
-            }
-            super::plan::refuse_blocked(&plan, false)?;
+            super::plan::refuse(&plan, &Judged::default(), false)?;
             if !plan.has_changes() {
                 return Ok(ExitStatus::Success);
             }
@@ -72,7 +60,12 @@ pub(super) async fn run(
             plan
         }
     };
-    let report = apply_with_progress(&plan, store.as_ref(), &settings.actor, printer).await?;
+    let options = ApplyOptions {
+        actor: &settings.actor,
+        environment: settings.environment.as_deref(),
+        saved: args.plan_file.is_some(),
+    };
+    let report = apply_with_progress(&plan, store.as_ref(), &options, printer).await?;
     printer.data(&paint(GREEN.bold(), &complete(&report)))?;
     match report.rows_without_model {
         Some(Ok(left)) => {
@@ -109,14 +102,6 @@ fn refuse_scope_with_saved_plan(args: &ApplyArgs) -> anyhow::Result<()> {
     )
 }
 
-/// `environment dev`, or `no environment` for a plan made without `--env`.
-fn environment_name(environment: Option<&str>) -> String {
-    environment.map_or_else(
-        || "no environment".to_owned(),
-        |e| format!("environment {e}"),
-    )
-}
-
 /// Terraform's question; only `yes` goes on.
 fn confirm(printer: &Printer) -> anyhow::Result<bool> {
     if !std::io::stdin().is_terminal() {
@@ -133,9 +118,9 @@ fn confirm(printer: &Printer) -> anyhow::Result<bool> {
 async fn apply_with_progress(
     plan: &Plan,
     store: &dyn crate::store::Store,
-    actor: &str,
+    options: &ApplyOptions<'_>,
     printer: &Printer,
-) -> Result<ApplyReport, StoreError> {
+) -> Result<ApplyReport, ApplyError> {
     let ops: usize = plan.changes.iter().map(|c| c.ops.len()).sum();
     let bar = if ops >= PROGRESS_FROM && std::io::stderr().is_terminal() && !printer.is_quiet() {
         let bar = indicatif::ProgressBar::new(u64::try_from(ops).unwrap_or(u64::MAX));
@@ -149,7 +134,7 @@ async fn apply_with_progress(
     };
     let progress =
         |done: usize, _total: usize| bar.set_position(u64::try_from(done).unwrap_or(u64::MAX));
-    let report = crate::apply::apply(plan, store, actor, &progress).await;
+    let report = crate::apply::apply(plan, store, options, &progress).await;
     bar.finish_and_clear();
     report
 }

@@ -5,7 +5,8 @@ use crate::diag::display_path;
 use crate::error::ExitStatus;
 use crate::github::actions::{Actions, SUMMARY_LIMIT, plan_error_diagnostics};
 use crate::ops::plan::{PlanOptions, Planned};
-use crate::plan::cost::{self, PlanCost};
+use crate::plan::cost;
+use crate::plan::refusals::Judged;
 use crate::plan::{self, render};
 use crate::printer::Printer;
 use crate::settings::Settings;
@@ -41,21 +42,15 @@ pub(super) async fn run(
         SUMMARY_LIMIT,
     ))?;
     super::annotate(&plan_error_diagnostics(&plan.errors), printer);
-    if !plan.errors.is_empty() {
-        anyhow::bail!(
-            "the plan has {} error(s) and cannot be applied{}",
-            plan.errors.len(),
-            if args.out.is_some() {
-                "; nothing was saved"
-            } else {
-                ""
-            }
-        );
-    }
-    refuse_blocked(&plan, args.out.is_some())?;
-    if let Some(limit) = args.max_cost_increase {
-        check_cost(&plan, cost.as_ref(), limit)?;
-    }
+    refuse(
+        &plan,
+        &Judged {
+            max_cost_increase: args.max_cost_increase,
+            cost: cost.as_ref(),
+            ..Judged::default()
+        },
+        args.out.is_some(),
+    )?;
     if let Some(out) = &args.out {
         crate::fsutil::write_atomic(
             out,
@@ -109,55 +104,16 @@ pub(super) fn options(scope: &PlanScope) -> PlanOptions {
     }
 }
 
-/// `--max-cost-increase`: a guardrail for CI.
-fn check_cost(plan: &plan::Plan, cost: Option<&PlanCost>, limit: f64) -> anyhow::Result<()> {
-    match cost.and_then(|c| c.total).and_then(|total| total.change()) {
-        Some(increase) if increase > limit => anyhow::bail!(
-            "the plan raises the monthly cost by ${increase:.2}, over the limit of ${limit:.2} (--max-cost-increase); nothing was saved"
-        ),
-        None if plan.has_changes() => anyhow::bail!(
-            "--max-cost-increase needs usage.yaml covering the changed prompts (set `usage:` in promptctl.yaml); nothing was saved"
-        ),
-        _ => Ok(()),
-    }
-}
-
-/// A plan that breaks a mandatory policy (not overridden) fails, after it is shown.
-pub(super) fn refuse_blocked(plan: &plan::Plan, saving: bool) -> anyhow::Result<()> {
-    let groups: Vec<render::PolicyGroup<'_>> = render::policy_groups(plan)
-        .into_iter()
-        .filter(render::PolicyGroup::blocks)
-        .collect();
-    if groups.is_empty() {
+/// A plan [`Plan::refusals`](plan::Plan::refusals) refuses fails, after it is shown.
+pub(super) fn refuse(plan: &plan::Plan, judged: &Judged<'_>, saving: bool) -> anyhow::Result<()> {
+    let refusals = plan.refusals(judged);
+    if refusals.is_empty() {
         return Ok(());
     }
-    let broken: Vec<String> = groups
-        .iter()
-        .map(|g| {
-            format!(
-                "`{}` ({}, {} prompt version(s))",
-                g.policy,
-                g.enforcement.as_str(),
-                g.violations.len()
-            )
-        })
-        .collect();
-    let overridable: Vec<String> = groups
-        .iter()
-        .filter(|g| g.enforcement == crate::policy::Enforcement::SoftMandatory)
-        .map(|g| format!("`--override-policy {}`", g.policy))
-        .collect();
+    let reasons: Vec<String> = refusals.iter().map(ToString::to_string).collect();
     anyhow::bail!(
-        "the plan breaks mandatory policies: {}{}{}",
-        broken.join(", "),
-        if overridable.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "; a soft-mandatory policy may be passed with {}",
-                overridable.join(" ")
-            )
-        },
+        "the plan cannot be applied: {}{}",
+        reasons.join("; "),
         if saving { "; nothing was saved" } else { "" }
     )
 }

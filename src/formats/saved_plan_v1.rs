@@ -258,8 +258,6 @@ pub enum PlanFileError {
         "plan file format {found} is not supported by this promptctl (it reads {FORMAT_VERSION})"
     )]
     Version { found: u64 },
-    #[error("the plan has errors and cannot be applied")]
-    HasErrors,
 }
 
 /// The saved-plan file of `plan` (with the costs shown beside it), made at `created_at`.
@@ -275,7 +273,7 @@ pub fn write(plan: &Plan, cost: Option<&PlanCost>, created_at: i64) -> String {
     text
 }
 
-/// Read a saved plan. A plan with errors (which `plan --out` never saves) is refused.
+/// Read a saved plan. Whether it may be applied is [`Plan::refusals`]' to say.
 pub fn read(text: &str) -> Result<Saved, PlanFileError> {
     /// Only the version, so a file of another version is named as such rather than failing
     /// on whatever field changed (and without building a JSON tree of a large plan).
@@ -292,9 +290,6 @@ pub fn read(text: &str) -> Result<Saved, PlanFileError> {
     }
     let saved: SavedPlanV1 =
         serde_json::from_str(text).map_err(|e| PlanFileError::NotAPlan(e.to_string()))?;
-    if !saved.plan.errors.is_empty() {
-        return Err(PlanFileError::HasErrors);
-    }
     let (plan, cost) = saved.plan.into_plan()?;
     Ok(Saved {
         plan,

@@ -382,7 +382,13 @@ fn deactivate(row: &LiveRow, replaced_by: Option<&str>) -> Change {
         replaced_by: replaced_by.map(|v| Some(v.to_owned())),
         ..Patch::default()
     };
-    let fields = BTreeMap::from([("is_active".to_owned(), field(json!(true), json!(false)))]);
+    let mut fields = BTreeMap::from([("is_active".to_owned(), field(json!(true), json!(false)))]);
+    if let Some(version) = replaced_by {
+        fields.insert(
+            "replaced_by".to_owned(),
+            field(json!(row.replaced_by), json!(version)),
+        );
+    }
     update_change(Action::Deactivate, row, patch, fields)
 }
 
@@ -428,7 +434,7 @@ fn new_row(prompt: &Prompt) -> NewRow {
 }
 
 /// Every field of a new row, before null.
-fn created_fields(row: &NewRow) -> BTreeMap<String, FieldChange> {
+pub(super) fn created_fields(row: &NewRow) -> BTreeMap<String, FieldChange> {
     let mut fields = BTreeMap::new();
     for (key, value) in crate::store::record::new_row_values(row) {
         if !value.is_null() {
@@ -439,7 +445,7 @@ fn created_fields(row: &NewRow) -> BTreeMap<String, FieldChange> {
 }
 
 /// The fields a new version changes against the version it replaces.
-fn replaced_fields(old: &LiveRow, new: &NewRow) -> BTreeMap<String, FieldChange> {
+pub(super) fn replaced_fields(old: &LiveRow, new: &NewRow) -> BTreeMap<String, FieldChange> {
     let old_values = crate::store::record::row_values(old);
     let mut fields = BTreeMap::new();
     for (key, after) in crate::store::record::new_row_values(new) {

@@ -4,8 +4,10 @@
 pub mod cost;
 pub mod diff;
 pub mod notes;
+pub mod refusals;
 pub mod render;
 pub mod status;
+pub mod verify;
 
 use std::collections::BTreeMap;
 

@@ -23,13 +23,6 @@ pub struct Notes {
     pub deprecations: Vec<Deprecation>,
 }
 
-impl Notes {
-    /// The violations that stop the plan: mandatory and not overridden.
-    pub fn blocking(&self) -> impl Iterator<Item = &Violation> {
-        self.policies.iter().filter(|v| v.blocks())
-    }
-}
-
 /// A model the prompts run on, deprecated or soon to be.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Deprecation {

@@ -341,6 +341,18 @@ pub trait Store: Send + Sync {
         Ok((snapshot.revision, rows))
     }
 
+    /// The rows of `ids` that exist, without their content (template empty, schemas absent):
+    /// what checking the rows a write names needs, for a fraction of the reading.
+    async fn row_heads(&self, ids: &[String]) -> Result<Vec<LiveRow>, StoreError> {
+        let (_, mut rows) = self.rows_by_id(ids).await?;
+        for row in &mut rows {
+            row.prompt_template.clear();
+            row.input_schema = None;
+            row.output_schema = None;
+        }
+        Ok(rows)
+    }
+
     /// The store's revision: a cheap way to learn whether anything changed.
     async fn revision(&self) -> Result<i64, StoreError>;
 

@@ -147,7 +147,10 @@ fn an_overlay_model_that_cannot_take_a_prompts_settings_is_a_plan_error() {
         "{stdout}"
     );
     assert!(stdout.contains("in prompts/mock.yaml"), "{stdout}");
-    assert!(stderr.contains("the plan has 1 error(s)"), "{stderr}");
+    assert!(
+        stderr.contains("the plan cannot be applied: the plan has 1 error"),
+        "{stderr}"
+    );
     // Without the overlay the same files plan cleanly.
     let (code, _, stderr) = run(promptctl(dir.path()).arg("plan"));
     assert_eq!(code, 0, "{stderr}");

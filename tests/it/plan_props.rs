@@ -196,7 +196,12 @@ async fn converges(git: Vec<GitPrompt>, live: Vec<Row>) -> Result<(), TestCaseEr
         .await
         .unwrap();
     prop_assert_eq!(&diff(&desired, &read, &options), &plan);
-    promptctl::apply::apply(&plan, &store, "test", &|_, _| {})
+    let applying = promptctl::apply::ApplyOptions {
+        actor: "test",
+        environment: None,
+        saved: false,
+    };
+    promptctl::apply::apply(&plan, &store, &applying, &|_, _| {})
         .await
         .unwrap();
     let after = store.snapshot().await.unwrap();

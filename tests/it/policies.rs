@@ -175,7 +175,7 @@ fn plan_shows_a_policy_section_in_every_format_and_fails_on_mandatory_ones() {
         "{stdout}"
     );
     assert!(
-        stderr.contains("the plan breaks mandatory policies: `no-gpt-4o` (soft-mandatory, 1 prompt version(s)), `narrative-premium` (hard-mandatory, 1 prompt version(s)); a soft-mandatory policy may be passed with `--override-policy no-gpt-4o`"),
+        stderr.contains("the plan cannot be applied: it breaks the soft-mandatory policy `no-gpt-4o` (1 prompt version); `--override-policy no-gpt-4o` may pass it; it breaks the hard-mandatory policy `narrative-premium` (1 prompt version)"),
         "{stderr}"
     );
     // The violations are also diagnostics at each prompt's ai_model line.

@@ -116,34 +116,32 @@ pub struct PolicyGroup<'a> {
     /// Who passed it with `--override-policy`, if someone did.
     pub overridden_by: Option<&'a str>,
     pub violations: Vec<&'a Violation>,
+    /// Whether it stops the plan, as [`Plan::refusals`] decides.
+    pub blocks: bool,
 }
 
 impl PolicyGroup<'_> {
     /// `blocks`, `overridden by alice`, `warning`: what the policy does to the plan.
     pub fn outcome(&self) -> String {
-        match (self.enforcement, self.overridden_by) {
-            (_, Some(actor)) => format!("overridden by {actor}"),
-            (Enforcement::Advisory, None) => "warning".to_owned(),
-            _ => "blocks the plan".to_owned(),
+        match (self.blocks, self.overridden_by) {
+            (true, _) => "blocks the plan".to_owned(),
+            (false, Some(actor)) => format!("overridden by {actor}"),
+            (false, None) => "warning".to_owned(),
         }
     }
 
     pub fn symbol(&self) -> &'static str {
-        match (self.enforcement, self.overridden_by) {
-            (_, Some(_)) => "~",
-            (Enforcement::Advisory, None) => "!",
-            _ => "✗",
+        match (self.blocks, self.overridden_by) {
+            (true, _) => "✗",
+            (false, Some(_)) => "~",
+            (false, None) => "!",
         }
-    }
-
-    /// Whether it stops the plan: mandatory and not overridden.
-    pub fn blocks(&self) -> bool {
-        self.enforcement != Enforcement::Advisory && self.overridden_by.is_none()
     }
 }
 
 /// The plan's violations by policy: blocking policies first, then overridden, then advisory.
 pub fn policy_groups(plan: &Plan) -> Vec<PolicyGroup<'_>> {
+    let blocking = plan.blocking_policies();
     let mut groups: Vec<PolicyGroup<'_>> = Vec::new();
     for violation in &plan.notes.policies {
         match groups.iter_mut().find(|g| g.policy == violation.policy) {
@@ -158,10 +156,11 @@ pub fn policy_groups(plan: &Plan) -> Vec<PolicyGroup<'_>> {
                     .find(|o| o.policy == violation.policy)
                     .map(|o| o.actor.as_str()),
                 violations: vec![violation],
+                blocks: blocking.contains(&violation.policy.as_str()),
             }),
         }
     }
-    groups.sort_by_key(|g| (!g.blocks(), g.overridden_by.is_none()));
+    groups.sort_by_key(|g| (!g.blocks, g.overridden_by.is_none()));
     groups
 }
 

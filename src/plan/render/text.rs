@@ -79,7 +79,7 @@ fn notes(plan: &Plan, out: &mut String) {
         ));
     }
     for group in &groups {
-        let style = if group.blocks() {
+        let style = if group.blocks {
             RED.bold()
         } else {
             YELLOW.bold()

@@ -305,6 +305,22 @@ where
         Ok((revision, rows))
     }
 
+    async fn row_heads(&self, ids: &[String]) -> Result<Vec<LiveRow>, StoreError> {
+        let mut rows = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(CHUNK) {
+            let values = chunk
+                .iter()
+                .map(|id| SqlValue::Text(Some(id.clone())))
+                .collect();
+            rows.extend(
+                bound_as::<DB, LiveRow>(&super::select_by_ids(chunk.len()), values)?
+                    .fetch_all(&self.pool)
+                    .await?,
+            );
+        }
+        Ok(rows)
+    }
+
     fn revision_feed(&self) -> Option<RevisionFeed> {
         DB::revision_feed(&self.pool)
     }
