@@ -10,7 +10,7 @@ use std::path::{Component, Path, PathBuf};
 use serde_json::{Value, json};
 
 use crate::prompt::raw::NAME_PATTERN;
-use crate::store::{LiveRow, Scope, Snapshot};
+use crate::store::{LiveRow, Snapshot};
 
 /// A file to write.
 #[derive(Clone, Debug, PartialEq)]
@@ -53,13 +53,12 @@ pub fn plan_import(request: &ImportRequest<'_>) -> (Vec<ImportedFile>, Vec<Refus
     let mut seen = HashSet::new();
     let mut rows: Vec<&LiveRow> = request
         .snapshot
-        .rows
-        .iter()
-        .filter(|r| r.scope == Scope::Production && r.is_active)
+        .active_production()
+        .into_values()
         .filter(|r| !request.in_git.contains(&r.prompt_name))
         .filter(|r| request.names.is_empty() || request.names.contains(&r.prompt_name))
         .collect();
-    rows.sort_by(|a, b| (&a.prompt_name, b.created_at).cmp(&(&b.prompt_name, a.created_at)));
+    rows.sort_by(|a, b| a.prompt_name.cmp(&b.prompt_name));
     for row in rows {
         if !seen.insert(row.prompt_name.clone()) {
             continue;

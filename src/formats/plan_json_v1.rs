@@ -24,6 +24,9 @@ struct PlanJsonV1<'a> {
     summary: SummaryV1,
     #[serde(skip_serializing_if = "Option::is_none")]
     cost: Option<CostV1>,
+    /// Prompts usage covers whose cost is unknown, left out of `cost`.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    cost_unknown: &'a [String],
     /// The environment's overlay, policy results and coming deprecations, as in the saved plan.
     #[serde(skip_serializing_if = "NotesV1::is_empty")]
     notes: NotesV1,
@@ -104,6 +107,7 @@ pub fn render(plan: &Plan, cost: Option<&PlanCost>) -> String {
         errors: plan.errors.iter().map(PlanErrorV1::from).collect(),
         summary: plan.summary().into(),
         cost: cost.and_then(|c| c.total).map(CostV1::from),
+        cost_unknown: cost.map_or(&[][..], |c| c.unknown.as_slice()),
         notes: NotesV1::from(&plan.notes),
         rules: plan.rules.as_ref().map(|change| RulesJsonV1 {
             before_digest: change.before_digest.as_deref(),

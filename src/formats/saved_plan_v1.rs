@@ -53,9 +53,14 @@ pub struct PlanV1 {
     /// Reasons the plan cannot be applied; a saved plan never has any.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<PlanErrorV1>,
-    /// Monthly cost of the active prompts usage.yaml covers, before and after (display only).
+    /// Monthly cost of the prompts usage.yaml covers that run before or after, summed over
+    /// the same prompts on both sides (display only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<CostV1>,
+    /// Prompts usage.yaml covers whose cost is unknown (no model, or one outside the catalog),
+    /// left out of `cost`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cost_unknown: Vec<String>,
     /// The environment's overlay, policy results and coming deprecations; absent when there
     /// are none.
     #[serde(default, skip_serializing_if = "NotesV1::is_empty")]
@@ -316,6 +321,7 @@ impl PlanV1 {
                 .collect(),
             errors: plan.errors.iter().map(PlanErrorV1::from).collect(),
             cost: cost.and_then(|c| c.total).map(CostV1::from),
+            cost_unknown: cost.map(|c| c.unknown.clone()).unwrap_or_default(),
             notes: NotesV1::from(&plan.notes),
             rules: plan.rules.as_ref().map(|change| RulesChangeV1 {
                 before_digest: change.before_digest.clone(),
@@ -346,6 +352,7 @@ impl PlanV1 {
         let cost = (self.cost.is_some() || costs.iter().any(Option::is_some)).then(|| PlanCost {
             changes: costs,
             total: self.cost.map(Cost::from),
+            unknown: self.cost_unknown,
         });
         let plan = Plan {
             store: self.store,

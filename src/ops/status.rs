@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::plan::DiffOptions;
 use crate::prompt::Prompt;
 use crate::settings::Settings;
-use crate::store::{Scope, Snapshot};
+use crate::store::Snapshot;
 
 use super::OpsError;
 
@@ -191,18 +191,19 @@ fn column(settings: &Settings, prompts: &[Prompt], snapshot: &Snapshot) -> Colum
         .map(|c| c.prompt_name.clone())
         .chain(plan.errors.iter().map(|e| e.prompt_name.clone()))
         .collect();
-    let mut running = BTreeMap::new();
-    for row in &snapshot.rows {
-        if row.scope == Scope::Production && row.is_active {
-            running.insert(
-                row.prompt_name.clone(),
+    let running = snapshot
+        .active_production()
+        .into_iter()
+        .map(|(name, row)| {
+            (
+                name.to_owned(),
                 Running {
                     version: row.prompt_version.clone(),
                     model: row.ai_model.clone().unwrap_or_default(),
                 },
-            );
-        }
-    }
+            )
+        })
+        .collect();
     Column { running, differing }
 }
 

@@ -29,12 +29,16 @@ impl Cost {
 }
 
 /// The cost of a plan: of each change (index for index with `Plan::changes`; `None` where
-/// usage does not cover the prompt) and of every active prompt usage covers.
+/// usage does not cover the prompt) and of every prompt that runs before or after it and
+/// usage covers, summed over the same prompts on both sides.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PlanCost {
     pub changes: Vec<Option<Cost>>,
     /// `None` when usage covers no prompt.
     pub total: Option<Cost>,
+    /// Prompts usage covers whose cost is unknown before or after (no model, or one the
+    /// catalog lacks): left out of both sides of the total, and named.
+    pub unknown: Vec<String>,
 }
 
 impl PlanCost {
@@ -102,10 +106,9 @@ pub fn estimate(
     snapshot: &Snapshot,
 ) -> PlanCost {
     let live: HashMap<&str, Option<&str>> = snapshot
-        .rows
-        .iter()
-        .filter(|r| r.scope == Scope::Production && r.is_active)
-        .map(|r| (r.prompt_name.as_str(), r.ai_model.as_deref()))
+        .active_production()
+        .into_iter()
+        .map(|(name, row)| (name, row.ai_model.as_deref()))
         .collect();
     let subsystem_of: HashMap<&str, Option<&str>> = prompts
         .iter()
@@ -150,40 +153,54 @@ pub fn estimate(
             })
         })
         .collect();
-    let mut total = Cost {
-        monthly_before_usd: Some(0.0),
-        monthly_after_usd: Some(0.0),
-    };
+    // Every prompt that runs before or after: what git runs, and what the store runs that
+    // the plan leaves running (a name git lacks stays live without --prune).
+    let in_git: HashMap<&str, &Prompt> = prompts.iter().map(|p| (p.prompt_name(), p)).collect();
+    let turned_off: std::collections::HashSet<&str> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Deactivate && c.scope == Scope::Production)
+        .map(|c| c.prompt_name.as_str())
+        .collect();
+    let mut names: Vec<&str> = live.keys().copied().chain(in_git.keys().copied()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let (mut before_sum, mut after_sum) = (0.0, 0.0);
     let mut covered = false;
-    for (name, model) in &live {
+    let mut unknown = Vec::new();
+    for name in names {
         let subsystem = subsystem_of.get(name).copied().flatten();
-        if let Some(entry) = usage.entry(name, subsystem) {
-            covered = true;
-            add(
-                &mut total.monthly_before_usd,
-                monthly(entry, catalog, *model),
-            );
-        }
-    }
-    for prompt in prompts.iter().filter(|p| p.is_active()) {
-        if let Some(entry) = usage.entry(prompt.prompt_name(), prompt.subsystem()) {
-            covered = true;
-            add(
-                &mut total.monthly_after_usd,
-                monthly(entry, catalog, Some(prompt.ai_model())),
-            );
+        let Some(entry) = usage.entry(name, subsystem) else {
+            continue;
+        };
+        covered = true;
+        let before = match live.get(name) {
+            Some(model) => monthly(entry, catalog, *model),
+            None => Some(0.0),
+        };
+        let after = match in_git.get(name) {
+            Some(prompt) if prompt.is_active() => monthly(entry, catalog, Some(prompt.ai_model())),
+            Some(_) => Some(0.0),
+            None if turned_off.contains(name) => Some(0.0),
+            None => live
+                .get(name)
+                .and_then(|model| monthly(entry, catalog, *model)),
+        };
+        match (before, after) {
+            (Some(before), Some(after)) => {
+                before_sum += before;
+                after_sum += after;
+            }
+            _ => unknown.push(name.to_owned()),
         }
     }
     PlanCost {
         changes,
-        total: covered.then_some(total),
-    }
-}
-
-/// Add a known amount; an unknown one leaves the sum as it is.
-fn add(sum: &mut Option<f64>, amount: Option<f64>) {
-    if let (Some(total), Some(amount)) = (sum.as_mut(), amount) {
-        *total += amount;
+        total: covered.then_some(Cost {
+            monthly_before_usd: Some(before_sum),
+            monthly_after_usd: Some(after_sum),
+        }),
+        unknown,
     }
 }
 

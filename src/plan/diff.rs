@@ -137,11 +137,21 @@ fn reconcile<'a>(
         .iter()
         .find(|r| r.prompt_version == prompt.prompt_version())
         .copied();
-    let others_active: Vec<&LiveRow> = rows
+    let mut others_active: Vec<&LiveRow> = rows
         .iter()
         .filter(|r| r.is_active && r.prompt_version != prompt.prompt_version())
         .copied()
         .collect();
+    // The one that runs first: a new version shows what it changes against that one.
+    others_active.sort_by(|a, b| {
+        if crate::store::runs_before(a, b) {
+            std::cmp::Ordering::Less
+        } else if crate::store::runs_before(b, a) {
+            std::cmp::Ordering::Greater
+        } else {
+            std::cmp::Ordering::Equal
+        }
+    });
 
     let Some(row) = same else {
         if !prompt.is_active() {

@@ -65,9 +65,13 @@ impl Head {
         }
     }
 
-    /// Where legacy data has two active versions of a name, the newest wins.
+    /// Where legacy data has two active versions of a name, the one that runs wins, by the
+    /// store's one rule.
     fn newer_than(&self, other: &Head) -> bool {
-        (self.created_at, &self.prompt_version) > (other.created_at, &other.prompt_version)
+        crate::store::newer(
+            (self.created_at, &self.prompt_version),
+            (other.created_at, &other.prompt_version),
+        )
     }
 }
 

@@ -136,6 +136,80 @@ pub struct Snapshot {
     pub rows: Vec<LiveRow>,
 }
 
+impl Snapshot {
+    /// The active production row of every name that has one: the one rule for "the row that
+    /// runs" (see [`runs_before`]), for the API, status, cost, import, the diff and the
+    /// console alike.
+    pub fn active_production(&self) -> std::collections::HashMap<&str, &LiveRow> {
+        let mut active: std::collections::HashMap<&str, &LiveRow> =
+            std::collections::HashMap::new();
+        for row in self
+            .rows
+            .iter()
+            .filter(|r| r.scope == Scope::Production && r.is_active)
+        {
+            match active.get(row.prompt_name.as_str()) {
+                Some(best) if !runs_before(row, best) => {}
+                _ => {
+                    active.insert(&row.prompt_name, row);
+                }
+            }
+        }
+        active
+    }
+}
+
+/// Whether `a` is the one that runs rather than `b`, of two active production rows of one
+/// name (legacy data may hold two): the newer `created_at`, then the greater version
+/// ([`version_order`]).
+pub fn runs_before(a: &LiveRow, b: &LiveRow) -> bool {
+    newer(
+        (a.created_at, &a.prompt_version),
+        (b.created_at, &b.prompt_version),
+    )
+}
+
+/// [`runs_before`] on what it reads of a row: created at, and version.
+pub fn newer(a: (i64, &str), b: (i64, &str)) -> bool {
+    a.0.cmp(&b.0).then_with(|| version_order(a.1, b.1)) == std::cmp::Ordering::Greater
+}
+
+/// Versions in the order people number them: runs of digits compare as numbers, so `v10`
+/// follows `v9` and `1.10.0` follows `1.9.2`; the rest compares as text.
+pub fn version_order(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (a.first(), b.first()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
+                let digits = |s: &[u8]| s.iter().take_while(|c| c.is_ascii_digit()).count();
+                let (na, nb) = (digits(a), digits(b));
+                let trim = |s: &[u8]| {
+                    let zeros = s.iter().take_while(|c| **c == b'0').count();
+                    s[zeros..].to_vec()
+                };
+                let (da, db) = (trim(&a[..na]), trim(&b[..nb]));
+                let order = da.len().cmp(&db.len()).then_with(|| da.cmp(&db));
+                if order != Ordering::Equal {
+                    return order;
+                }
+                a = &a[na..];
+                b = &b[nb..];
+            }
+            (Some(x), Some(y)) => {
+                if x != y {
+                    return x.cmp(y);
+                }
+                a = &a[1..];
+                b = &b[1..];
+            }
+        }
+    }
+}
+
 /// What changed in the store after some revision.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Delta {
@@ -481,6 +555,17 @@ pub fn now_ms() -> i64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn versions_order_as_people_number_them() {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        assert_eq!(super::version_order("v10", "v9"), Greater);
+        assert_eq!(super::version_order("1.10.0", "1.9.2"), Greater);
+        assert_eq!(super::version_order("v1.0.0", "v1.0.0"), Equal);
+        assert_eq!(super::version_order("v1", "v1.0"), Less);
+        assert_eq!(super::version_order("v2-beta", "v2-alpha"), Greater);
+        assert_eq!(super::version_order("v007", "v7"), Equal);
+    }
+
     #[test]
     fn redacts_passwords() {
         assert_eq!(

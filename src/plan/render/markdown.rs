@@ -8,7 +8,7 @@
 
 use super::{
     NO_CHANGES, RULES_HEADLINE, footer, is_long, overlay_lines, policy_groups, rules_lines, symbol,
-    unified_diff, value,
+    unified_diff, unknown_cost, value,
 };
 use crate::markdown::{cell, code, fence_for, html};
 use crate::plan::cost::{PlanCost, describe};
@@ -112,6 +112,9 @@ fn tail(plan: &Plan, cost: Option<&PlanCost>) -> String {
             "\nMonthly cost (prompts in usage.yaml): **{}**\n",
             describe(total)
         ));
+    }
+    if let Some(line) = cost.and_then(unknown_cost) {
+        out.push_str(&format!("\n{}\n", cell(&line)));
     }
     out.push_str(&notes(plan));
     out

@@ -38,6 +38,32 @@ pub fn rules_lines(plan: &Plan) -> Vec<String> {
     lines
 }
 
+/// `Cost unknown (no model, or one outside the catalog) for 2 prompts, left out of the total:
+/// a, b`: what the total does not count.
+pub fn unknown_cost(cost: &super::cost::PlanCost) -> Option<String> {
+    if cost.unknown.is_empty() {
+        return None;
+    }
+    let shown: Vec<&str> = cost
+        .unknown
+        .iter()
+        .take(VIOLATIONS_SHOWN)
+        .map(String::as_str)
+        .collect();
+    let more = cost.unknown.len() - shown.len();
+    Some(format!(
+        "Cost unknown (no model, or one outside the catalog) for {} prompt{}, left out of the total: {}{}",
+        cost.unknown.len(),
+        if cost.unknown.len() == 1 { "" } else { "s" },
+        shown.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    ))
+}
+
 /// The line for a plan without changes.
 pub const NO_CHANGES: &str = "No changes. The store matches the prompts in git.";
 

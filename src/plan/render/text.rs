@@ -2,7 +2,7 @@
 
 use super::{
     NO_CHANGES, RULES_HEADLINE, VIOLATIONS_SHOWN, footer, is_long, overlay_lines, policy_groups,
-    rules_lines, subject, symbol, unified_diff, value, verb,
+    rules_lines, subject, symbol, unified_diff, unknown_cost, value, verb,
 };
 use crate::plan::cost::{Cost, PlanCost, describe};
 use crate::plan::{Action, Change, Plan};
@@ -64,6 +64,9 @@ pub fn text(plan: &Plan, cost: Option<&PlanCost>) -> String {
             "Monthly cost (prompts in usage.yaml): {}\n",
             describe(cost)
         ));
+    }
+    if let Some(line) = cost.and_then(unknown_cost) {
+        out.push_str(&format!("{line}\n"));
     }
     notes(plan, &mut out);
     out

@@ -318,10 +318,22 @@ pub(super) fn prompt(
 ) -> Markup {
     let range = view.versions_of(name);
     let versions = &view.rows[range.clone()];
-    let current = versions
-        .iter()
-        .filter(|r| r.scope == crate::store::Scope::Production)
-        .max_by_key(|r| (r.is_active, r.created_at))
+    // The row that runs, by the store's one rule; else the newest production version shown.
+    let production = || {
+        versions
+            .iter()
+            .filter(|r| r.scope == crate::store::Scope::Production)
+    };
+    let current = production()
+        .filter(|r| r.is_active)
+        .reduce(|best, row| {
+            if crate::store::runs_before(row, best) {
+                row
+            } else {
+                best
+            }
+        })
+        .or_else(|| production().max_by_key(|r| r.created_at))
         .or_else(|| versions.last());
     let Some(current) = current else {
         return layout(
