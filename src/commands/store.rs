@@ -57,6 +57,9 @@ pub(super) async fn run(
                     backup.id, backup.id
                 ));
             }
+            for warning in &report.warnings {
+                printer.error(&format!("warning: {warning}"));
+            }
             printer.status(&format!(
                 "Restored {} rows into {} (revision {}); {} without ai_model",
                 report.rows, report.store, report.revision, report.without_model

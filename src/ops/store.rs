@@ -53,6 +53,9 @@ pub struct RestoreReport {
     pub backup: Option<(PathBuf, usize)>,
     /// The same rows, kept inside the store.
     pub store_backup: Option<Backup>,
+    /// What the restore let in but a change set would be refused for (a policy a row
+    /// breaks).
+    pub warnings: Vec<String>,
 }
 
 /// Load an export into the store. A file with any bad row (a value no write path may store,
@@ -112,6 +115,7 @@ pub async fn restore(
         without_model: restore.rows.iter().filter(|r| r.lacks_model()).count(),
         backup,
         store_backup: outcome.backup,
+        warnings: outcome.warnings,
     })
 }
 

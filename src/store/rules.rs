@@ -245,6 +245,7 @@ pub struct Refusal {
     /// The field at fault, where one is.
     pub field: Option<String>,
     pub rule: Rule,
+    /// What is wrong; for a policy, the rule of it that is broken.
     pub message: String,
     pub help: Option<String>,
 }
@@ -256,7 +257,11 @@ impl fmt::Display for Refusal {
         if let Some(field) = &self.field {
             write!(f, ", field `{field}`")?;
         }
-        write!(f, ": {} [{}]", self.message, self.rule.code())?;
+        f.write_str(": ")?;
+        if let Rule::Policy { name, enforcement } = &self.rule {
+            write!(f, "breaks the {} policy `{name}`: ", enforcement.as_str())?;
+        }
+        write!(f, "{} [{}]", self.message, self.rule.code())?;
         // Names come from the writer and may hold anything: escaped, they forge no line.
         if let Some((name, version)) = &self.prompt {
             write!(f, " ({} {})", name.escape_debug(), version.escape_debug())?;
@@ -397,11 +402,7 @@ impl Judge<'_> {
                     enforcement: policy.enforcement,
                 },
                 Some("ai_model"),
-                format!(
-                    "breaks the {} policy `{}`: {broken}",
-                    policy.enforcement.as_str(),
-                    policy.name
-                ),
+                broken,
                 Some(help),
             );
         }

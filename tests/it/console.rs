@@ -21,8 +21,16 @@ pub(crate) struct Console {
 pub(crate) const HOSTILE: &str = "hostile_template";
 
 pub(crate) fn console() -> Console {
+    console_with(None)
+}
+
+/// [`console`], with this promptctl.yaml.
+pub(crate) fn console_with(config: Option<&str>) -> Console {
     let dir = tempfile::tempdir().unwrap();
     copy_prompts(dir.path());
+    if let Some(config) = config {
+        fs_err::write(dir.path().join("promptctl.yaml"), config).unwrap();
+    }
     fs_err::write(
         dir.path().join(format!("prompts/{HOSTILE}.yaml")),
         format!(
@@ -48,7 +56,7 @@ pub(crate) fn console() -> Console {
 
 /// A small synchronous client over reqwest for these tests: no cookie jar and no redirects
 /// followed, so each test says what it sends and sees what comes back.
-mod http {
+pub(crate) mod http {
     pub(crate) struct Client {
         runtime: tokio::runtime::Runtime,
         http: ::reqwest::Client,
@@ -185,10 +193,10 @@ mod http {
     }
 }
 
-use http::{Answer, Client};
+pub(crate) use http::{Answer, Client};
 
 /// Sign in with `token`; the session cookie (`name=value`) and the page's CSRF token.
-fn sign_in(client: &Client, url: &str, token: &str) -> (String, String) {
+pub(crate) fn sign_in(client: &Client, url: &str, token: &str) -> (String, String) {
     let answer = client.post_form(
         &format!("{url}/signin"),
         None,

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
-use crate::console::{HOSTILE, console};
+use crate::console::{HOSTILE, console, console_with};
 use crate::serve_process::free_port;
 
 /// chromedriver, started for one test and stopped with it.
@@ -371,5 +371,41 @@ async fn a_read_session_has_no_write_controls_and_a_script_in_a_template_is_text
     assert_eq!(scripts, json!(1), "only console.js");
     assert!(client.get_alert_text().await.is_err(), "no alert ran");
     screenshot(&client, "prompt-hostile").await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_the_rules_of_record_refuse_is_refused_naming_the_rule() {
+    let Some(driver) = driver() else { return };
+    let console = console_with(Some(
+        "policies:\n  - name: narrative-on-gpt-5\n    match: { workflow_step: narrative_enhancement }\n    allowed_models: [\"openai/gpt-5*\"]\n    enforcement: hard-mandatory\n",
+    ));
+    let base = console.server.url.clone();
+    let client = browser(&driver).await;
+    sign_in(&client, &base, &console.admin).await;
+    client
+        .goto(&format!("{base}/prompts?q=enhance_narrative"))
+        .await
+        .unwrap();
+    let names = [
+        "enhance_narrative_before_event",
+        "enhance_narrative_during_event",
+    ];
+    select_rows(&client, &names).await;
+    assign(&client, "openai/gpt-4o").await;
+    let result = wait_text(&client, "#result").await;
+    assert!(result.contains("rules of record refuse"), "{result}");
+    assert!(
+        result.contains("policy “narrative-on-gpt-5” (hard-mandatory) forbids it"),
+        "names the policy and its level: {result}"
+    );
+    assert!(
+        result.contains(names[0]) && result.contains(names[1]),
+        "{result}"
+    );
+    screenshot(&client, "prompts-refused").await;
+    for name in names {
+        assert_eq!(api_model(&base, &console.read, name), "openai/gpt-5");
+    }
     client.close().await.unwrap();
 }

@@ -524,6 +524,173 @@ pub async fn the_diff_read_and_whole_rows_give_back_the_snapshot(store: &dyn Sto
     assert_eq!(read, whole);
 }
 
+/// The rules of record on every backend: what `validate` refuses in a prompt file no write
+/// stores, whichever way it comes, and nothing is written.
+pub async fn what_validate_refuses_no_write_stores(store: &dyn Store, _: &str) {
+    store.restore(&legacy(), &restoring(false)).await.unwrap();
+    let before = store.snapshot().await.unwrap();
+    let a1 = before
+        .rows
+        .iter()
+        .find(|r| r.prompt_name == "a" && r.is_active && r.scope == Scope::Production)
+        .unwrap()
+        .clone();
+    let mut evil = new_row("evil", "v1");
+    evil.prompt_name = "../../evil".to_owned();
+    let mut retired = new_row("c", "v1");
+    retired.ai_model = "anthropic/claude-3-sonnet".to_owned();
+    let mut warm = new_row("d", "v1");
+    warm.temperature = Some(0.2);
+    let mut undeclared = new_row("e", "v1");
+    undeclared.prompt_template = "Hi {{whom}}.".to_owned();
+    let mut too_long = new_row("f", "v1");
+    too_long.ai_model = "openai/gpt-4o-mini".to_owned();
+    too_long.max_tokens = Some(100_000);
+    let insert_of = |row: NewRow| Op::Insert {
+        action: Action::Create,
+        row,
+        expect_new_name: false,
+    };
+    let to_retired = Op::Update {
+        action: Action::Update,
+        id: a1.id.clone(),
+        expected_row_version: a1.row_version,
+        patch: Patch {
+            ai_model: Some("anthropic/claude-3-sonnet".to_owned()),
+            ..Patch::default()
+        },
+    };
+    let cases = vec![
+        (insert_of(evil), "invalid-prompt-name"),
+        (insert_of(retired), "retired-model"),
+        (insert_of(warm), "temperature-unsupported"),
+        (insert_of(undeclared), "undeclared-variable"),
+        (insert_of(too_long), "max-tokens-exceeds-model"),
+        (to_retired, "retired-model"),
+    ];
+    for (op, code) in cases {
+        let error = store
+            .apply(&changes(store, vec![op]).await, &nothing)
+            .await
+            .unwrap_err();
+        match &error {
+            StoreError::Refused(refusals) => assert!(
+                refusals.iter().any(|r| r.rule.code() == code),
+                "{code}: {error}"
+            ),
+            other => panic!("{code}: {other}"),
+        }
+    }
+    let mut hostile = legacy();
+    hostile.rows[0].prompt_name = "../../evil".to_owned();
+    let error = store.restore(&hostile, &restoring(true)).await.unwrap_err();
+    assert!(
+        matches!(&error, StoreError::Refused(_) if error.to_string().contains("invalid-prompt-name")),
+        "{error}"
+    );
+    assert_eq!(store.snapshot().await.unwrap(), before, "nothing written");
+}
+
+/// Rules published with a write hold for the writes after it: a mandatory policy refuses,
+/// naming itself; a soft-mandatory one passes only with the override the plan recorded; a
+/// write made against other rules than the store holds now is stale.
+pub async fn published_rules_judge_the_writes_that_follow(store: &dyn Store, _: &str) {
+    use promptctl::policy::{Enforcement, Policy, PolicyMatch};
+    use promptctl::store::{Rules, RulesUpdate};
+    assert!(store.rules().await.unwrap().is_none(), "none published yet");
+    let policy = |name: &str, enforcement: Enforcement, step: &str| Policy {
+        name: name.to_owned(),
+        matches: Some(PolicyMatch {
+            workflow_step: Some(step.to_owned()),
+            ..PolicyMatch::default()
+        }),
+        allowed_tiers: Some(vec![promptctl::catalog::Tier::CostEffective]),
+        allowed_models: None,
+        allowed_providers: None,
+        forbid_deprecated: false,
+        max_input_cost_per_1m: None,
+        max_output_cost_per_1m: None,
+        max_monthly_cost_usd: None,
+        require_max_tokens: false,
+        enforcement,
+        environments: None,
+    };
+    let rules = Rules {
+        policies: vec![
+            policy("cheap-questions", Enforcement::HardMandatory, "questions"),
+            policy("cheap-mock", Enforcement::SoftMandatory, "mock"),
+        ],
+        ..Rules::builtin()
+    };
+    let row_on = |name: &str, step: &str, model: &str| {
+        let mut row = new_row(name, "v1");
+        row.workflow_step = Some(step.to_owned());
+        row.ai_model = model.to_owned();
+        Op::Insert {
+            action: Action::Create,
+            row,
+            expect_new_name: true,
+        }
+    };
+    let mut publish = changes(store, vec![row_on("q", "questions", "openai/gpt-4o-mini")]).await;
+    publish.rules = Some(RulesUpdate {
+        rules: rules.clone(),
+        expected_digest: None,
+    });
+    store.apply(&publish, &nothing).await.unwrap();
+    let published = store.rules().await.unwrap().unwrap();
+    assert_eq!(published.rules, rules);
+    assert_eq!(published.revision, 1);
+
+    let premium = changes(store, vec![row_on("q2", "questions", "openai/gpt-5")]).await;
+    let error = store.apply(&premium, &nothing).await.unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("hard-mandatory policy `cheap-questions`"),
+        "{error}"
+    );
+    let mut soft = changes(store, vec![row_on("m", "mock", "openai/gpt-5")]).await;
+    assert!(
+        store.apply(&soft, &nothing).await.is_err(),
+        "not overridden"
+    );
+    soft.policy_overrides = vec![promptctl::store::PolicyOverride {
+        policy: "cheap-mock".to_owned(),
+        actor: "alice".to_owned(),
+        prompts: vec!["m".to_owned()],
+    }];
+    store.apply(&soft, &nothing).await.unwrap();
+    let mut hard = premium.clone();
+    hard.policy_overrides = vec![promptctl::store::PolicyOverride {
+        policy: "cheap-questions".to_owned(),
+        actor: "alice".to_owned(),
+        prompts: vec!["q2".to_owned()],
+    }];
+    assert!(
+        store.apply(&hard, &nothing).await.is_err(),
+        "a hard-mandatory policy cannot be overridden"
+    );
+    let mut stale = changes(store, Vec::new()).await;
+    stale.rules = Some(RulesUpdate {
+        rules: Rules::builtin(),
+        expected_digest: None,
+    });
+    assert!(
+        matches!(
+            store.apply(&stale, &nothing).await,
+            Err(StoreError::Conflict(_))
+        ),
+        "made against no rules, the store holds some"
+    );
+    let history = store.history(None, 50).await.unwrap();
+    assert_eq!(
+        history.iter().filter(|e| e.change == "rules").count(),
+        1,
+        "published once, audited"
+    );
+}
+
 macro_rules! suite {
     ($runner:ident: $($test:ident),* $(,)?) => {
         $(
@@ -568,4 +735,6 @@ backends!(
     a_forced_restore_of_nothing_must_be_meant,
     a_retried_restore_applies_once,
     the_diff_read_and_whole_rows_give_back_the_snapshot,
+    what_validate_refuses_no_write_stores,
+    published_rules_judge_the_writes_that_follow,
 );

@@ -51,8 +51,9 @@ pub(super) async fn apply(
     Ok(outcome.applied)
 }
 
-/// How an assignment's failure reads to an admin, and its status.
-pub(super) fn failure(error: &AssignError) -> (StatusCode, String, Vec<String>) {
+/// How an assignment's failure reads to an admin: its status, the sentence, and the rows that
+/// conflicted or the rules that refused, one line each.
+pub(super) fn failure(error: &AssignError) -> (StatusCode, String, Details) {
     match error {
         AssignError::Store(StoreError::Conflict(conflicts)) => (
             StatusCode::CONFLICT,
@@ -60,7 +61,7 @@ pub(super) fn failure(error: &AssignError) -> (StatusCode, String, Vec<String>) 
                 "{} of the selected rows changed since the page was loaded; nothing was applied. Reload the page to see them as they are now.",
                 conflicts.len()
             ),
-            conflicts.iter().map(ToString::to_string).collect(),
+            Details::Conflicts(conflicts.iter().map(ToString::to_string).collect()),
         ),
         AssignError::Store(StoreError::Refused(refusals)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -68,23 +69,41 @@ pub(super) fn failure(error: &AssignError) -> (StatusCode, String, Vec<String>) 
                 "Nothing was changed: the store's rules of record refuse {}.",
                 if refusals.len() == 1 { "it" } else { "these" }
             ),
-            refusals.iter().map(refusal_for_admin).collect(),
+            Details::Refusals(refusals.iter().map(refusal_for_admin).collect()),
         ),
         AssignError::Store(StoreError::Invalid(message)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             message.clone(),
-            Vec::new(),
+            Details::None,
         ),
         AssignError::NoRows | AssignError::TooMany => (
             StatusCode::UNPROCESSABLE_ENTITY,
             error.to_string(),
-            Vec::new(),
+            Details::None,
         ),
         AssignError::Store(other) => (
             StatusCode::SERVICE_UNAVAILABLE,
             format!("the store could not be written: {other}"),
-            Vec::new(),
+            Details::None,
         ),
+    }
+}
+
+/// What a failed assignment lists under its sentence.
+pub(super) enum Details {
+    None,
+    /// The rows that changed since the page was loaded.
+    Conflicts(Vec<String>),
+    /// The rules of record that refuse it, each named.
+    Refusals(Vec<String>),
+}
+
+impl Details {
+    pub(super) fn lines(&self) -> &[String] {
+        match self {
+            Details::None => &[],
+            Details::Conflicts(lines) | Details::Refusals(lines) => lines,
+        }
     }
 }
 
@@ -97,7 +116,7 @@ fn refusal_for_admin(refusal: &Refusal) -> String {
         .map_or_else(|| refusal.what.clone(), |(name, _)| name.clone());
     match &refusal.rule {
         Rule::Policy { name, enforcement } => format!(
-            "{prompt}: policy “{name}” ({}) forbids it — {}{}",
+            "{prompt}: policy “{name}” ({}) forbids it: {}{}",
             enforcement.as_str(),
             refusal.message,
             if *enforcement == crate::policy::Enforcement::SoftMandatory {
@@ -124,7 +143,10 @@ fn refusal_for_admin(refusal: &Refusal) -> String {
 struct AssignAnswer {
     updated: usize,
     message: String,
+    /// The rows that changed since the page was loaded.
     conflicts: Vec<String>,
+    /// The rules of record that refuse the change, each named.
+    refusals: Vec<String>,
 }
 
 pub(super) async fn assign(
@@ -142,7 +164,7 @@ pub(super) async fn assign(
             StatusCode::BAD_REQUEST,
             0,
             "the request is not an assignment".to_owned(),
-            Vec::new(),
+            Details::None,
         );
     };
     match apply(&state, &session, &request.model, &request.rows).await {
@@ -154,7 +176,7 @@ pub(super) async fn assign(
                 if updated == 1 { "" } else { "s" },
                 request.model
             ),
-            Vec::new(),
+            Details::None,
         ),
         Err(error) => {
             let (status, message, details) = failure(&error);
@@ -163,13 +185,19 @@ pub(super) async fn assign(
     }
 }
 
-fn answer(status: StatusCode, updated: usize, message: String, conflicts: Vec<String>) -> Response {
+fn answer(status: StatusCode, updated: usize, message: String, details: Details) -> Response {
+    let (conflicts, refusals) = match details {
+        Details::None => (Vec::new(), Vec::new()),
+        Details::Conflicts(lines) => (lines, Vec::new()),
+        Details::Refusals(lines) => (Vec::new(), lines),
+    };
     (
         status,
         Json(AssignAnswer {
             updated,
             message,
             conflicts,
+            refusals,
         }),
     )
         .into_response()

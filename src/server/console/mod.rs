@@ -442,7 +442,7 @@ async fn change_model(
             let (status, message, details) = assign::failure(&error);
             html_status(
                 status,
-                pages::problem_list("Not changed", &message, &details, Some(&session)),
+                pages::problem_list("Not changed", &message, details.lines(), Some(&session)),
             )
         }
     }

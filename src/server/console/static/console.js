@@ -119,11 +119,13 @@
     try { answer = await response.json(); } catch (_) { /* not JSON: keep the status */ }
     result.classList.toggle("failed", !response.ok);
     result.textContent = answer.message;
-    if (answer.conflicts && answer.conflicts.length) {
+    // The rows that conflicted, or the rules of record that refused: one line each.
+    const lines = (answer.conflicts || []).concat(answer.refusals || []);
+    if (lines.length) {
       const list = document.createElement("ul");
-      for (const conflict of answer.conflicts) {
+      for (const line of lines) {
         const item = document.createElement("li");
-        item.textContent = conflict;
+        item.textContent = line;
         list.appendChild(item);
       }
       result.appendChild(list);
