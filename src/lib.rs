@@ -27,6 +27,8 @@
 //!   store; [`secret`]: tokens that never print.
 //! - [`import`]: YAML files for live prompts git does not have yet; [`time`]: dates;
 //!   [`digest`]: SHA-256 as hex.
+//! - [`views`]: text and Markdown of what operations return (`status`); a plan's are in
+//!   [`plan::render`].
 //! - [`github`]: the pull-request comment, the job summary and annotations; [`git`]: files as
 //!   they are at a revision (`validate --base`).
 
@@ -62,6 +64,7 @@ pub mod table;
 pub mod time;
 pub mod usage;
 pub mod validate;
+pub mod views;
 pub mod yaml;
 
 use error::{Error, ExitStatus};

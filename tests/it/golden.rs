@@ -49,7 +49,7 @@ fn pretty(value: &impl serde::Serialize) -> String {
 }
 
 /// The store the plan is made against: one row for each kind of change.
-fn snapshot() -> Snapshot {
+pub(crate) fn snapshot() -> Snapshot {
     let rows = json!([
         {"id": "alpha-1", "prompt_name": "alpha", "prompt_version": "v1", "prompt_template": "Alpha one.",
          "ai_model": "openai/gpt-4o-mini", "subsystem": "incidents", "created_at": 1, "updated_at": 1},
@@ -72,7 +72,7 @@ fn snapshot() -> Snapshot {
 
 /// Git's prompts: alpha at a new version, beta on another model, gamma new, delta turned
 /// off, epsilon's template changed without a new version.
-fn prompts() -> Vec<promptctl::prompt::Prompt> {
+pub(crate) fn prompts() -> Vec<promptctl::prompt::Prompt> {
     let catalog = Catalog::builtin();
     let validator = Validator::new(&catalog, "openai/gpt-5");
     [
@@ -91,7 +91,7 @@ fn prompts() -> Vec<promptctl::prompt::Prompt> {
     .collect()
 }
 
-fn plan(targets: &[&str]) -> (Plan, cost::PlanCost) {
+pub(crate) fn plan(targets: &[&str]) -> (Plan, cost::PlanCost) {
     let prompts = prompts();
     let snapshot = snapshot();
     let plan = diff(
@@ -333,6 +333,50 @@ fn api_v1_bodies() {
             revision: 8,
         }),
     );
+    // The rules of record as GET /v1/rules gives them, and a write they refuse.
+    let rules = promptctl::store::Rules {
+        catalog: promptctl::catalog::Catalog::from_models(
+            vec![promptctl::yaml::from_str(
+                "id: acme/small-1\nname: Acme Small\nprovider: acme\ninput_cost_per_1m: 0.1\noutput_cost_per_1m: 0.4\ncontext_window: 128000\nmax_output_tokens: 8192\nsupports_temperature: true\ntier: cost-effective\n",
+            )
+            .unwrap()],
+            "golden",
+        )
+        .unwrap(),
+        policies: vec![promptctl::yaml::from_str(
+            "name: cheap\nmatch: { subsystem: incidents }\nallowed_tiers: [cost-effective]\nenforcement: hard-mandatory\n",
+        )
+        .unwrap()],
+        usage: None,
+    };
+    golden(
+        "api/rules.json",
+        &pretty(&promptctl::formats::http_v1::PublishedRulesV1::from(
+            &promptctl::store::Published {
+                revision: 3,
+                at: 1_700_000_000_000,
+                actor: "ci".to_owned(),
+                rules,
+            },
+        )),
+    );
+    let refusal = promptctl::store::Refusal {
+        what: "op 1".to_owned(),
+        prompt: Some(("beta".to_owned(), "v1".to_owned())),
+        field: Some("ai_model".to_owned()),
+        rule: promptctl::store::rules::Rule::Policy {
+            name: "cheap".to_owned(),
+            enforcement: promptctl::policy::Enforcement::HardMandatory,
+        },
+        message: "allowed_tiers: `openai/gpt-5` is premium, not cost-effective".to_owned(),
+        help: Some("choose a model the policy allows (hard-mandatory: no override)".to_owned()),
+    };
+    let mut error = ErrorDetailV1::new(
+        "refused",
+        "refused: the write breaks the store's rules of record",
+    );
+    error.refusals = vec![promptctl::formats::http_v1::RefusalV1::from(&refusal)];
+    golden("api/error-refused.json", &pretty(&ErrorBodyV1 { error }));
     let model: promptctl::catalog::Model = promptctl::yaml::from_str(
         "id: acme/small-1\nname: Acme Small\nprovider: acme\ninput_cost_per_1m: 0.1\noutput_cost_per_1m: 0.4\ncontext_window: 128000\nmax_output_tokens: 8192\nsupports_temperature: true\nrecommended: false\ntier: cost-effective\ndeprecated_on: 2026-01-01\nsuccessor: openai/gpt-5-mini\n",
     )

@@ -93,6 +93,33 @@ fn store_and_plan_never_import_the_formats() {
     );
 }
 
+/// The faces (the server, its console, the commands) call `ops` and hold no rule of their
+/// own: none builds a change set by hand, and the runtime is entered once, in `lib.rs`.
+#[test]
+fn faces_build_no_change_set_and_enter_no_runtime() {
+    let src = repo_root().join("src");
+    let mut offences = Vec::new();
+    for file in rust_files(&src) {
+        let relative = file
+            .strip_prefix(&src)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let text = fs_err::read_to_string(&file).unwrap();
+        for (index, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            let face = relative.starts_with("server/") || relative.starts_with("commands/");
+            if face && code.contains("ChangeSet {") {
+                offences.push(format!("src/{relative}:{}: builds a change set", index + 1));
+            }
+            if relative != "lib.rs" && code.contains("block_on(") {
+                offences.push(format!("src/{relative}:{}: enters a runtime", index + 1));
+            }
+        }
+    }
+    assert!(offences.is_empty(), "{}", offences.join("\n"));
+}
+
 #[test]
 fn clap_stays_in_cli_and_commands() {
     let src = repo_root().join("src");

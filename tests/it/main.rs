@@ -25,6 +25,8 @@ mod output_cli;
 mod plan_props;
 mod policies;
 mod reconcile_cli;
+mod reconcile_rules;
+mod renderers;
 mod rewrite_cli;
 mod rules_of_record;
 mod serve_process;
