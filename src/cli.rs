@@ -300,7 +300,7 @@ pub struct ApplyArgs {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// Also inactive versions and developer rows
+    /// Also inactive versions (active rows of every scope are always listed)
     #[arg(long)]
     pub all: bool,
     /// Output format

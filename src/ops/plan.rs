@@ -68,7 +68,8 @@ pub async fn plan(
     }
     let mut snapshot = snapshot?;
     check_targets(&options.targets, &validation.prompts, &snapshot)?;
-    let rules = rules_change(settings.rules()?, published?.map(|p| p.rules));
+    let project_rules = settings.rules()?;
+    let rules = rules_change(project_rules.clone(), published?.map(|p| p.rules));
     let mut prompts = std::mem::take(&mut validation.prompts);
     let (overlay, overlay_problems) =
         crate::overlay::apply(&settings.overlay, &mut prompts, &settings.catalog);
@@ -103,6 +104,8 @@ pub async fn plan(
                 message: problem.message,
             }
         }));
+    plan.errors
+        .extend(store_refusals(&plan, &project_rules, &snapshot, &prompts));
     plan.rules = rules;
     plan.notes = Notes {
         environment: settings.environment.clone(),
@@ -137,6 +140,71 @@ pub async fn plan(
         snapshot,
         warnings: validation,
     })
+}
+
+/// What the store would refuse of the plan's backfills, as plan errors: the writes git's
+/// prompts make passed the same rules in `validate`, but a backfill gives a row git does not
+/// describe the default model, which a policy or the model's limits may forbid. The plan says
+/// so now rather than the store at apply.
+fn store_refusals(
+    plan: &Plan,
+    rules: &Rules,
+    snapshot: &Snapshot,
+    prompts: &[Prompt],
+) -> Vec<PlanError> {
+    let backfills: Vec<crate::store::Op> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == crate::plan::Action::Backfill)
+        .flat_map(|c| c.ops.iter().cloned())
+        .collect();
+    if backfills.is_empty() {
+        return Vec::new();
+    }
+    let changes = crate::store::ChangeSet {
+        store_id: plan.store_id.clone(),
+        actor: String::new(),
+        idempotency_key: None,
+        ops: backfills,
+        policy_overrides: plan.notes.overrides.clone(),
+        rules: None,
+    };
+    let rows: HashMap<&str, &LiveRow> = snapshot.rows.iter().map(|r| (r.id.as_str(), r)).collect();
+    let files: HashMap<&str, String> = prompts
+        .iter()
+        .map(|p| {
+            (
+                p.prompt_name(),
+                crate::diag::display_path(&p.origin().file)
+                    .display()
+                    .to_string(),
+            )
+        })
+        .collect();
+    crate::store::rules::check_change_set(
+        rules,
+        &changes,
+        |id| rows.get(id).copied(),
+        &crate::time::today(),
+    )
+    .refusals
+    .into_iter()
+    .map(|refusal| {
+        let (name, version) = refusal.prompt.clone().unwrap_or_default();
+        PlanError {
+            file: files
+                .get(name.as_str())
+                .cloned()
+                .unwrap_or_else(|| "(a row of the store)".to_owned()),
+            prompt_name: name,
+            prompt_version: version,
+            message: format!(
+                "its backfill to the default model would be refused: {}",
+                refusal.reason()
+            ),
+        }
+    })
+    .collect()
 }
 
 /// A `--target` that names no prompt in git or the store is a mistake, not "No changes".

@@ -153,16 +153,32 @@ pub fn estimate(
             })
         })
         .collect();
-    // Every prompt that runs before or after: what git runs, and what the store runs that
-    // the plan leaves running (a name git lacks stays live without --prune).
+    // What runs after: what runs now, changed only where the plan changes it (so `--target`
+    // prices only its targets, and the store's prompts git lacks keep running).
     let in_git: HashMap<&str, &Prompt> = prompts.iter().map(|p| (p.prompt_name(), p)).collect();
-    let turned_off: std::collections::HashSet<&str> = plan
-        .changes
-        .iter()
-        .filter(|c| c.action == Action::Deactivate && c.scope == Scope::Production)
-        .map(|c| c.prompt_name.as_str())
+    // By name: the model that runs after (`None`: none does).
+    let mut after_of: HashMap<&str, Option<&str>> = HashMap::new();
+    for change in plan.changes.iter().filter(|c| c.scope == Scope::Production) {
+        let name = change.prompt_name.as_str();
+        let git = in_git.get(name).filter(|p| p.is_active());
+        let after = match change.action {
+            Action::Create | Action::Update | Action::Replace => git.map(|p| Some(p.ai_model())),
+            // A second active version turned off leaves git's running.
+            Action::Deactivate => Some(git.map(|p| p.ai_model())),
+            Action::Backfill if change.is_active && git.is_none() => {
+                Some(change.fields.get("ai_model").and_then(|f| f.after.as_str()))
+            }
+            Action::Backfill => None,
+        };
+        if let Some(after) = after {
+            after_of.insert(name, after);
+        }
+    }
+    let mut names: Vec<&str> = live
+        .keys()
+        .copied()
+        .chain(after_of.keys().copied())
         .collect();
-    let mut names: Vec<&str> = live.keys().copied().chain(in_git.keys().copied()).collect();
     names.sort_unstable();
     names.dedup();
     let (mut before_sum, mut after_sum) = (0.0, 0.0);
@@ -178,13 +194,10 @@ pub fn estimate(
             Some(model) => monthly(entry, catalog, *model),
             None => Some(0.0),
         };
-        let after = match in_git.get(name) {
-            Some(prompt) if prompt.is_active() => monthly(entry, catalog, Some(prompt.ai_model())),
-            Some(_) => Some(0.0),
-            None if turned_off.contains(name) => Some(0.0),
-            None => live
-                .get(name)
-                .and_then(|model| monthly(entry, catalog, *model)),
+        let after = match after_of.get(name) {
+            Some(Some(model)) => monthly(entry, catalog, Some(*model)),
+            Some(None) => Some(0.0),
+            None => before,
         };
         match (before, after) {
             (Some(before), Some(after)) => {

@@ -74,17 +74,19 @@ impl Plan {
                 here: here.map(str::to_owned),
             });
         }
-        if let Some(limit) = judged.max_cost_increase {
-            match judged
+        if let Some(limit) = judged.max_cost_increase
+            && !self.changes.is_empty()
+        {
+            // The rise is known only where usage covers some prompt the plan changes.
+            let covered = judged
                 .cost
-                .and_then(|c| c.total)
-                .and_then(|total| total.change())
-            {
-                Some(increase) if increase > limit => {
+                .is_some_and(|c| c.changes.iter().any(Option::is_some));
+            match judged.cost.and_then(|c| c.total).and_then(|t| t.change()) {
+                Some(increase) if covered && increase > limit => {
                     out.push(Refusal::CostOverLimit { increase, limit });
                 }
-                None if self.has_changes() => out.push(Refusal::CostUnknown),
-                _ => {}
+                Some(_) if covered => {}
+                _ => out.push(Refusal::CostUnknown),
             }
         }
         out

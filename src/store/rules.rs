@@ -9,7 +9,7 @@
 //! ([`Catalog::check_use`]), a prompt's content ([`crate::validate::content`]), the name
 //! pattern, and the policies ([`crate::policy::judge`]). Nothing here decides differently.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -250,6 +250,22 @@ pub struct Refusal {
     pub help: Option<String>,
 }
 
+impl Refusal {
+    /// The rule and what breaks it, without where: `breaks the hard-mandatory policy `x`:
+    /// allowed_tiers: … [policy-violation]`.
+    pub fn reason(&self) -> String {
+        match &self.rule {
+            Rule::Policy { name, enforcement } => format!(
+                "breaks the {} policy `{name}`: {} [{}]",
+                enforcement.as_str(),
+                self.message,
+                self.rule.code()
+            ),
+            rule => format!("{} [{}]", self.message, rule.code()),
+        }
+    }
+}
+
 impl fmt::Display for Refusal {
     /// `row 2, field `ai_model`: `x` was retired on 2025-07-21 [retired-model] (a v1); move…`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -257,11 +273,7 @@ impl fmt::Display for Refusal {
         if let Some(field) = &self.field {
             write!(f, ", field `{field}`")?;
         }
-        f.write_str(": ")?;
-        if let Rule::Policy { name, enforcement } = &self.rule {
-            write!(f, "breaks the {} policy `{name}`: ", enforcement.as_str())?;
-        }
-        write!(f, "{} [{}]", self.message, self.rule.code())?;
+        write!(f, ": {}", self.reason())?;
         // Names come from the writer and may hold anything: escaped, they forge no line.
         if let Some((name, version)) = &self.prompt {
             write!(f, " ({} {})", name.escape_debug(), version.escape_debug())?;
@@ -318,11 +330,15 @@ impl Judge<'_> {
         });
     }
 
-    /// The catalog's rules for the row as written. A model the catalog does not have is
-    /// refused on any row; the rest only where the row stays active (an inactive row runs
-    /// nowhere, and turning a row off is never refused).
+    /// The catalog's rules for the row as written, where the write sets its model, a limit or
+    /// turns it on (a write that only turns a row off, or leaves those fields alone, is never
+    /// refused for them). A model the catalog does not have is refused on any such row; the
+    /// rest only where the row stays active (an inactive row runs nowhere).
     fn catalog(&mut self, row: &Written<'_>) {
         let Some(model) = row.ai_model else { return };
+        if !row.judged {
+            return;
+        }
         let max_tokens = row.max_tokens.and_then(|n| u64::try_from(n).ok());
         let prompt = Some((row.prompt_name, row.prompt_version));
         for problem in self
@@ -331,7 +347,7 @@ impl Judge<'_> {
             .check_use(model, max_tokens, row.temperature, self.today)
         {
             let unknown = matches!(problem, crate::catalog::UseProblem::Unknown { .. });
-            if !(unknown || row.is_active && row.judged) {
+            if !(unknown || row.is_active) {
                 continue;
             }
             let help = Some(problem.help());
@@ -461,10 +477,10 @@ pub struct Verdict {
 /// Check a change set against `rules`, given the rows its updates touch as they are now (by
 /// id; an update of a row not among them is a conflict, reported elsewhere). Every problem of
 /// every op is reported.
-pub fn check_change_set(
+pub fn check_change_set<'r>(
     rules: &Rules,
     changes: &ChangeSet,
-    rows: &HashMap<String, LiveRow>,
+    rows: impl Fn(&str) -> Option<&'r LiveRow>,
     today: &str,
 ) -> Verdict {
     let mut judge = Judge {
@@ -524,7 +540,7 @@ pub fn check_change_set(
                 notes.extend(judge.policies(&written, &changes.policy_overrides));
             }
             Op::Update { id, patch, .. } => {
-                let Some(row) = rows.get(id) else { continue };
+                let Some(row) = rows(id) else { continue };
                 let written = after_patch(what, row, patch);
                 judge.catalog(&written);
                 notes.extend(judge.policies(&written, &changes.policy_overrides));

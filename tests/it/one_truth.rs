@@ -16,6 +16,19 @@ fn export(dir: &Path, store: &str) -> Value {
     serde_json::from_str(&stdout).unwrap()
 }
 
+/// A project of one prompt, `a` on `openai/gpt-4o-mini`: the folder, and its prompts folder.
+fn one_prompt_project() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let prompts = dir.path().join("prompts");
+    fs_err::create_dir_all(&prompts).unwrap();
+    fs_err::write(
+        prompts.join("a.yaml"),
+        small_prompt("a", "openai/gpt-4o-mini", "narrative", ""),
+    )
+    .unwrap();
+    (dir, prompts)
+}
+
 /// A project whose store has the repository's prompts, and a saved plan that moves the
 /// clarification questions to `openai/gpt-5-mini`.
 fn saved_plan(dir: &Path, store: &str) -> Value {
@@ -106,14 +119,7 @@ async fn a_tampered_saved_plan_is_refused_on_postgres() {
 
 #[test]
 fn set_model_writes_nothing_validate_would_refuse() {
-    let dir = tempfile::tempdir().unwrap();
-    let prompts = dir.path().join("prompts");
-    fs_err::create_dir_all(&prompts).unwrap();
-    fs_err::write(
-        prompts.join("a.yaml"),
-        small_prompt("a", "openai/gpt-4o-mini", "narrative", ""),
-    )
-    .unwrap();
+    let (dir, prompts) = one_prompt_project();
     fs_err::write(
         prompts.join("warm.yaml"),
         small_prompt(
@@ -210,14 +216,7 @@ fn successors_moves_what_the_deprecation_warning_names() {
 
 #[test]
 fn the_cost_total_compares_the_same_prompts_and_the_guardrail_sees_the_rise() {
-    let dir = tempfile::tempdir().unwrap();
-    let prompts = dir.path().join("prompts");
-    fs_err::create_dir_all(&prompts).unwrap();
-    fs_err::write(
-        prompts.join("a.yaml"),
-        small_prompt("a", "openai/gpt-4o-mini", "narrative", ""),
-    )
-    .unwrap();
+    let (dir, prompts) = one_prompt_project();
     // 1,000 requests of 1,000 input and 400 output tokens a month.
     fs_err::write(
         dir.path().join("usage.yaml"),
@@ -339,14 +338,7 @@ fn every_face_names_the_same_row_of_two_active_versions() {
 
 #[test]
 fn import_update_warns_when_the_stores_model_fails_validate() {
-    let dir = tempfile::tempdir().unwrap();
-    let prompts = dir.path().join("prompts");
-    fs_err::create_dir_all(&prompts).unwrap();
-    fs_err::write(
-        prompts.join("a.yaml"),
-        small_prompt("a", "openai/gpt-4o-mini", "narrative", ""),
-    )
-    .unwrap();
+    let (dir, prompts) = one_prompt_project();
     // A model of the project's that retires later.
     fs_err::write(
         dir.path().join("models.yaml"),
@@ -393,4 +385,84 @@ fn import_update_warns_when_the_stores_model_fails_validate() {
     );
     let text = fs_err::read_to_string(prompts.join("a.yaml")).unwrap();
     assert!(text.contains("ai_model: acme/old"), "{text}");
+}
+
+#[test]
+fn a_backfill_the_store_would_refuse_is_a_plan_error() {
+    let (dir, _) = one_prompt_project();
+    fs_err::write(
+        dir.path().join("promptctl.yaml"),
+        "policies:\n  - name: cheap-legacy\n    match: { subsystem: legacy }\n    allowed_tiers: [cost-effective]\n    enforcement: hard-mandatory\n",
+    )
+    .unwrap();
+    fs_err::write(
+        dir.path().join("rows.json"),
+        json!([{"prompt_name": "old", "prompt_version": "v1", "prompt_template": "Hi.",
+                "subsystem": "legacy"}])
+        .to_string(),
+    )
+    .unwrap();
+    let (code, _, stderr) = run(promptctl(dir.path()).args(["store", "restore", "rows.json"]));
+    assert_eq!(code, 0, "{stderr}");
+    // The default model, gpt-5, is premium: the store would refuse the backfill.
+    let (code, stdout, stderr) = run(promptctl(dir.path()).arg("plan"));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("old v1: its backfill to the default model would be refused: breaks the hard-mandatory policy `cheap-legacy`"),
+        "{stdout}"
+    );
+    let (code, _, stderr) =
+        run(promptctl(dir.path()).args(["--default-model", "openai/gpt-5-nano", "plan"]));
+    assert_eq!(code, 0, "a cost-effective default passes: {stderr}");
+}
+
+/// A project of two prompts `a` and `b` applied, usage covering only `usage_for`, and both
+/// then moved to gpt-5.
+fn two_prompts_moving(usage_for: &str) -> tempfile::TempDir {
+    let (dir, prompts) = one_prompt_project();
+    fs_err::write(
+        prompts.join("b.yaml"),
+        small_prompt("b", "openai/gpt-4o-mini", "narrative", ""),
+    )
+    .unwrap();
+    fs_err::write(
+        dir.path().join("usage.yaml"),
+        format!(
+            "usage:\n  - prompt: {usage_for}\n    requests_per_month: 1000\n    input_tokens: 1000\n    output_tokens: 400\n"
+        ),
+    )
+    .unwrap();
+    let (code, _, stderr) = run(promptctl(dir.path()).args(["apply", "--auto-approve"]));
+    assert_eq!(code, 0, "{stderr}");
+    for name in ["a", "b"] {
+        fs_err::write(
+            prompts.join(format!("{name}.yaml")),
+            small_prompt(name, "openai/gpt-5", "narrative", ""),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+#[test]
+fn the_cost_guardrail_needs_a_changed_prompt_it_can_price() {
+    let dir = two_prompts_moving("nothing_like_these");
+    let (code, _, stderr) = run(promptctl(dir.path()).args(["plan", "--max-cost-increase", "1"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("needs usage.yaml covering the changed prompts"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_targeted_plan_prices_only_its_targets() {
+    let dir = two_prompts_moving("\"*\"");
+    let (code, stdout, stderr) = run(promptctl(dir.path()).args(["plan", "--target", "a"]));
+    assert_eq!(code, 0, "{stderr}");
+    // a alone: $0.39 → $5.25; b keeps running on gpt-4o-mini at $0.39.
+    assert!(
+        stdout.contains("Monthly cost (prompts in usage.yaml): $0.78 → $5.64 (+$4.86"),
+        "{stdout}"
+    );
 }

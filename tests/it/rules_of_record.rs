@@ -332,36 +332,23 @@ fn a_restore_is_refused_for_the_catalog_and_warned_for_a_policy() {
         json!({"prompt_name": name, "prompt_version": "v1", "prompt_template": "Hi.",
                "ai_model": model, "workflow_step": "questions"})
     };
+    let restore = |rows: Value| {
+        fs_err::write(dir.join("rows.json"), rows.to_string()).unwrap();
+        run(promptctl(dir).args([
+            "--store",
+            "sqlite:store.db",
+            "store",
+            "restore",
+            "rows.json",
+            "--force",
+        ]))
+    };
     // A retired model on an active row: refused, as a change set would be.
-    fs_err::write(
-        dir.join("retired.json"),
-        json!([legacy("anthropic/claude-3-sonnet", "a")]).to_string(),
-    )
-    .unwrap();
-    let (code, _, stderr) = run(promptctl(dir).args([
-        "--store",
-        "sqlite:store.db",
-        "store",
-        "restore",
-        "retired.json",
-        "--force",
-    ]));
+    let (code, _, stderr) = restore(json!([legacy("anthropic/claude-3-sonnet", "a")]));
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("[retired-model]"), "{stderr}");
     // A premium model where the policy wants cost-effective: restored, with a warning.
-    fs_err::write(
-        dir.join("premium.json"),
-        json!([legacy("openai/gpt-5", "b")]).to_string(),
-    )
-    .unwrap();
-    let (code, _, stderr) = run(promptctl(dir).args([
-        "--store",
-        "sqlite:store.db",
-        "store",
-        "restore",
-        "premium.json",
-        "--force",
-    ]));
+    let (code, _, stderr) = restore(json!([legacy("openai/gpt-5", "b")]));
     assert_eq!(code, 0, "{stderr}");
     assert!(
         stderr.contains("questions-cost-effective"),

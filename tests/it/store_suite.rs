@@ -691,6 +691,59 @@ pub async fn published_rules_judge_the_writes_that_follow(store: &dyn Store, _: 
     );
 }
 
+/// A write that only turns rows off is never refused for their model, even one the rules no
+/// longer have.
+pub async fn turning_a_row_off_is_never_refused_for_its_model(store: &dyn Store, _: &str) {
+    use promptctl::store::{Rules, RulesUpdate};
+    let acme: promptctl::catalog::Model = promptctl::yaml::from_str(
+        "id: acme/old\nname: Old\nprovider: acme\ninput_cost_per_1m: 1\noutput_cost_per_1m: 1\ncontext_window: 8000\nmax_output_tokens: 4000\nsupports_temperature: true\ntier: mid-range\n",
+    )
+    .unwrap();
+    let mut models = promptctl::catalog::Catalog::builtin().models().to_vec();
+    models.push(acme);
+    let with_acme = Rules {
+        catalog: promptctl::catalog::Catalog::from_models(models, "test").unwrap(),
+        ..Rules::builtin()
+    };
+    let mut row = new_row("a", "v1");
+    row.ai_model = "acme/old".to_owned();
+    let mut set = changes(
+        store,
+        vec![Op::Insert {
+            action: Action::Create,
+            row,
+            expect_new_name: true,
+        }],
+    )
+    .await;
+    set.rules = Some(RulesUpdate {
+        rules: with_acme.clone(),
+        expected_digest: None,
+    });
+    store.apply(&set, &nothing).await.unwrap();
+    let a = store.snapshot().await.unwrap().rows.remove(0);
+    // The project drops the model, and the plan turns the row off with the new rules.
+    let mut off = changes(
+        store,
+        vec![Op::Update {
+            action: Action::Deactivate,
+            id: a.id.clone(),
+            expected_row_version: a.row_version,
+            patch: Patch {
+                is_active: Some(false),
+                ..Patch::default()
+            },
+        }],
+    )
+    .await;
+    off.rules = Some(RulesUpdate {
+        rules: Rules::builtin(),
+        expected_digest: Some(with_acme.digest()),
+    });
+    store.apply(&off, &nothing).await.unwrap();
+    assert!(!store.snapshot().await.unwrap().rows[0].is_active);
+}
+
 macro_rules! suite {
     ($runner:ident: $($test:ident),* $(,)?) => {
         $(
@@ -737,4 +790,5 @@ backends!(
     the_diff_read_and_whole_rows_give_back_the_snapshot,
     what_validate_refuses_no_write_stores,
     published_rules_judge_the_writes_that_follow,
+    turning_a_row_off_is_never_refused_for_its_model,
 );

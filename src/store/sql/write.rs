@@ -243,7 +243,8 @@ pub(in crate::store) async fn apply_in(
         .await?;
     // What the rules refuse is refused whether or not the rows moved since: a retry with
     // fresh row versions would be refused all the same.
-    let verdict = rules::check_change_set(&rules, changes, &rows, &crate::time::today());
+    let verdict =
+        rules::check_change_set(&rules, changes, |id| rows.get(id), &crate::time::today());
     refuse_any(verdict.refusals)?;
     let found = conflicts(&changes.ops, &rows, &versions);
     if !found.is_empty() {
