@@ -154,21 +154,13 @@ fn check_edits(settings: &Settings, edits: &[Edit]) -> Refused {
         &crate::overlay::overlaid(&settings.overlay, &prompts, &settings.catalog),
     );
     let blocking: Vec<_> = violations.into_iter().filter(|v| v.blocks()).collect();
-    for diagnostic in crate::policy::diagnostics_in(&blocking, &|path| {
-        edits
-            .iter()
-            .find(|e| &*e.path == path)
-            .map(|e| e.after.clone())
-    }) {
-        refused
-            .sources
-            .entry(Arc::clone(&diagnostic.file))
-            .or_insert_with(|| {
-                edits
-                    .iter()
-                    .find(|e| e.path == diagnostic.file)
-                    .map_or_else(|| Arc::from(""), |e| Arc::from(e.after.as_str()))
-            });
+    let edited = |path: &Path| edits.iter().find(|e| &*e.path == path).map(|e| &e.after);
+    for diagnostic in crate::policy::diagnostics_in(&blocking, &|path| edited(path).cloned()) {
+        if let Some(text) = edited(&diagnostic.file) {
+            refused
+                .sources
+                .insert(Arc::clone(&diagnostic.file), Arc::from(text.as_str()));
+        }
         refused.diagnostics.push(diagnostic);
     }
     refused

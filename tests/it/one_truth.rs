@@ -466,3 +466,27 @@ fn a_targeted_plan_prices_only_its_targets() {
         "{stdout}"
     );
 }
+
+#[test]
+fn set_model_writes_nothing_a_mandatory_policy_forbids() {
+    let (dir, prompts) = one_prompt_project();
+    fs_err::write(
+        dir.path().join("promptctl.yaml"),
+        "policies:\n  - name: cheap-only\n    allowed_tiers: [cost-effective]\n    enforcement: hard-mandatory\n",
+    )
+    .unwrap();
+    let before = fs_err::read_to_string(prompts.join("a.yaml")).unwrap();
+    let (code, _, stderr) =
+        run(promptctl(dir.path()).args(["set-model", "openai/gpt-5", "--prompt", "a"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("error[policy-violation]"), "{stderr}");
+    assert!(stderr.contains("cheap-only"), "{stderr}");
+    assert!(
+        stderr.contains("a.yaml:3"),
+        "at the ai_model line: {stderr}"
+    );
+    assert_eq!(
+        fs_err::read_to_string(prompts.join("a.yaml")).unwrap(),
+        before
+    );
+}
