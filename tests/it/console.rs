@@ -218,21 +218,9 @@ pub(crate) fn sign_in(client: &Client, url: &str, token: &str) -> (String, Strin
 }
 
 fn row_of(console: &Console, name: &str) -> Value {
-    let (code, stdout, stderr) = run(promptctl(console.dir.path()).args([
-        "--store",
-        "sqlite:store.db",
-        "list",
-        "--all",
-        "--format",
-        "json",
-    ]));
-    assert_eq!(code, 0, "{stderr}");
-    let rows: Value = serde_json::from_str(&stdout).unwrap();
-    rows.as_array()
-        .unwrap()
-        .iter()
+    crate::common::listed_rows(console.dir.path(), "sqlite:store.db")
+        .into_iter()
         .find(|r| r["prompt_name"] == name && r["is_active"] == true)
-        .cloned()
         .unwrap()
 }
 

@@ -61,18 +61,9 @@ fn served() -> Served {
 
 /// Every active row, by name: `(id, row_version, model)`.
 fn rows(served: &Served) -> std::collections::HashMap<String, (String, i64, String)> {
-    let (code, stdout, stderr) = run(promptctl(served.dir.path()).args([
-        "--store",
-        "sqlite:store.db",
-        "list",
-        "--format",
-        "json",
-    ]));
-    assert_eq!(code, 0, "{stderr}");
-    let rows: Value = serde_json::from_str(&stdout).unwrap();
-    rows.as_array()
-        .unwrap()
+    crate::common::listed_rows(served.dir.path(), "sqlite:store.db")
         .iter()
+        .filter(|r| r["is_active"] == true)
         .map(|r| {
             (
                 r["prompt_name"].as_str().unwrap().to_owned(),

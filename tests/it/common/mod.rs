@@ -90,6 +90,17 @@ pub fn new_version(path: &Path, version: &str, first_line: &str) -> String {
 pub mod proxy;
 pub mod stores;
 
+/// Every row `list --all --format json` gives for the store at `store` (a URL), from `dir`.
+pub fn listed_rows(dir: &Path, store: &str) -> Vec<serde_json::Value> {
+    let (code, stdout, stderr) =
+        run(promptctl(dir).args(["--store", store, "list", "--all", "--format", "json"]));
+    assert_eq!(code, 0, "{stderr}");
+    match serde_json::from_str(&stdout).unwrap() {
+        serde_json::Value::Array(rows) => rows,
+        other => panic!("list JSON is not an array: {other}"),
+    }
+}
+
 /// A valid one-line prompt file of subsystem `incidents` (`extra`: more `key: value` lines).
 pub fn small_prompt(name: &str, model: &str, step: &str, extra: &str) -> String {
     format!(
