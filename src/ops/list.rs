@@ -53,11 +53,11 @@ pub async fn list(
             snapshot,
             ..
         }) => {
-            let (names, changed) = status::inputs(&prompts, &plan);
+            let inputs = status::inputs(&prompts, &plan);
             let statuses: Vec<RowStatus> = snapshot
                 .rows
                 .iter()
-                .map(|row| status::status(row, &names, &changed))
+                .map(|row| status::status(row, &inputs))
                 .collect();
             (snapshot, statuses, GitState::Read)
         }

@@ -278,7 +278,7 @@ fn content_change(prompt: &Prompt, row: &LiveRow) -> Option<String> {
         return None;
     }
     Some(format!(
-        "{} changed but prompt_version is still `{}`: bump prompt_version",
+        "{} changed but prompt_version is still `{}`: bump prompt_version (or, if the store was changed behind promptctl's back, restore it)",
         changed.join(" and "),
         prompt.prompt_version()
     ))

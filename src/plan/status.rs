@@ -33,17 +33,18 @@ impl RowStatus {
     }
 }
 
-/// The status of `row`, given git's prompts and the plan made from them (without prune).
-pub fn status(
-    row: &LiveRow,
-    managed_names: &HashSet<&str>,
-    changed_rows: &HashSet<&str>,
-) -> RowStatus {
+/// The status of `row`, given what [`inputs`] read of git's prompts and the plan made from
+/// them (without prune).
+pub fn status(row: &LiveRow, inputs: &Inputs<'_>) -> RowStatus {
     if row.lacks_model() {
         RowStatus::NoModel
-    } else if row.scope == Scope::Developer || !managed_names.contains(row.prompt_name.as_str()) {
+    } else if row.scope == Scope::Developer || !inputs.names.contains(row.prompt_name.as_str()) {
         RowStatus::Unmanaged
-    } else if changed_rows.contains(row.id.as_str()) {
+    } else if inputs.changed.contains(row.id.as_str())
+        || inputs
+            .differing
+            .contains(&(row.prompt_name.as_str(), row.prompt_version.as_str()))
+    {
         RowStatus::Drift
     } else {
         RowStatus::InSync
@@ -59,14 +60,31 @@ pub fn store_only(row: &LiveRow) -> RowStatus {
     }
 }
 
-/// The names git manages and the rows a plan changes, for [`status`].
-pub fn inputs<'a>(prompts: &'a [Prompt], plan: &'a Plan) -> (HashSet<&'a str>, HashSet<&'a str>) {
-    let names = prompts.iter().map(|p| p.prompt_name()).collect();
+/// What [`status`] compares a row with.
+pub struct Inputs<'a> {
+    /// The names git manages.
+    pub names: HashSet<&'a str>,
+    /// The rows a plan changes.
+    pub changed: HashSet<&'a str>,
+    /// The versions whose content differs between git and the store (the plan's errors).
+    pub differing: HashSet<(&'a str, &'a str)>,
+}
+
+/// The names git manages, the rows a plan changes and the versions it cannot reconcile.
+pub fn inputs<'a>(prompts: &'a [Prompt], plan: &'a Plan) -> Inputs<'a> {
     let mut changed: HashSet<&str> = HashSet::new();
     for op in plan.changes.iter().flat_map(|c| &c.ops) {
         if let Op::Update { id, .. } = op {
             changed.insert(id);
         }
     }
-    (names, changed)
+    Inputs {
+        names: prompts.iter().map(|p| p.prompt_name()).collect(),
+        changed,
+        differing: plan
+            .errors
+            .iter()
+            .map(|e| (e.prompt_name.as_str(), e.prompt_version.as_str()))
+            .collect(),
+    }
 }

@@ -593,6 +593,18 @@ pub fn check_restore(rules: &Rules, restore: &Restore, today: &str) -> Verdict {
         refusals: Vec::new(),
     };
     let mut notes = Vec::new();
+    if let Some(revision) = restore.revision
+        && let Err(message) = values::revision(revision)
+    {
+        judge.refuse(
+            "the export",
+            None,
+            Rule::RowFormat(None),
+            Some("revision"),
+            message,
+            None,
+        );
+    }
     for (index, row) in restore.rows.iter().enumerate() {
         let what = format!("row {}", index + 1);
         for (field, message) in super::restored_row_problems(row) {

@@ -55,20 +55,42 @@ pub fn temperature(value: f64) -> Result<(), String> {
     Ok(())
 }
 
-/// A time (milliseconds since the Unix epoch): not before 1970.
+/// A time (milliseconds since the Unix epoch): not before 1970, nor past what a JSON reader
+/// holds exactly.
 pub fn time(value: i64) -> Result<(), String> {
-    if value < 0 {
+    if !(0..=MAX_COUNTER).contains(&value) {
         return Err(format!(
-            "must be 0 or more (milliseconds since 1970), found {value}"
+            "must be 0 to {MAX_COUNTER} (milliseconds since 1970), found {value}"
         ));
     }
     Ok(())
 }
 
-/// `row_version`: 1 or more.
+/// The largest counter (`revision`, `row_version`) or time a store keeps: 2^53 − 1, the
+/// largest integer every JSON reader holds exactly (JavaScript's `Number.MAX_SAFE_INTEGER`),
+/// and far from where adding one would overflow a 64-bit column.
+pub const MAX_COUNTER: i64 = 9_007_199_254_740_991;
+
+/// `row_version`: 1 or more, and room to count on.
 pub fn row_version(value: i64) -> Result<(), String> {
     if value < 1 {
         return Err(format!("must be 1 or more, found {value}"));
+    }
+    if value >= MAX_COUNTER {
+        return Err(format!(
+            "is {value}, past the largest a store counts to ({MAX_COUNTER}): the next write could not count on"
+        ));
+    }
+    Ok(())
+}
+
+/// A store's `revision` as an export gives it: 0 or more, with room to count on.
+pub fn revision(value: i64) -> Result<(), String> {
+    if !(0..MAX_COUNTER).contains(&value) {
+        return Err(format!(
+            "must be 0 to {}, found {value}: a revision past it leaves no room for the next write",
+            MAX_COUNTER - 1
+        ));
     }
     Ok(())
 }

@@ -466,7 +466,7 @@ fn restore_refuses_rows_no_other_path_could_make() {
         (
             "updated_at",
             json!(-5),
-            "field `updated_at`: must be 0 or more",
+            "field `updated_at`: must be 0 to 9007199254740991",
         ),
         (
             "id",

@@ -744,6 +744,48 @@ pub async fn turning_a_row_off_is_never_refused_for_its_model(store: &dyn Store,
     assert!(!store.snapshot().await.unwrap().rows[0].is_active);
 }
 
+/// A revision or row version past what a store counts to is refused on restore: one would
+/// wrap at the next write (and every server's cache, which only moves forward, would ignore
+/// the store from then on), the other would overflow its column.
+pub async fn counters_past_what_a_store_counts_to_are_refused(store: &dyn Store, _: &str) {
+    let before = store.snapshot().await.unwrap();
+    let mut high_revision = legacy();
+    high_revision.revision = Some(i64::MAX);
+    let mut high_row = legacy();
+    high_row.rows[0].row_version = i64::MAX;
+    for (what, restore) in [("revision", high_revision), ("row_version", high_row)] {
+        let error = store
+            .restore(&restore, &restoring(false))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, StoreError::Refused(_) if error.to_string().contains(&format!("field `{what}`"))),
+            "{what}: {error}"
+        );
+    }
+    assert_eq!(store.snapshot().await.unwrap(), before);
+    let mut top = legacy();
+    top.revision = Some(promptctl::store::values::MAX_COUNTER - 2);
+    store.restore(&top, &restoring(false)).await.unwrap();
+    let a = store
+        .snapshot()
+        .await
+        .unwrap()
+        .rows
+        .into_iter()
+        .find(|r| r.prompt_name == "b")
+        .unwrap();
+    let error = store
+        .apply(
+            &changes(store, vec![backfill_b1("openai/gpt-5")]).await,
+            &nothing,
+        )
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("no room to count"), "{error}");
+    assert_eq!(a.row_version, 4);
+}
+
 macro_rules! suite {
     ($runner:ident: $($test:ident),* $(,)?) => {
         $(
@@ -791,4 +833,5 @@ backends!(
     what_validate_refuses_no_write_stores,
     published_rules_judge_the_writes_that_follow,
     turning_a_row_off_is_never_refused_for_its_model,
+    counters_past_what_a_store_counts_to_are_refused,
 );

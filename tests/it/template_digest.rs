@@ -195,3 +195,55 @@ fn the_diff_read_leaves_out_only_templates_it_has_digests_of() {
         assert_eq!(rows, vec![whole.rows[0].clone()]);
     });
 }
+
+/// The repository's prompts applied to `store`; then a template changed in the store behind
+/// promptctl's back (`change_behind` runs the SQL): plan and list must see it.
+fn a_template_changed_behind_the_back_is_seen(store: &str, change_behind: &dyn Fn(&str)) {
+    let dir = tempfile::tempdir().unwrap();
+    copy_prompts(dir.path());
+    let (code, _, stderr) =
+        run(promptctl(dir.path()).args(["--store", store, "apply", "--auto-approve"]));
+    assert_eq!(code, 0, "{stderr}");
+    change_behind(
+        "UPDATE ai_prompt_contents SET prompt_template = 'Something else entirely.' \
+         WHERE id = (SELECT id FROM ai_prompts WHERE prompt_name = 'generate_mock_incident_data')",
+    );
+    let (code, stdout, _) = run(promptctl(dir.path()).args(["--store", store, "plan"]));
+    assert_eq!(code, 1, "the plan sees the stored template: {stdout}");
+    assert!(
+        stdout.contains("generate_mock_incident_data v1.0.0: prompt_template changed")
+            && stdout.contains("behind promptctl's back"),
+        "{stdout}"
+    );
+    let listed = crate::common::listed_rows(dir.path(), store);
+    let row = listed
+        .iter()
+        .find(|r| r["prompt_name"] == "generate_mock_incident_data")
+        .unwrap();
+    assert_eq!(row["status"], "drift", "{row}");
+    assert_eq!(row["prompt_template"], "Something else entirely.");
+}
+
+#[test]
+fn a_template_changed_behind_the_back_is_seen_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    let store = format!("sqlite:{}", path.display());
+    a_template_changed_behind_the_back_is_seen(&store, &|sql| block_on(sqlite_exec(&path, sql)));
+}
+
+#[test]
+fn a_template_changed_behind_the_back_is_seen_on_postgres() {
+    let Some(admin) = postgres_url() else { return };
+    let database = block_on(TestDatabase::create(&admin));
+    let url = database.url.clone();
+    a_template_changed_behind_the_back_is_seen(&url, &|sql| {
+        block_on(async {
+            let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                .execute(&mut db)
+                .await
+                .unwrap();
+        });
+    });
+}

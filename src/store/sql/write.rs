@@ -10,6 +10,7 @@ use super::{
 };
 use crate::store::record::{AppliedRecord, RestoredRecord, row_values};
 use crate::store::rules::{self, Published, Rules, RulesUpdate};
+use crate::store::values;
 use crate::store::{
     Action, ApplyOutcome, Backup, ChangeSet, Conflict, LiveRow, NewRow, Op, POLICY_OVERRIDE, Patch,
     Progress, RULES_PUBLISHED, Restore, RestoreOptions, RestoreOutcome, StoreError, audit_values,
@@ -202,6 +203,17 @@ async fn publish(
     ))
 }
 
+/// The revision after `revision`, while there is room to count (see
+/// [`values::MAX_COUNTER`]).
+fn next_revision(revision: i64) -> Result<i64, StoreError> {
+    if revision >= values::MAX_COUNTER - 1 {
+        return Err(StoreError::Invalid(format!(
+            "the store's revision is {revision}: no room to count another write (restore it from an export with a lower revision)"
+        )));
+    }
+    Ok(revision + 1)
+}
+
 /// Refuse a write the rules of record refuse.
 fn refuse_any(refusals: Vec<rules::Refusal>) -> Result<(), StoreError> {
     if refusals.is_empty() {
@@ -251,13 +263,32 @@ pub(in crate::store) async fn apply_in(
         return Err(StoreError::Conflict(found));
     }
     let writes = effective_writes(&changes.ops, &rows);
+    if let Some(row) = writes.iter().find_map(|write| match write {
+        Write::Update { row, .. }
+            if row
+                .row_version
+                .checked_add(1)
+                .is_none_or(|next| values::row_version(next).is_err()) =>
+        {
+            Some(row)
+        }
+        _ => None,
+    }) {
+        return Err(StoreError::Invalid(format!(
+            "row {} ({} {}) is at row_version {}: no room to count another write",
+            row.id.escape_debug(),
+            row.prompt_name.escape_debug(),
+            row.prompt_version.escape_debug(),
+            row.row_version
+        )));
+    }
     if writes.is_empty() && publishing.is_none() {
         return Ok(ApplyOutcome {
             revision,
             applied: 0,
         });
     }
-    let revision = revision + 1;
+    let revision = next_revision(revision)?;
     tx.execute(
         "UPDATE store_meta SET revision = $1 WHERE id = 1",
         vec![SqlValue::Int(Some(revision))],
@@ -563,7 +594,7 @@ pub(in crate::store) async fn restore_in(
     for (sql, values) in insert_rows(&restore.rows) {
         tx.execute(&sql, values).await?;
     }
-    let revision = revision.max(restore.revision.unwrap_or(0)) + 1;
+    let revision = next_revision(revision.max(restore.revision.unwrap_or(0)))?;
     let store_id = restore.store_id.clone().unwrap_or(store_id);
     tx.execute(
         "UPDATE store_meta SET store_id = $1, revision = $2 WHERE id = 1",
