@@ -116,6 +116,9 @@ pub struct StoreTarget {
     pub url: String,
     /// Bearer token for an HTTP store (never printed).
     pub token: Option<Secret>,
+    /// The built-in local store (`.promptctl/store.db`), named by nobody: before the first
+    /// `apply` it reads as empty rather than missing.
+    pub default: bool,
 }
 
 /// Why settings could not be resolved.
@@ -367,6 +370,7 @@ fn resolve_store(
         .or_else(|| env("PROMPTCTL_TOKEN"))
         .filter(|t| !t.trim().is_empty())
         .map(Secret::new);
+    let mut default = false;
     let url = if let Some(url) = &overrides.store {
         url.clone()
     } else if let Some(environment) = named {
@@ -380,12 +384,17 @@ fn resolve_store(
     } else if let Some(url) = env("PROMPTCTL_STORE").filter(|u| !u.trim().is_empty()) {
         url
     } else {
+        default = true;
         format!(
             "sqlite:{}",
             root.join(".promptctl").join("store.db").display()
         )
     };
-    StoreTarget { url, token }
+    StoreTarget {
+        url,
+        token,
+        default,
+    }
 }
 
 fn find_config(cwd: &Path) -> Option<PathBuf> {

@@ -21,7 +21,18 @@ pub(super) async fn run(
     args: &ApplyArgs,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let store = crate::ops::open_store(settings).await?;
+    super::with_store(settings, crate::store::Access::Create, async |store| {
+        run_on(store, settings, args, printer).await
+    })
+    .await
+}
+
+async fn run_on(
+    store: &dyn crate::store::Store,
+    settings: &Settings,
+    args: &ApplyArgs,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
     let plan = match &args.plan_file {
         // A saved plan is the approval, as in Terraform.
         Some(path) => {
@@ -38,13 +49,9 @@ pub(super) async fn run(
                 prompts,
                 snapshot,
                 warnings,
-            } = crate::ops::plan::plan(
-                store.as_ref(),
-                settings,
-                &super::plan::options(&args.scope),
-            )
-            .await
-            .map_err(|e| super::failure(e, printer, "applying"))?;
+            } = crate::ops::plan::plan(store, settings, &super::plan::options(&args.scope))
+                .await
+                .map_err(|e| super::failure(e, printer, "applying"))?;
             super::show_diagnostics(warnings, printer);
             let cost = usage
                 .map(|usage| cost::estimate(&plan, &usage, &settings.catalog, &prompts, &snapshot));
@@ -65,7 +72,7 @@ pub(super) async fn run(
         environment: settings.environment.as_deref(),
         saved: args.plan_file.is_some(),
     };
-    let report = apply_with_progress(&plan, store.as_ref(), &options, printer).await?;
+    let report = apply_with_progress(&plan, store, &options, printer).await?;
     printer.data(&paint(GREEN.bold(), &complete(&report)))?;
     match report.rows_without_model {
         Some(Ok(left)) => {

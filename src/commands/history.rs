@@ -14,9 +14,19 @@ pub(super) async fn run(
     args: &HistoryArgs,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let store = crate::ops::open_store(settings).await?;
+    super::with_store(settings, crate::store::Access::Read, async |store| {
+        run_on(store, args, printer).await
+    })
+    .await
+}
+
+async fn run_on(
+    store: &dyn crate::store::Store,
+    args: &HistoryArgs,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
     let entries = crate::ops::store::history(
-        store.as_ref(),
+        store,
         &HistoryOptions {
             name: args.name.clone(),
             limit: args.limit,

@@ -12,15 +12,26 @@ pub(super) async fn run(
     args: &ImportArgs,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let store = crate::ops::open_store(settings).await?;
+    super::with_store(settings, crate::store::Access::Read, async |store| {
+        run_on(store, settings, args, printer).await
+    })
+    .await
+}
+
+async fn run_on(
+    store: &dyn crate::store::Store,
+    settings: &Settings,
+    args: &ImportArgs,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
     if args.update {
-        return update(store.as_ref(), settings, printer).await;
+        return update(store, settings, printer).await;
     }
     let options = ImportOptions {
         names: args.names.clone(),
         force: args.force,
     };
-    let report = crate::ops::import::import(store.as_ref(), settings, &options).await?;
+    let report = crate::ops::import::import(store, settings, &options).await?;
     for refusal in &report.refused {
         printer.error(&format!(
             "error: cannot import `{}`: {}",

@@ -12,12 +12,23 @@ pub(super) async fn run(
     args: &ListArgs,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let store = crate::ops::open_store(settings).await?;
+    super::with_store(settings, crate::store::Access::Read, async |store| {
+        run_on(store, settings, args, printer).await
+    })
+    .await
+}
+
+async fn run_on(
+    store: &dyn crate::store::Store,
+    settings: &Settings,
+    args: &ListArgs,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
     let options = ListOptions {
         all: args.all,
         templates: args.format == DataFormat::Json,
     };
-    let listing = crate::ops::list::list(store.as_ref(), settings, options).await?;
+    let listing = crate::ops::list::list(store, settings, options).await?;
     if let GitState::NotRead { reason } = &listing.git {
         printer.status(&format!(
             "note: git was not read ({reason}), so STATUS shows only what the store knows"

@@ -55,6 +55,19 @@ pub async fn dispatch(cli: &Cli, printer: &Printer) -> anyhow::Result<ExitStatus
     }
 }
 
+/// Run `work` on the store `settings` name, opened with `access`, and close the store after,
+/// whatever `work` returns (a SQLite store folds its write-ahead log into its file).
+async fn with_store<T>(
+    settings: &Settings,
+    access: crate::store::Access,
+    work: impl AsyncFnOnce(&dyn crate::store::Store) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let store = crate::ops::open_store(settings, access).await?;
+    let result = work(store.as_ref()).await;
+    store.close().await;
+    result
+}
+
 /// Show the problems of the prompt files (errors and warnings), rustc-style, on stderr.
 fn show_diagnostics(validation: Validation, printer: &Printer) {
     let Validation {

@@ -16,18 +16,29 @@ pub(super) async fn run(
     args: &PlanArgs,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
+    super::with_store(settings, crate::store::Access::Read, async |store| {
+        run_on(store, settings, args, printer).await
+    })
+    .await
+}
+
+async fn run_on(
+    store: &dyn crate::store::Store,
+    settings: &Settings,
+    args: &PlanArgs,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
     let usage = settings.load_usage()?;
-    let store = crate::ops::open_store(settings).await?;
     let Planned {
         plan,
         prompts,
         snapshot,
         warnings,
-    } = crate::ops::plan::plan(store.as_ref(), settings, &options(&args.scope))
+    } = crate::ops::plan::plan(store, settings, &options(&args.scope))
         .await
         .map_err(|e| super::failure(e, printer, "planning"))?;
     super::show_diagnostics(warnings, printer);
-    console_notes(store.as_ref(), &plan, printer).await;
+    console_notes(store, &plan, printer).await;
     let cost =
         usage.map(|usage| cost::estimate(&plan, &usage, &settings.catalog, &prompts, &snapshot));
     printer.data(&match args.format {

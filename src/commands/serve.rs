@@ -25,7 +25,7 @@ pub(super) async fn run(
     let tokens = tokens(args)?;
     let log = init_logging(verbose);
     let served = async {
-        let store = crate::store::open(&database, None).await?;
+        let store = crate::store::open(&database, None, crate::store::Access::Create).await?;
         let options = ServeOptions {
             listen: args.listen,
             tokens,

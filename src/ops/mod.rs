@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use crate::prompt::Prompt;
 use crate::settings::Settings;
-use crate::store::{Store, StoreError};
+use crate::store::{Access, Store, StoreError};
 use crate::validate::{Validation, Validator};
 
 /// Why an operation failed.
@@ -45,10 +45,19 @@ pub enum OpsError {
     Refused(String),
 }
 
-/// Open the configured store.
-pub async fn open_store(settings: &Settings) -> Result<Box<dyn Store>, StoreError> {
+/// Open the configured store. With [`Access::Read`], the default local store before the first
+/// `apply` reads as an empty store (Terraform's local backend); any other store that does not
+/// exist is [`StoreError::NoStore`].
+pub async fn open_store(settings: &Settings, access: Access) -> Result<Box<dyn Store>, StoreError> {
     let started = Instant::now();
-    let store = crate::store::open(&settings.store.url, settings.store.token.clone()).await?;
+    let opened =
+        crate::store::open(&settings.store.url, settings.store.token.clone(), access).await;
+    let store = match opened {
+        Err(StoreError::NoStore { .. }) if settings.store.default && access == Access::Read => {
+            crate::store::not_created(&settings.store.url)
+        }
+        other => other?,
+    };
     tracing::debug!("opened {} in {}", store.location(), elapsed(started));
     Ok(store)
 }

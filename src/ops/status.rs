@@ -211,8 +211,10 @@ fn column(settings: &Settings, prompts: &[Prompt], snapshot: &Snapshot) -> Colum
 /// the matrix shows versions and models, never the templates such a read leaves out.
 async fn read(settings: Result<Settings, String>) -> Result<Snapshot, String> {
     let settings = settings?;
-    let store = super::open_store(&settings)
+    let store = super::open_store(&settings, crate::store::Access::Read)
         .await
         .map_err(|e| e.to_string())?;
-    store.snapshot_for_diff().await.map_err(|e| e.to_string())
+    let snapshot = store.snapshot_for_diff().await.map_err(|e| e.to_string());
+    store.close().await;
+    snapshot
 }

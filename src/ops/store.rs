@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::formats::export_v1 as export;
 use crate::settings::Settings;
-use crate::store::{self, AuditEntry, Backup, Snapshot, Store, now_ms};
+use crate::store::{self, AuditEntry, Backup, Restore, Snapshot, Store, now_ms};
 
 use super::OpsError;
 
@@ -56,6 +56,36 @@ pub struct RestoreReport {
     /// What the restore let in but a change set would be refused for (a policy a row
     /// breaks).
     pub warnings: Vec<String>,
+    /// Why the backup file could not be written (the store keeps the rows all the same).
+    pub backup_failed: Option<String>,
+}
+
+/// Read the export `options` names, and check its rows against the project's rules of
+/// record — the check the store runs again as it restores — before any store is opened: a
+/// file that would be refused creates no store.
+pub fn read_export(settings: &Settings, options: &RestoreOptions) -> Result<Restore, OpsError> {
+    let started = std::time::Instant::now();
+    let text = fs_err::read_to_string(&options.file)?;
+    let restore = export::read(&text, now_ms()).map_err(|error| {
+        OpsError::Refused(format!(
+            "cannot restore {}: {error}",
+            options.file.display()
+        ))
+    })?;
+    tracing::debug!(
+        "read {} ({} bytes, {} rows) in {}",
+        options.file.display(),
+        text.len(),
+        restore.rows.len(),
+        super::elapsed(started)
+    );
+    let verdict = store::rules::check_restore(&settings.rules()?, &restore, &crate::time::today());
+    if !verdict.refusals.is_empty() {
+        return Err(OpsError::Store(store::StoreError::Refused(
+            verdict.refusals,
+        )));
+    }
+    Ok(restore)
 }
 
 /// Load an export into the store. A file with any bad row (a value no write path may store,
@@ -64,37 +94,16 @@ pub struct RestoreReport {
 pub async fn restore(
     store: &dyn Store,
     settings: &Settings,
+    restore: &Restore,
     options: &RestoreOptions,
 ) -> Result<RestoreReport, OpsError> {
-    let started = std::time::Instant::now();
-    let text = fs_err::read_to_string(&options.file)?;
-    let refused = |error: export::ExportError| {
-        OpsError::Refused(format!(
-            "cannot restore {}: {error}",
-            options.file.display()
-        ))
+    // The rows a forced restore replaces: the store keeps them in the restore's own
+    // transaction; a copy goes to a file too, once the restore has happened.
+    let replaced = if options.force {
+        Some(store.snapshot().await?).filter(|s| !s.rows.is_empty())
+    } else {
+        None
     };
-    let restore = export::read(&text, now_ms()).map_err(refused)?;
-    tracing::debug!(
-        "read {} ({} bytes, {} rows) in {}",
-        options.file.display(),
-        text.len(),
-        restore.rows.len(),
-        super::elapsed(started)
-    );
-    let mut backup = None;
-    if options.force {
-        // Nothing is lost: the rows a forced restore replaces are saved first.
-        let snapshot = store.snapshot().await?;
-        if !snapshot.rows.is_empty() {
-            let path = backup_path(&settings.root, &snapshot);
-            if let Some(dir) = path.parent() {
-                fs_err::create_dir_all(dir)?;
-            }
-            crate::fsutil::write_atomic(&path, export::write(&snapshot).as_bytes())?;
-            backup = Some((path, snapshot.rows.len()));
-        }
-    }
     // The project's rules of record come with the rows, and judge them, as with an apply.
     let published = store.rules().await?;
     let restore_options = store::RestoreOptions {
@@ -107,7 +116,20 @@ pub async fn restore(
             rules: settings.rules()?,
         }),
     };
-    let outcome = store.restore(&restore, &restore_options).await?;
+    let outcome = store.restore(restore, &restore_options).await?;
+    let (mut backup, mut backup_failed) = (None, None);
+    if let Some(snapshot) = replaced {
+        let path = backup_path(&settings.root, &snapshot);
+        let written = path
+            .parent()
+            .map_or(Ok(()), fs_err::create_dir_all)
+            .and_then(|()| crate::fsutil::write_atomic(&path, export::write(&snapshot).as_bytes()));
+        // The store has them all the same: a file that cannot be written is no failure.
+        match written {
+            Ok(()) => backup = Some((path, snapshot.rows.len())),
+            Err(error) => backup_failed = Some(format!("{}: {error}", path.display())),
+        }
+    }
     Ok(RestoreReport {
         store: store.location(),
         revision: outcome.revision,
@@ -116,6 +138,7 @@ pub async fn restore(
         backup,
         store_backup: outcome.backup,
         warnings: outcome.warnings,
+        backup_failed,
     })
 }
 

@@ -8,6 +8,7 @@
 //! `ai_model`; nothing is lost: a forced restore keeps the rows it replaces in a backup.
 
 mod change;
+mod empty;
 pub mod http;
 pub mod postgres;
 pub mod record;
@@ -350,12 +351,20 @@ pub enum StoreError {
     Refused(Vec<Refusal>),
     #[error("cannot open the store {url}: {message}")]
     Open { url: String, message: String },
+    /// A store named that does not exist: only `apply`, `store restore` and `serve` create one.
+    #[error(
+        "no store at {url}: {why}; `promptctl apply` (or `store restore`) creates it — or check --store"
+    )]
+    NoStore { url: String, why: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0}")]
     Remote(String),
+    /// The commit failed and the database rolled the write back: nothing was written.
+    #[error("the commit failed and the store rolled it back, so nothing was written: {0}")]
+    RolledBack(String),
     /// The write may or may not have happened: the commit (or the server's answer to it) was
     /// lost. Never reported as "nothing changed".
     #[error(
@@ -446,6 +455,11 @@ pub trait Store: Send + Sync {
         Ok(None)
     }
 
+    /// Let go of the store: a SQLite store folds its write-ahead log into its file first.
+    /// Commands call it when they are done; dropping a store without it loses nothing
+    /// committed.
+    async fn close(&self) {}
+
     /// A signal each time the revision may have moved (PostgreSQL's LISTEN/NOTIFY), for a
     /// server to refresh at once; `None` where the backend sends none, and it polls. Call it
     /// inside the runtime that will read it.
@@ -493,23 +507,43 @@ pub trait Store: Send + Sync {
     async fn backup(&self, id: &str) -> Result<Option<Snapshot>, StoreError>;
 }
 
+/// Whether opening a store may create it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// `apply`, `store restore` and `serve`: create the store (file, folders, tables) if need be.
+    Create,
+    /// Every other command: a store that does not exist is [`StoreError::NoStore`] (a
+    /// PostgreSQL database without promptctl's tables reads as an empty store).
+    Read,
+}
+
+/// The store a read of a store that does not exist yet stands in for: empty, at revision 0.
+pub fn not_created(url: &str) -> Box<dyn Store> {
+    Box::new(empty::EmptyStore { url: redact(url) })
+}
+
 /// Open the store a URL names: `sqlite:PATH`, `postgres://…`, `http(s)://…` (with a bearer
 /// token).
 pub async fn open(
     url: &str,
     token: Option<crate::secret::Secret>,
+    access: Access,
 ) -> Result<Box<dyn Store>, StoreError> {
     if url.starts_with("http://") || url.starts_with("https://") {
         return Ok(Box::new(http::HttpStore::new(url, token)?));
     }
     if let Some(path) = url.strip_prefix("sqlite:") {
-        let path = path.strip_prefix("//").unwrap_or(path);
-        return Ok(Box::new(
-            sqlite::SqliteStore::open(std::path::Path::new(path)).await?,
-        ));
+        let path = std::path::Path::new(path.strip_prefix("//").unwrap_or(path));
+        return Ok(Box::new(match access {
+            Access::Create => sqlite::SqliteStore::open(path).await?,
+            Access::Read => sqlite::SqliteStore::open_existing(path).await?,
+        }));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Ok(Box::new(postgres::PostgresStore::open(url).await?));
+        return match access {
+            Access::Create => Ok(Box::new(postgres::PostgresStore::open(url).await?)),
+            Access::Read => postgres::PostgresStore::open_existing(url).await,
+        };
     }
     Err(StoreError::Open {
         url: url.to_owned(),

@@ -5,11 +5,11 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::Postgres;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions, PgSslMode};
+use sqlx::{Connection, PgConnection, Pool, Postgres};
 
 use super::sql::store::{Dialect, SqlStore};
-use super::{RevisionFeed, StoreError, new_id, now_ms};
+use super::{RevisionFeed, Store, StoreError, new_id, now_ms};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -76,22 +76,7 @@ async fn listen(
 impl SqlStore<Postgres> {
     /// Connect, create the tables if needed, and give a new store its id.
     pub async fn open(url: &str) -> Result<PostgresStore, StoreError> {
-        let location = super::redact(url);
-        let open_error = |e: sqlx::Error| StoreError::Open {
-            url: location.clone(),
-            message: e.to_string(),
-        };
-        let options =
-            connect_options(url, std::env::var_os("PGSSLMODE").is_some()).map_err(open_error)?;
-        let pool = PgPoolOptions::new()
-            .max_connections(8)
-            // Opened at start and kept: a connection opened on demand costs a replica's
-            // refresh (or a request) tens of milliseconds at the worst moment.
-            .min_connections(2)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
-            .await
-            .map_err(open_error)?;
+        let (pool, location) = connect(url).await?;
         MIGRATOR.run(&pool).await?;
         sqlx::query(
             "INSERT INTO store_meta (id, store_id, revision, created_at) VALUES (1, $1, 0, $2) \
@@ -103,6 +88,59 @@ impl SqlStore<Postgres> {
         .await?;
         Ok(SqlStore { pool, location })
     }
+
+    /// Connect to a store that may not have been created: a database without promptctl's
+    /// tables is an empty store, read as such and left as it is.
+    pub async fn open_existing(url: &str) -> Result<Box<dyn Store>, StoreError> {
+        let (pool, location) = connect(url).await?;
+        let (created,): (bool,) = sqlx::query_as("SELECT to_regclass('store_meta') IS NOT NULL")
+            .fetch_one(&pool)
+            .await?;
+        if !created {
+            pool.close().await;
+            return Ok(super::not_created(url));
+        }
+        MIGRATOR.run(&pool).await?;
+        Ok(Box::new(SqlStore { pool, location }))
+    }
+}
+
+/// A pool on `url`, after one connection has shown the server is there: a server that is down
+/// or refuses is said at once, by host and port, rather than after the pool's wait.
+async fn connect(url: &str) -> Result<(Pool<Postgres>, String), StoreError> {
+    let location = super::redact(url);
+    let open_error = |message: String| StoreError::Open {
+        url: location.clone(),
+        message,
+    };
+    let options = connect_options(url, std::env::var_os("PGSSLMODE").is_some())
+        .map_err(|e| open_error(e.to_string()))?;
+    let address = format!("{}:{}", options.get_host(), options.get_port());
+    let first = tokio::time::timeout(
+        Duration::from_secs(10),
+        PgConnection::connect_with(&options),
+    )
+    .await
+    .map_err(|_| open_error(format!("no answer from {address} within 10 s")))?;
+    match first {
+        Ok(connection) => {
+            let _ = connection.close().await;
+        }
+        Err(sqlx::Error::Io(error)) => {
+            return Err(open_error(format!("cannot connect to {address}: {error}")));
+        }
+        Err(error) => return Err(open_error(error.to_string())),
+    }
+    let pool = PgPoolOptions::new()
+        .max_connections(8)
+        // Opened at start and kept: a connection opened on demand costs a replica's refresh
+        // (or a request) tens of milliseconds at the worst moment.
+        .min_connections(2)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .map_err(|e| open_error(e.to_string()))?;
+    Ok((pool, location))
 }
 
 /// The connection options of `url`. To a server on this machine, TLS is not negotiated unless

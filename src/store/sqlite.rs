@@ -31,6 +31,11 @@ impl Dialect for Sqlite {
     // cache's 64 MiB. Writes get the large cache back.
     const AROUND_WHOLE_READ: Option<(&'static str, &'static str)> =
         Some(("PRAGMA cache_size = -4096", "PRAGMA cache_size = -65536"));
+    // Everything committed goes into the main file before the process lets go of it: a copy
+    // of `store.db` alone (a backup, a CI artifact) is then the whole store.
+    const ON_CLOSE: Option<&'static str> = Some("PRAGMA wal_checkpoint(TRUNCATE)");
+    // SQLite runs in this process: when COMMIT answers, it has committed or rolled back.
+    const COMMIT_SETTLES: bool = true;
 
     fn rows_affected(result: &Self::QueryResult) -> u64 {
         result.rows_affected()
@@ -38,22 +43,49 @@ impl Dialect for Sqlite {
 }
 
 impl SqlStore<Sqlite> {
-    /// Open (creating if needed) the store file at `path`.
+    /// Open the store file at `path`, creating it (and its folders) if need be.
     pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        Self::open_with(path, true).await
+    }
+
+    /// Open the store file at `path`, which must exist.
+    pub async fn open_existing(path: &Path) -> Result<SqliteStore, StoreError> {
+        Self::open_with(path, false).await
+    }
+
+    async fn open_with(path: &Path, create: bool) -> Result<SqliteStore, StoreError> {
         let location = format!("sqlite:{}", path.display());
         let open_error = |message: String| StoreError::Open {
             url: location.clone(),
             message,
         };
-        if let Some(parent) = path.parent()
-            && !parent.as_os_str().is_empty()
-        {
-            fs_err::create_dir_all(parent).map_err(|e| open_error(e.to_string()))?;
+        let no_store = |why: &str| StoreError::NoStore {
+            url: location.clone(),
+            why: why.to_owned(),
+        };
+        match fs_err::metadata(path) {
+            // An empty file is no store: a truncated one, or one made by hand. Taking it for a
+            // new store would give it a new identity and hide what happened.
+            Ok(meta) if meta.is_file() && meta.len() == 0 => {
+                return Err(no_store(
+                    "the file is empty (0 bytes), not a store; remove it to start a new store, or restore a backup into it",
+                ));
+            }
+            Ok(meta) if !meta.is_file() => return Err(no_store("it is not a file")),
+            Ok(_) => {}
+            Err(_) if !create => return Err(no_store("the file does not exist")),
+            Err(_) => {
+                if let Some(parent) = path.parent()
+                    && !parent.as_os_str().is_empty()
+                {
+                    fs_err::create_dir_all(parent).map_err(|e| open_error(e.to_string()))?;
+                }
+            }
         }
         let options = SqliteConnectOptions::from_str("sqlite:")
             .map_err(|e| open_error(e.to_string()))?
             .filename(path)
-            .create_if_missing(true)
+            .create_if_missing(create)
             .journal_mode(SqliteJournalMode::Wal)
             // FULL: an apply that said "complete" survives a power cut; it costs one fsync.
             .synchronous(SqliteSynchronous::Full)

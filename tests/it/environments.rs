@@ -27,6 +27,25 @@ fn project(environments: &str) -> tempfile::TempDir {
         )
         .unwrap();
     }
+    // The environments' SQLite stores exist, as after their first apply: only the default
+    // store reads as empty before it is created.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    for name in environments
+        .split("sqlite:")
+        .skip(1)
+        .filter_map(|rest| rest.split_whitespace().next())
+    {
+        let path = dir.path().join(name.trim_matches('"'));
+        runtime.block_on(async {
+            let store = promptctl::store::sqlite::SqliteStore::open(&path)
+                .await
+                .unwrap();
+            promptctl::store::Store::close(&store).await;
+        });
+    }
     dir
 }
 

@@ -33,6 +33,7 @@ mod serve_process;
 mod server_api;
 mod server_cache;
 mod store_conflicts;
+mod store_files;
 mod store_suite;
 mod template_digest;
 mod validate_base;

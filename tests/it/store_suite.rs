@@ -364,7 +364,9 @@ pub async fn a_retried_restore_applies_once(store: &dyn Store, _: &str) {
 
 pub async fn concurrent_change_sets_never_both_write_a_row(store: &dyn Store, url: &str) {
     store.restore(&legacy(), &restoring(false)).await.unwrap();
-    let other = open(url, None).await.unwrap();
+    let other = open(url, None, promptctl::store::Access::Create)
+        .await
+        .unwrap();
     let set_for = |model: &str| ChangeSet {
         policy_overrides: Vec::new(),
         rules: None,

@@ -28,10 +28,16 @@ pub(in crate::store) trait Dialect: Database {
     const LOCK_META: &'static str;
     /// Begins a read-only transaction whose reads all see one moment.
     const BEGIN_SNAPSHOT: &'static str;
+    /// Whether a commit that returns an error has settled: the database either committed or
+    /// rolled back before answering (SQLite, in this process), so looking the write up again
+    /// tells which. A server's commit may still be landing after a dropped connection.
+    const COMMIT_SETTLES: bool = false;
     /// Statements run before and after reading every row (a snapshot), on its connection.
     const AROUND_WHOLE_READ: Option<(&'static str, &'static str)> = None;
     /// How many rows a statement touched (sqlx has no common trait for it).
     fn rows_affected(result: &Self::QueryResult) -> u64;
+    /// A statement run on closing the store, where the backend needs one.
+    const ON_CLOSE: Option<&'static str> = None;
     /// Signals when another writer moves the revision, where the database can send them.
     fn revision_feed(_pool: &Pool<Self>) -> Option<RevisionFeed> {
         None
@@ -109,13 +115,43 @@ where
     ))
 }
 
-/// Commit a write. If the commit itself fails, whether it took effect is unknown (the
-/// connection may have dropped after the database committed): it is never reported as
-/// "nothing changed".
-async fn commit<DB: Database>(tx: Transaction<'static, DB>) -> Result<(), StoreError> {
-    tx.commit()
-        .await
-        .map_err(|error| StoreError::Unknown(format!("the commit did not confirm: {error}")))
+/// Commit a write recorded under idempotency `key`. If the commit itself fails, whether it
+/// took effect is unknown (a server may have committed before the connection dropped) — unless
+/// the backend settles it ([`Dialect::COMMIT_SETTLES`]): then the key, looked up once more,
+/// says whether the write landed (it did: `Ok`) or was rolled back (a plain failure, nothing
+/// written). A lookup that fails leaves it unknown; it is never reported as "nothing changed"
+/// without knowing.
+async fn commit<DB>(
+    pool: &Pool<DB>,
+    tx: Transaction<'static, DB>,
+    key: &str,
+) -> Result<(), StoreError>
+where
+    DB: Dialect + Binds,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    (String,): for<'r> FromRow<'r, DB::Row>,
+{
+    let Err(error) = tx.commit().await else {
+        return Ok(());
+    };
+    if DB::COMMIT_SETTLES {
+        let landed = bound_as::<DB, (String,)>(
+            "SELECT key FROM applied_changesets WHERE key = $1",
+            texts(&[key]),
+        )
+        .map(|query| query.fetch_optional(pool));
+        if let Ok(lookup) = landed {
+            match lookup.await {
+                Ok(Some(_)) => return Ok(()),
+                Ok(None) => return Err(StoreError::RolledBack(error.to_string())),
+                Err(_) => {}
+            }
+        }
+    }
+    Err(StoreError::Unknown(format!(
+        "the commit did not confirm: {error}"
+    )))
 }
 
 /// The ids as text values, for `IN ($1, …)`.
@@ -325,6 +361,16 @@ where
         DB::revision_feed(&self.pool)
     }
 
+    async fn close(&self) {
+        if let Some(sql) = DB::ON_CLOSE
+            && let Ok(query) = bound::<DB>(sql, Vec::new())
+            && let Err(error) = query.execute(&self.pool).await
+        {
+            tracing::debug!("closing {}: {sql}: {error}", self.location);
+        }
+        self.pool.close().await;
+    }
+
     async fn changed_since(&self, since: i64, limit: usize) -> Result<Option<Delta>, StoreError> {
         let mut tx = self.pool.begin_with(DB::BEGIN_SNAPSHOT).await?;
         let (store_id, revision) = bound_as::<DB, (String, i64)>(super::SELECT_META, Vec::new())?
@@ -374,9 +420,22 @@ where
         changes: &ChangeSet,
         progress: Progress<'_>,
     ) -> Result<ApplyOutcome, StoreError> {
+        // Every write is recorded under a key, so a failed commit can be looked up again.
+        let keyed;
+        let changes = match &changes.idempotency_key {
+            Some(_) => changes,
+            None => {
+                keyed = ChangeSet {
+                    idempotency_key: Some(crate::store::new_id()),
+                    ..changes.clone()
+                };
+                &keyed
+            }
+        };
+        let key = changes.idempotency_key.clone().unwrap_or_default();
         let mut tx = SqlTx(self.pool.begin_with(DB::BEGIN_WRITE).await?);
         let outcome = apply_in(&mut tx, changes, progress).await?;
-        commit(tx.0).await?;
+        commit(&self.pool, tx.0, &key).await?;
         Ok(outcome)
     }
 
@@ -417,9 +476,21 @@ where
         restore: &Restore,
         options: &RestoreOptions,
     ) -> Result<RestoreOutcome, StoreError> {
+        let keyed;
+        let options = match &options.idempotency_key {
+            Some(_) => options,
+            None => {
+                keyed = RestoreOptions {
+                    idempotency_key: Some(crate::store::new_id()),
+                    ..options.clone()
+                };
+                &keyed
+            }
+        };
+        let key = options.idempotency_key.clone().unwrap_or_default();
         let mut tx = SqlTx(self.pool.begin_with(DB::BEGIN_WRITE).await?);
         let outcome = restore_in(&mut tx, restore, options).await?;
-        commit(tx.0).await?;
+        commit(&self.pool, tx.0, &key).await?;
         Ok(outcome)
     }
 

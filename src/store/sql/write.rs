@@ -241,7 +241,10 @@ pub(in crate::store) async fn apply_in(
     {
         return stored::<AppliedRecord, _>(&outcome);
     }
-    if store_id != changes.store_id {
+    // A plan made before the store existed names no store: it applies to a store as new as
+    // the one it was made against (nothing ever written), whatever id the store got.
+    let made_before_the_store = changes.store_id.is_empty() && revision == 0;
+    if store_id != changes.store_id && !made_before_the_store {
         return Err(StoreError::WrongStore {
             expected: changes.store_id.clone(),
             actual: store_id,
