@@ -60,6 +60,7 @@ pub fn change_set(plan: &Plan, actor: &str, now: i64) -> ChangeSet {
         store_id: plan.store_id.clone(),
         actor: actor.to_owned(),
         idempotency_key: Some(crate::store::new_id()),
+        request_sha256: None,
         ops,
         policy_overrides: plan.notes.overrides.clone(),
         rules: plan.rules.as_ref().map(|change| RulesUpdate {

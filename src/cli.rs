@@ -221,6 +221,13 @@ pub struct ServeArgs {
     /// Longest a request may take, in seconds
     #[arg(long, value_name = "SECONDS", default_value_t = 120)]
     pub request_timeout: u64,
+    /// Close a connection that has not sent a whole request head within this (a slow client,
+    /// or a kept-alive connection idle that long)
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub header_timeout: u64,
+    /// Connections open at once; past it a new one is answered 503 and closed
+    #[arg(long, value_name = "N", default_value_t = 4096)]
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Subcommand)]

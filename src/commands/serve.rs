@@ -34,6 +34,10 @@ pub(super) async fn run(
             refresh_interval: Duration::from_millis(args.refresh_ms.max(50)),
             max_body_bytes: args.max_body_mib.saturating_mul(1024 * 1024),
             request_timeout: Duration::from_secs(args.request_timeout.max(1)),
+            limits: server::ConnectionLimits {
+                header_timeout: Duration::from_secs(args.header_timeout.max(1)),
+                max_connections: args.max_connections.max(1),
+            },
         };
         server::serve(Arc::from(store), options).await?;
         anyhow::Ok(())

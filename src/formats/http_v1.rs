@@ -351,9 +351,9 @@ pub struct ErrorBodyV1 {
 #[schemars(rename = "ErrorDetail")]
 pub struct ErrorDetailV1 {
     /// Stable, machine-readable: `unauthorized`, `forbidden`, `not_found`,
-    /// `method_not_allowed`, `bad_request`, `payload_too_large`, `unprocessable`, `refused`,
-    /// `conflict`, `wrong_store`, `not_empty`, `timeout`, `outcome_unknown`, `unavailable`,
-    /// `internal`.
+    /// `method_not_allowed`, `bad_request`, `payload_too_large`, `unsupported_media_type`,
+    /// `wrong_host`, `unprocessable`, `refused`, `conflict`, `wrong_store`, `not_empty`,
+    /// `timeout`, `outcome_unknown`, `unavailable`, `internal`.
     pub code: String,
     pub message: String,
     /// For `conflict`: every precondition that failed.
@@ -468,6 +468,7 @@ impl TryFrom<ChangeSetV1> for ChangeSet {
             store_id: changes.store_id,
             actor: changes.actor,
             idempotency_key: changes.idempotency_key,
+            request_sha256: None,
             ops: changes.ops.into_iter().map(Op::from).collect(),
             policy_overrides: changes
                 .policy_overrides

@@ -47,6 +47,7 @@ pub async fn assign_model(
         store_id: assignment.store_id.to_owned(),
         actor: assignment.actor.clone(),
         idempotency_key: None,
+        request_sha256: None,
         policy_overrides: Vec::new(),
         rules: None,
         ops: assignment

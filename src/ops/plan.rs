@@ -165,6 +165,7 @@ fn store_refusals(
         store_id: plan.store_id.clone(),
         actor: String::new(),
         idempotency_key: None,
+        request_sha256: None,
         ops: backfills,
         policy_overrides: plan.notes.overrides.clone(),
         rules: None,

@@ -111,6 +111,7 @@ pub async fn restore(
         force: options.force,
         allow_empty: options.allow_empty,
         idempotency_key: None,
+        request_sha256: None,
         rules: Some(store::RulesUpdate {
             expected_digest: published.as_ref().map(|p| p.rules.digest()),
             rules: settings.rules()?,

@@ -53,10 +53,37 @@ fn json_response(value: &impl serde::Serialize) -> Response {
     }
 }
 
-/// Parse a JSON body into `T`, or a 400 naming line and column.
-fn parse<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+/// Parse a JSON body into `T`: a 415 unless it is declared JSON, a 400 naming line and
+/// column if it does not read. The declaration matters: a web page may send any site a
+/// `text/plain` POST without asking first, never an `application/json` one.
+fn json_body<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<T, ApiError> {
+    let declared = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !is_json(declared) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "the body must be sent as JSON (Content-Type: application/json)",
+        ));
+    }
     serde_json::from_slice(body)
         .map_err(|error| ApiError::bad_request(format!("malformed JSON body: {error}")))
+}
+
+/// Whether a Content-Type names JSON: `application/json`, or a `+json` type, any parameters.
+fn is_json(content_type: &str) -> bool {
+    let media = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    media == "application/json" || (media.starts_with("application/") && media.ends_with("+json"))
 }
 
 async fn health(State(state): Shared) -> Response {
@@ -78,11 +105,13 @@ async fn changesets(
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, ApiError> {
     let body = body.map_err(body_rejection)?;
-    let mut changes = ChangeSet::try_from(parse::<ChangeSetV1>(&body)?)
+    let mut changes = ChangeSet::try_from(json_body::<ChangeSetV1>(&headers, &body)?)
         .map_err(|e| ApiError::unprocessable(format!("`rules`: {e}")))?;
     if let Some(key) = idempotency_key(&headers)? {
         changes.idempotency_key = Some(key);
     }
+    // The key is bound to this body: a retry resends it byte for byte.
+    changes.request_sha256 = Some(crate::digest::sha256_hex(&body));
     // The audit log records who applied: the token's name, and the client's own label.
     if let Some(Extension(Caller(name))) = caller {
         changes.actor = if changes.actor.is_empty() || changes.actor == name {
@@ -212,7 +241,7 @@ async fn restore(
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, ApiError> {
     let body = body.map_err(body_rejection)?;
-    let request: RestoreRequestV1 = parse(&body)?;
+    let request: RestoreRequestV1 = json_body(&headers, &body)?;
     // Read as a file is: every row checked, the first bad one named with its field.
     let rows = export::read_value(request.restore, crate::store::now_ms())
         .map_err(|e| ApiError::unprocessable(e.to_string()))?;
@@ -225,6 +254,7 @@ async fn restore(
         force: request.force,
         allow_empty: request.allow_empty,
         idempotency_key: idempotency_key(&headers)?.or(request.idempotency_key),
+        request_sha256: Some(crate::digest::sha256_hex(&body)),
         rules: request
             .rules
             .map(crate::store::RulesUpdate::try_from)
@@ -255,5 +285,31 @@ fn body_rejection(rejection: axum::extract::rejection::BytesRejection) -> ApiErr
         )
     } else {
         ApiError::new(status, "bad_request", rejection.body_text())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_json;
+
+    #[test]
+    fn only_json_media_types_are_json() {
+        for json in [
+            "application/json",
+            "Application/JSON; charset=utf-8",
+            "application/merge-patch+json",
+        ] {
+            assert!(is_json(json), "{json}");
+        }
+        for other in [
+            "",
+            "text/plain",
+            "text/plain; application/json",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+            "text/json+json",
+        ] {
+            assert!(!is_json(other), "{other}");
+        }
     }
 }

@@ -10,6 +10,8 @@ mod cache;
 mod console;
 mod error;
 mod handlers;
+mod host;
+mod listen;
 mod log_sink;
 pub mod openapi;
 
@@ -27,6 +29,7 @@ use tokio::sync::Notify;
 pub use auth::{Role, Tokens};
 use cache::PromptCache;
 pub use error::ApiError;
+pub use listen::ConnectionLimits;
 pub use log_sink::LogSink;
 
 use crate::store::{Rules, Store};
@@ -42,6 +45,8 @@ pub struct ServeOptions {
     pub refresh_interval: Duration,
     pub max_body_bytes: usize,
     pub request_timeout: Duration,
+    /// How long a connection may take to send a request head, and how many may be open.
+    pub limits: ConnectionLimits,
 }
 
 /// Above this many changed rows a refresh reads the whole store rather than patching.
@@ -251,6 +256,7 @@ pub(crate) async fn refresh_after_write(state: &AppState) {
 /// The application: routes (the API under `/v1`, the console beside it), auth, limits,
 /// logging.
 pub fn app(state: Arc<AppState>, options: &ServeOptions) -> Router {
+    let open_to_anyone = state.tokens.is_none();
     let mut router = console::router(&state);
     for route in routes() {
         // The role a route needs comes from the same table the OpenAPI document is made from.
@@ -259,6 +265,10 @@ pub fn app(state: Arc<AppState>, options: &ServeOptions) -> Router {
             authorize,
         ));
         router = router.route(route.path, guarded);
+    }
+    if open_to_anyone {
+        // Innermost of the layers below, so a refused request is still logged and timed.
+        router = router.layer(middleware::from_fn(host::loopback_only));
     }
     router
         .fallback(|| async { ApiError::not_found("no such endpoint") })
@@ -455,17 +465,19 @@ pub async fn serve_on(
     });
     let local = listener.local_addr()?;
     tracing::info!(addr = %local, auth = state.tokens.is_some(), "promptctl serve listening");
-    let service =
-        app(Arc::clone(&state), &options).into_make_service_with_connect_info::<SocketAddr>();
-    let result = axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    listen::serve(
+        listener,
+        app(Arc::clone(&state), &options),
+        options.limits,
+        shutdown,
+    )
+    .await;
     refresher.abort();
     if let Some(task) = listener_task {
         task.abort();
     }
     tracing::info!("promptctl serve stopped");
-    Ok(result?)
+    Ok(())
 }
 
 /// Keep the cache at the store's revision: at once after a local write or a signal from the

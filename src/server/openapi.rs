@@ -98,6 +98,10 @@ fn described(route: &Route, operation: Operation, generator: &mut SchemaGenerato
         responses.insert(status.to_owned(), error_response(description));
     }
     responses.insert(
+        "421".to_owned(),
+        error_response("A server without auth (`--insecure-no-auth`) answers only requests whose Host is localhost, 127.0.0.1 or [::1] (`wrong_host`)"),
+    );
+    responses.insert(
         "500".to_owned(),
         error_response("A bug (`internal`), or a write whose commit the store did not confirm (`outcome_unknown`: it may or may not have been applied)"),
     );
@@ -157,13 +161,17 @@ fn operation(route: &Route, generator: &mut SchemaGenerator) -> Operation {
             "The body is larger than the server accepts (`payload_too_large`)",
         ),
         (
+            "415",
+            "The body is not declared JSON: send `Content-Type: application/json` (`unsupported_media_type`)",
+        ),
+        (
             "422",
-            "A write the rules of record refuse, every problem named with its op or row, field and rule (`refused`, with `refusals`: a model outside the catalog or retired, a limit the model does not accept, a template validate refuses, a mandatory policy), or a body that does not read as one (`unprocessable`)",
+            "A write the rules of record refuse, every problem named with its op or row, field and rule (`refused`, with `refusals`: a model outside the catalog or retired, a limit the model does not accept, a template validate refuses, a mandatory policy), a body that does not read as one, or an Idempotency-Key already used for a different body (`unprocessable`)",
         ),
     ];
     let idempotency = json!({
         "name": "Idempotency-Key", "in": "header", "required": false,
-        "description": "A retry with a key already applied returns the first outcome instead of applying again",
+        "description": "A retry with a key already applied returns the first outcome instead of applying again; the key is bound to the body, and reusing it for another body is refused (422)",
         "schema": {"type": "string", "minLength": 1, "maxLength": 1024, "pattern": "^[ -~]*[!-~][ -~]*$"}
     });
     match (route.method.as_str(), route.path) {

@@ -183,6 +183,9 @@ pub struct ChangeSet {
     /// Set by clients that may retry: a change set with a key already applied is not applied
     /// again; the first outcome is returned.
     pub idempotency_key: Option<String>,
+    /// The SHA-256 of the request the key came with (an API body): the key is bound to it,
+    /// and the same key with another request is refused.
+    pub request_sha256: Option<String>,
     pub ops: Vec<Op>,
     /// Soft-mandatory policies the plan was allowed to break (`plan --override-policy`):
     /// each goes into the audit log with the change.

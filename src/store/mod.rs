@@ -251,6 +251,9 @@ pub struct RestoreOptions {
     /// Set by clients that may retry: a restore with a key already applied is not applied
     /// again; the first outcome is returned.
     pub idempotency_key: Option<String>,
+    /// The SHA-256 of the request the key came with (an API body): the key is bound to it,
+    /// and the same key with another request is refused.
+    pub request_sha256: Option<String>,
     /// Rules of record to publish with the restore; its rows are checked against them.
     pub rules: Option<RulesUpdate>,
 }

@@ -208,6 +208,7 @@ fn api_v1_bodies() {
         store_id: "golden-store".to_owned(),
         actor: "ci".to_owned(),
         idempotency_key: Some("key-1".to_owned()),
+        request_sha256: None,
         ops: vec![
             Op::Insert {
                 action: Action::Create,

@@ -58,6 +58,7 @@ async fn a_refused_row_in_a_later_chunk_is_the_one_conflict(store: &dyn Store) {
         store_id: before.store_id.clone(),
         actor: "tester".to_owned(),
         idempotency_key: None,
+        request_sha256: None,
         ops: before
             .rows
             .iter()

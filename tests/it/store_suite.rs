@@ -38,6 +38,7 @@ async fn changes(store: &dyn Store, ops: Vec<Op>) -> ChangeSet {
         store_id: store.snapshot().await.unwrap().store_id,
         actor: "tester".to_owned(),
         idempotency_key: None,
+        request_sha256: None,
         ops,
     }
 }
@@ -373,6 +374,7 @@ pub async fn concurrent_change_sets_never_both_write_a_row(store: &dyn Store, ur
         store_id: String::new(),
         actor: model.to_owned(),
         idempotency_key: None,
+        request_sha256: None,
         ops: vec![backfill_b1(model)],
     };
     let store_id = store.snapshot().await.unwrap().store_id;

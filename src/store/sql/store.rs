@@ -10,7 +10,9 @@ use sqlx::{
     Transaction, Type,
 };
 
-use super::write::{RulesRow, SELECT_RULES, WriteTx, apply_in, read_published, restore_in};
+use super::write::{
+    KeptOutcome, RulesRow, SELECT_RULES, WriteTx, apply_in, read_published, restore_in,
+};
 use super::{AUDIT_SELECT, AuditRow, CHUNK, SqlValue};
 use crate::store::{
     ApplyOutcome, AuditEntry, ChangeSet, Delta, LiveRow, Progress, Published, Restore,
@@ -219,14 +221,17 @@ where
             .await
     }
 
-    async fn applied_outcome(&mut self, key: &str) -> Result<Option<String>, sqlx::Error> {
-        let row = bound_as::<DB, (String,)>(
-            "SELECT outcome FROM applied_changesets WHERE key = $1",
+    async fn applied_outcome(&mut self, key: &str) -> Result<Option<KeptOutcome>, sqlx::Error> {
+        let row = bound_as::<DB, (Option<String>, String)>(
+            "SELECT request_sha256, outcome FROM applied_changesets WHERE key = $1",
             texts(&[key]),
         )?
         .fetch_optional(&mut *self.0)
         .await?;
-        Ok(row.map(|(outcome,)| outcome))
+        Ok(row.map(|(request_sha256, outcome)| KeptOutcome {
+            outcome,
+            request_sha256,
+        }))
     }
 
     async fn published_rules(&mut self) -> Result<Option<RulesRow>, sqlx::Error> {

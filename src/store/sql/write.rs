@@ -93,7 +93,7 @@ pub(in crate::store) trait WriteTx: Send {
     /// `(store_id, revision)`, locked until the transaction ends.
     async fn meta(&mut self) -> Result<(String, i64), sqlx::Error>;
     /// The stored outcome of a change set or restore already applied under `key`.
-    async fn applied_outcome(&mut self, key: &str) -> Result<Option<String>, sqlx::Error>;
+    async fn applied_outcome(&mut self, key: &str) -> Result<Option<KeptOutcome>, sqlx::Error>;
     /// How many rows the store holds.
     async fn count_rows(&mut self) -> Result<i64, sqlx::Error>;
     /// The newest published rules: revision, time, actor and the document's text.
@@ -237,9 +237,9 @@ pub(in crate::store) async fn apply_in(
     refuse_any(changes.value_problems())?;
     let (store_id, revision) = tx.meta().await?;
     if let Some(key) = &changes.idempotency_key
-        && let Some(outcome) = tx.applied_outcome(key).await?
+        && let Some(kept) = tx.applied_outcome(key).await?
     {
-        return stored::<AppliedRecord, _>(&outcome);
+        return stored::<AppliedRecord, _>(key, &kept, changes.request_sha256.as_deref());
     }
     // A plan made before the store existed names no store: it applies to a store as new as
     // the one it was made against (nothing ever written), whatever id the store got.
@@ -416,7 +416,8 @@ pub(in crate::store) async fn apply_in(
         applied: total,
     };
     if let Some(key) = &changes.idempotency_key {
-        record_outcome(tx, key, revision, &AppliedRecord::from(&outcome), now).await?;
+        let kept = (key.as_str(), changes.request_sha256.as_deref());
+        record_outcome(tx, kept, revision, &AppliedRecord::from(&outcome), now).await?;
     }
     Ok(outcome)
 }
@@ -502,9 +503,30 @@ fn unwritten(
         .collect()
 }
 
-/// The outcome stored under an idempotency key, in its v1 shape.
-fn stored<V: serde::de::DeserializeOwned + Into<T>, T>(text: &str) -> Result<T, StoreError> {
-    serde_json::from_str::<V>(text)
+/// What a store kept under an idempotency key: the outcome (its v1 shape), and the digest of
+/// the request the key came with, when the caller gave one.
+pub(in crate::store) struct KeptOutcome {
+    pub outcome: String,
+    pub request_sha256: Option<String>,
+}
+
+/// The outcome kept under `key`, if this request is the one the key was first sent with: a
+/// key is bound to its request, so a different request under a used key is refused rather
+/// than answered with another request's outcome (and silently dropped).
+fn stored<V: serde::de::DeserializeOwned + Into<T>, T>(
+    key: &str,
+    kept: &KeptOutcome,
+    request_sha256: Option<&str>,
+) -> Result<T, StoreError> {
+    if let (Some(first), Some(this)) = (kept.request_sha256.as_deref(), request_sha256)
+        && first != this
+    {
+        return Err(StoreError::Invalid(format!(
+            "the idempotency key `{}` was already used for a different request; a retry resends the same request, a new request needs a new key",
+            key.escape_debug()
+        )));
+    }
+    serde_json::from_str::<V>(&kept.outcome)
         .map(Into::into)
         .map_err(|e| StoreError::Invalid(format!("a stored outcome does not read: {e}")))
 }
@@ -513,18 +535,20 @@ fn stored<V: serde::de::DeserializeOwned + Into<T>, T>(text: &str) -> Result<T, 
 /// of the same request returns it instead of applying again.
 async fn record_outcome(
     tx: &mut dyn WriteTx,
-    key: &str,
+    (key, request_sha256): (&str, Option<&str>),
     revision: i64,
     outcome: &impl serde::Serialize,
     now: i64,
 ) -> Result<(), StoreError> {
     tx.execute(
-        "INSERT INTO applied_changesets (key, revision, outcome, at) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO applied_changesets (key, revision, outcome, at, request_sha256) \
+         VALUES ($1, $2, $3, $4, $5)",
         vec![
             SqlValue::Text(Some(key.to_owned())),
             SqlValue::Int(Some(revision)),
             SqlValue::Text(Some(serde_json::to_string(outcome).unwrap_or_default())),
             SqlValue::Int(Some(now)),
+            SqlValue::Text(request_sha256.map(str::to_owned)),
         ],
     )
     .await?;
@@ -543,9 +567,9 @@ pub(in crate::store) async fn restore_in(
 ) -> Result<RestoreOutcome, StoreError> {
     let (store_id, revision) = tx.meta().await?;
     if let Some(key) = &options.idempotency_key
-        && let Some(outcome) = tx.applied_outcome(key).await?
+        && let Some(kept) = tx.applied_outcome(key).await?
     {
-        return stored::<RestoredRecord, _>(&outcome);
+        return stored::<RestoredRecord, _>(key, &kept, options.request_sha256.as_deref());
     }
     let current = read_published(tx.published_rules().await?)?;
     let (rules, publishing) = rules_for(current.as_ref(), options.rules.as_ref())?;
@@ -635,7 +659,8 @@ pub(in crate::store) async fn restore_in(
         warnings: verdict.notes,
     };
     if let Some(key) = &options.idempotency_key {
-        record_outcome(tx, key, revision, &RestoredRecord::from(&outcome), now).await?;
+        let kept = (key.as_str(), options.request_sha256.as_deref());
+        record_outcome(tx, kept, revision, &RestoredRecord::from(&outcome), now).await?;
     }
     Ok(outcome)
 }

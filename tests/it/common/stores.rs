@@ -138,6 +138,7 @@ pub async fn start_server_with(
         refresh_interval: std::time::Duration::from_millis(100),
         max_body_bytes: 4 * 1024 * 1024,
         request_timeout: std::time::Duration::from_secs(30),
+        limits: promptctl::server::ConnectionLimits::default(),
     };
     adjust(&mut options);
     tokio::spawn(promptctl::server::serve_on(
