@@ -149,6 +149,10 @@ pub struct GithubCommentArgs {
     /// [default: the commit time of the pull request's head, else of HEAD]
     #[arg(long, value_name = "SECONDS")]
     pub valid_at: Option<i64>,
+    /// The login whose comments are promptctl's (a GitHub App's `NAME[bot]`, say)
+    /// [default: the token's own user; `github-actions[bot]` for a workflow's token]
+    #[arg(long, value_name = "LOGIN")]
+    pub author: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -97,6 +97,7 @@ fn resolve(
             },
             valid_at,
             skip_new: false,
+            author: args.author.clone(),
         },
         content: match (&args.plan, &args.body_file) {
             (Some(plan), _) => Content::Plan(plan.clone()),

@@ -57,7 +57,13 @@ pub struct Options {
     /// Post nothing new when the content has no changes; a comment already there is still
     /// updated, so it never shows changes that are gone.
     pub skip_new: bool,
+    /// Whose comments are ours (a login); `None`: the token's own identity, asked of GitHub.
+    pub author: Option<String>,
 }
+
+/// Who writes with the token GitHub Actions gives a workflow. `GET /user` answers 403 for that
+/// token, so this is its identity when GitHub will not say.
+pub const ACTIONS_BOT: &str = "github-actions[bot]";
 
 /// What happened.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,13 +136,19 @@ pub async fn post(
         return Err(GithubError::BadTag(options.tag.clone()));
     }
     let client = Client::new(target)?;
+    let author = match &options.author {
+        Some(author) => author.clone(),
+        None => client.identity().await?,
+    };
     let marker = marker(&options.tag);
     let body = compose(&options.tag, options.valid_at, markdown);
     let ours: Vec<Comment> = client
         .comments()
         .await?
         .into_iter()
-        .filter(|c| c.body.as_deref().is_some_and(|b| b.contains(&marker)))
+        .filter(|c| {
+            c.written_by(&author) && c.body.as_deref().is_some_and(|b| b.starts_with(&marker))
+        })
         .collect();
     if let Some(newer) = ours
         .iter()
@@ -211,6 +223,20 @@ struct Comment {
     id: u64,
     html_url: String,
     body: Option<String>,
+    user: Option<User>,
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+struct User {
+    login: String,
+}
+
+impl Comment {
+    fn written_by(&self, login: &str) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|user| user.login.eq_ignore_ascii_case(login))
+    }
 }
 
 /// Comments are listed this many a page, GitHub's maximum.
@@ -293,6 +319,17 @@ impl<'a> Client<'a> {
             "{}/repos/{}/issues/comments/{id}",
             self.api, self.target.repository
         )
+    }
+
+    /// The login the token writes as: `GET /user`, or [`ACTIONS_BOT`] for an Actions token,
+    /// which may not read it (403).
+    async fn identity(&self) -> Result<String, GithubError> {
+        let url = format!("{}/user", self.api);
+        match self.send(Method::GET, &url, None, Retry::Repeat).await {
+            Ok(answer) => Ok(parse::<User>(&answer.body, "reading the token's user")?.login),
+            Err(GithubError::Forbidden { .. }) => Ok(ACTIONS_BOT.to_owned()),
+            Err(error) => Err(error),
+        }
     }
 
     /// Every comment on the pull request, oldest first, following GitHub's `Link` pages.

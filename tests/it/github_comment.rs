@@ -2,9 +2,10 @@
 //! test (GitHub itself is not ours to start). The stand-in keeps a pull request's comments in
 //! memory and speaks the parts of the API the command uses: the issue-comments list (pages of
 //! `per_page`, a `Link` header with `rel="next"`), create, update and delete, bearer tokens,
-//! GitHub's 65,536-character body limit (422). A test can make it fail requests (a 502 once, a
-//! 403 for a read-only token). It does not render Markdown, check token scopes, or rate-limit
-//! on its own.
+//! GitHub's 65,536-character body limit (422), and `GET /user`, which answers 403 for a
+//! workflow's token (as GitHub does for an installation token) and the user for a personal
+//! one. A test can make it fail requests (a 502 once, a 403 for a read-only token). It does not
+//! render Markdown, check token scopes, or rate-limit on its own.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -39,6 +40,9 @@ struct GitHub {
     requests: Vec<String>,
     /// Tokens that may only read.
     read_only: bool,
+    /// The token's user, for a personal token; `None`: a workflow's token, which writes as
+    /// `github-actions[bot]` and may not read `/user`.
+    user: Option<String>,
 }
 
 type Shared = Arc<Mutex<GitHub>>;
@@ -73,6 +77,7 @@ impl StandIn {
                 "/repos/{owner}/{repo}/issues/comments/{id}",
                 patch(update).delete(delete),
             )
+            .route("/user", get(user))
             .with_state(Arc::clone(&state));
         runtime.spawn(async move { axum::serve(listener, app).await });
         StandIn {
@@ -200,6 +205,21 @@ async fn list(
     response
 }
 
+async fn user(State(state): State<Shared>, headers: HeaderMap) -> Response {
+    let mut github = state.lock().unwrap();
+    github.requests.push("GET user".to_owned());
+    if let Some(refused) = authorized(&github, &headers, false) {
+        return refused;
+    }
+    match &github.user {
+        Some(login) => axum::Json(json!({ "login": login, "id": 1 })).into_response(),
+        None => error(
+            StatusCode::FORBIDDEN,
+            "Resource not accessible by integration",
+        ),
+    }
+}
+
 async fn create(
     State(state): State<Shared>,
     UrlPath((_, _, number)): UrlPath<(String, String, u64)>,
@@ -225,7 +245,10 @@ async fn create(
     let comment = StoredComment {
         id: github.next_id,
         body,
-        user: "github-actions[bot]".to_owned(),
+        user: github
+            .user
+            .clone()
+            .unwrap_or_else(|| "github-actions[bot]".to_owned()),
     };
     github.comments.push(comment.clone());
     if github.fail_posts > 0 {
@@ -580,5 +603,83 @@ fn a_plan_too_long_for_one_comment_keeps_its_table_and_cuts_the_diffs() {
     assert!(
         body.contains("<!-- promptctl:valid-at="),
         "the marker survives the cut"
+    );
+}
+
+#[test]
+fn an_outsiders_comment_with_the_marker_neither_hides_the_plan_nor_is_edited() {
+    let plans = plans();
+    let github = StandIn::start();
+    // A far-future ordering key would make a run think a newer plan is there.
+    let forged =
+        "<!-- promptctl:plan -->\nnothing to see\n<!-- promptctl:valid-at=99999999999 -->\n";
+    let outsider = github.seed("mallory", forged);
+    // A reviewer quoting our comment carries the marker too.
+    let quoted = github.seed(
+        "reviewer",
+        "> <!-- promptctl:plan -->\n> old plan\n\nWhy this model?",
+    );
+    let (code, _, stderr) = github.comment_plan(plans.dir.path(), &plans.first, "100", &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("Commented on"), "{stderr}");
+    let comments = github.comments();
+    assert_eq!(comments.len(), 3, "ours was added");
+    let body_of = |id: u64| comments.iter().find(|c| c.id == id).unwrap().body.clone();
+    assert_eq!(
+        body_of(outsider),
+        forged,
+        "the outsider's comment is untouched"
+    );
+    assert!(body_of(quoted).starts_with("> "), "the quote is untouched");
+    let ours = comments.last().unwrap();
+    assert_eq!(ours.user, "github-actions[bot]");
+    assert!(ours.body.contains("### promptctl plan"));
+
+    // The next run edits ours and nothing else, and asks who it is first.
+    let (code, _, stderr) = github.comment_plan(plans.dir.path(), &plans.second, "200", &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let requests = github.state.lock().unwrap().requests.clone();
+    let edits: Vec<&String> = requests.iter().filter(|r| r.starts_with("PATCH")).collect();
+    assert_eq!(edits, [&format!("PATCH {}", ours.id)], "{requests:?}");
+    assert!(requests.contains(&"GET user".to_owned()), "{requests:?}");
+}
+
+#[test]
+fn with_a_personal_token_the_users_own_comments_are_ours() {
+    let plans = plans();
+    let github = StandIn::start();
+    github.state.lock().unwrap().user = Some("octocat".to_owned());
+    let bots = github.seed(
+        "github-actions[bot]",
+        "<!-- promptctl:plan -->\nold plan\n<!-- promptctl:valid-at=50 -->\n",
+    );
+    let mine = github.seed(
+        "octocat",
+        "<!-- promptctl:plan -->\nold plan\n<!-- promptctl:valid-at=50 -->\n",
+    );
+    let (code, _, stderr) = github.comment_plan(plans.dir.path(), &plans.first, "60", &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let comments = github.comments();
+    let body_of = |id: u64| comments.iter().find(|c| c.id == id).unwrap().body.clone();
+    assert!(body_of(mine).contains("### promptctl plan"), "updated");
+    assert!(
+        body_of(bots).contains("old plan"),
+        "another identity's: left"
+    );
+    assert_eq!(comments.len(), 2);
+
+    // `--author` names the identity outright (a GitHub App's bot, say).
+    let (code, _, stderr) = github.comment_plan(
+        plans.dir.path(),
+        &plans.second,
+        "70",
+        &["--author", "github-actions[bot]"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        github
+            .comments()
+            .iter()
+            .any(|c| c.id == bots && c.body.contains("Template diff"))
     );
 }
