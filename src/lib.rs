@@ -58,6 +58,7 @@ pub mod schemas;
 pub mod secret;
 pub mod server;
 pub mod settings;
+pub mod shown;
 pub mod store;
 pub mod suggest;
 pub mod table;

@@ -46,12 +46,18 @@ impl Printer {
     }
 
     /// Diagnostics and errors for stderr; printed even with `--quiet`.
+    ///
+    /// A CI runner reads a line starting with `::` as a command to it (GitHub's workflow
+    /// commands). Values are escaped where they are shown ([`crate::shown`]); as a second
+    /// line of defence, no line printed here may start a command: such a line gets a `\`.
+    /// Workflow commands meant as such go through [`Printer::workflow_commands`].
     pub fn error(&self, text: &str) {
-        let mut err = anstream::stderr().lock();
-        let _ = err.write_all(text.as_bytes());
-        if !text.ends_with('\n') {
-            let _ = err.write_all(b"\n");
-        }
+        write_stderr(&defused(text));
+    }
+
+    /// GitHub workflow commands (annotations), made by `diag::render::github`, for stderr.
+    pub fn workflow_commands(&self, text: &str) {
+        write_stderr(text);
     }
 
     /// Progress and summaries for stderr; silenced by `--quiet`.
@@ -69,6 +75,47 @@ impl Printer {
             HINT.render_reset()
         ));
     }
+}
+
+fn write_stderr(text: &str) {
+    let mut err = anstream::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    if !text.ends_with('\n') {
+        let _ = err.write_all(b"\n");
+    }
+}
+
+/// `text` with a `\` before each line that would start a workflow command.
+fn defused(text: &str) -> std::borrow::Cow<'_, str> {
+    let starts_command = |line: &str| unstyled_start(line).starts_with("::");
+    if !text.lines().any(starts_command) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let lines: Vec<String> = text
+        .split('\n')
+        .map(|line| {
+            if starts_command(line) {
+                let rest = unstyled_start(line);
+                format!("{}\\{rest}", &line[..line.len() - rest.len()])
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect();
+    std::borrow::Cow::Owned(lines.join("\n"))
+}
+
+/// `line` from its first character that is neither blank nor part of a colour sequence
+/// (which the printer strips before a CI log sees the line).
+fn unstyled_start(line: &str) -> &str {
+    let mut rest = line.trim_start();
+    while let Some(sequence) = rest.strip_prefix("\u{1b}[") {
+        let end = sequence
+            .find(|c: char| ('@'..='~').contains(&c))
+            .map_or(sequence.len(), |i| i + 1);
+        rest = sequence[end..].trim_start();
+    }
+    rest
 }
 
 /// `-v`: what is read, from where, how long each step takes and each HTTP request, on
@@ -123,4 +170,22 @@ pub const YELLOW: anstyle::Style =
 /// `text` in `style`; stripped later where colour is off.
 pub fn paint(style: anstyle::Style, text: &str) -> String {
     format!("{}{text}{}", style.render(), style.render_reset())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::defused;
+
+    #[test]
+    fn no_line_of_an_error_starts_a_workflow_command() {
+        assert_eq!(
+            defused("error: bad name `a\n  ::warning title=X::y`"),
+            "error: bad name `a\n  \\::warning title=X::y`"
+        );
+        assert_eq!(defused("note: a::b is fine"), "note: a::b is fine");
+        assert_eq!(
+            defused("\u{1b}[1m  \u{1b}[0m::error::x"),
+            "\u{1b}[1m  \u{1b}[0m\\::error::x"
+        );
+    }
 }

@@ -14,8 +14,21 @@ impl Table {
         }
     }
 
+    /// A data row. Cells hold values from files and stores, so each is [`shown`]: a name
+    /// with a newline or a bidi override cannot break the table or hide what it says.
     pub fn row<S: Into<String>>(&mut self, cells: impl IntoIterator<Item = S>) {
-        self.rows.push(cells.into_iter().map(Into::into).collect());
+        self.rows.push(
+            cells
+                .into_iter()
+                .map(|cell| {
+                    let cell: String = cell.into();
+                    match crate::shown::shown(&cell) {
+                        std::borrow::Cow::Borrowed(_) => cell,
+                        std::borrow::Cow::Owned(escaped) => escaped,
+                    }
+                })
+                .collect(),
+        );
     }
 
     /// The table as text; trailing spaces trimmed, widths counted in characters.

@@ -86,7 +86,7 @@ fn show_diagnostics(validation: Validation, printer: &Printer) {
 fn annotate(diagnostics: &[crate::diag::Diagnostic], printer: &Printer) {
     let actions = crate::github::actions::Actions::from_process();
     if actions.annotate && !diagnostics.is_empty() {
-        printer.error(&crate::diag::render::github(diagnostics));
+        printer.workflow_commands(&crate::diag::render::github(diagnostics));
     }
 }
 

@@ -70,7 +70,7 @@ pub(super) fn run(
         }
     }
     if actions.annotate && args.format != DiagnosticFormat::Github && !diagnostics.is_empty() {
-        printer.error(&render::github(&diagnostics));
+        printer.workflow_commands(&render::github(&diagnostics));
     }
     if let Some((changes, base, commit)) = &against {
         printer.status(&base::text(changes, base, commit));

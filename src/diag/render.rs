@@ -5,6 +5,7 @@ use std::path::Path;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 use super::{Diagnostic, Severity, display_path};
+use crate::shown::shown;
 
 /// Finds the text of a file, so a diagnostic can show its line.
 pub trait SourceText {
@@ -37,9 +38,12 @@ fn report<'a>(diagnostic: &'a Diagnostic, sources: &'a dyn SourceText) -> Vec<Gr
         Severity::Error => Level::ERROR,
         Severity::Warning => Level::WARNING,
     };
-    let path = display_path(&diagnostic.file).display().to_string();
+    // Paths and messages carry names from files, so they print escaped (see `shown`); the
+    // snippet is the file's own text, which annotate-snippets prints with bidi controls
+    // replaced.
+    let path = shown(&display_path(&diagnostic.file).display().to_string()).into_owned();
     let title = level
-        .primary_title(diagnostic.message.as_str())
+        .primary_title(shown(&diagnostic.message))
         .id(diagnostic.code.as_str());
     let span = diagnostic.span;
     let group = match sources.text(&diagnostic.file) {
@@ -55,9 +59,7 @@ fn report<'a>(diagnostic: &'a Diagnostic, sources: &'a dyn SourceText) -> Vec<Gr
     };
     let mut groups = vec![group];
     if let Some(help) = &diagnostic.help {
-        groups.push(Group::with_title(
-            Level::HELP.secondary_title(help.as_str()),
-        ));
+        groups.push(Group::with_title(Level::HELP.secondary_title(shown(help))));
     }
     groups
 }

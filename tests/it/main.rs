@@ -15,6 +15,7 @@ mod environments;
 mod exit_status;
 mod github_comment;
 mod golden;
+mod hostile_names;
 mod hostile_peers;
 mod http_faults;
 mod import_cli;

@@ -9,6 +9,8 @@ pub use text::text;
 
 use serde_json::Value;
 
+use crate::shown::shown;
+
 use super::{Action, Change, Plan, Summary};
 use crate::policy::{Enforcement, Violation};
 
@@ -91,7 +93,11 @@ pub fn subject(change: &Change) -> String {
     } else {
         format!(" ({})", notes.join(", "))
     };
-    format!("{} {}{notes}", change.prompt_name, change.prompt_version)
+    format!(
+        "{} {}{notes}",
+        shown(&change.prompt_name),
+        shown(&change.prompt_version)
+    )
 }
 
 /// What happens, in words.
@@ -109,7 +115,7 @@ pub fn verb(change: &Change) -> String {
 pub fn value(value: &Value) -> String {
     match value {
         Value::String(text) => {
-            let one_line = text.replace('\n', "\\n");
+            let one_line = shown(text);
             if one_line.chars().count() > 72 {
                 let cut: String = one_line.chars().take(69).collect();
                 format!("\"{cut}…\"")

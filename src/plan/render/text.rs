@@ -7,6 +7,7 @@ use super::{
 use crate::plan::cost::{Cost, PlanCost, describe};
 use crate::plan::{Action, Change, Plan};
 use crate::printer::{BOLD, GREEN, RED, YELLOW, paint};
+use crate::shown::{shown, shown_lines};
 
 /// The plan as text, styled (the printer strips styles where colour is off), with monthly
 /// costs where they are known.
@@ -27,10 +28,10 @@ pub fn text(plan: &Plan, cost: Option<&PlanCost>) -> String {
         out.push_str(&format!(
             "{} {} {}: {}\n    in {}\n",
             paint(RED.bold(), "!"),
-            error.prompt_name,
-            error.prompt_version,
-            error.message,
-            error.file
+            shown(&error.prompt_name),
+            shown(&error.prompt_version),
+            shown_lines(&error.message),
+            shown(&error.file)
         ));
     }
     if !plan.errors.is_empty() {
@@ -98,7 +99,9 @@ fn notes(plan: &Plan, out: &mut String) {
         for violation in group.violations.iter().take(VIOLATIONS_SHOWN) {
             out.push_str(&format!(
                 "      {} {}: {}\n",
-                violation.prompt_name, violation.prompt_version, violation.rule
+                shown(&violation.prompt_name),
+                shown(&violation.prompt_version),
+                violation.rule
             ));
         }
         if group.violations.len() > VIOLATIONS_SHOWN {
