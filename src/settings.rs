@@ -119,6 +119,9 @@ pub struct StoreTarget {
     /// The built-in local store (`.promptctl/store.db`), named by nobody: before the first
     /// `apply` it reads as empty rather than missing.
     pub default: bool,
+    /// The variable the environment's `token_env` names, when it is not set: opening an HTTP
+    /// store says so, rather than letting the server answer a bare 401.
+    pub missing_token_env: Option<String>,
 }
 
 /// Why settings could not be resolved.
@@ -364,9 +367,12 @@ fn resolve_store(
     named: Option<&EnvironmentConfig>,
     root: &Path,
 ) -> StoreTarget {
-    let token = named
-        .and_then(|e| e.token_env.as_deref())
-        .and_then(env)
+    let token_env = named.and_then(|e| e.token_env.as_deref());
+    let from_token_env = token_env.and_then(env).filter(|t| !t.trim().is_empty());
+    let missing_token_env = token_env
+        .filter(|_| from_token_env.is_none())
+        .map(str::to_owned);
+    let token = from_token_env
         .or_else(|| env("PROMPTCTL_TOKEN"))
         .filter(|t| !t.trim().is_empty())
         .map(Secret::new);
@@ -392,6 +398,7 @@ fn resolve_store(
     };
     StoreTarget {
         url,
+        missing_token_env: missing_token_env.filter(|_| token.is_none()),
         token,
         default,
     }

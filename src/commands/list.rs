@@ -31,7 +31,8 @@ async fn run_on(
     let listing = crate::ops::list::list(store, settings, options).await?;
     if let GitState::NotRead { reason } = &listing.git {
         printer.status(&format!(
-            "note: git was not read ({reason}), so STATUS shows only what the store knows"
+            "note: git was not read ({}), so STATUS shows only what the store knows",
+            crate::shown::shown(reason)
         ));
     }
     match args.format {

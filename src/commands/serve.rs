@@ -19,7 +19,8 @@ pub(super) async fn run(
         .unwrap_or_else(|| settings.store.url.clone());
     if database.starts_with("http://") || database.starts_with("https://") {
         anyhow::bail!(
-            "serve needs a database (sqlite:PATH or postgres://…), not another server: {database}"
+            "serve needs a database (sqlite:PATH or postgres://…), not another server: {}",
+            crate::store::redact(&database)
         );
     }
     let tokens = tokens(args)?;

@@ -50,6 +50,17 @@ pub enum OpsError {
 /// exist is [`StoreError::NoStore`].
 pub async fn open_store(settings: &Settings, access: Access) -> Result<Box<dyn Store>, StoreError> {
     let started = Instant::now();
+    let target = &settings.store;
+    if let Some(variable) = &target.missing_token_env
+        && (target.url.starts_with("http://") || target.url.starts_with("https://"))
+    {
+        return Err(StoreError::Open {
+            url: crate::store::redact(&target.url),
+            message: format!(
+                "no token: the environment's `token_env` names {variable}, which is not set (or PROMPTCTL_TOKEN)"
+            ),
+        });
+    }
     let opened =
         crate::store::open(&settings.store.url, settings.store.token.clone(), access).await;
     let store = match opened {

@@ -31,6 +31,8 @@ const ATTEMPTS: u32 = 4;
 pub struct HttpStore {
     client: reqwest::Client,
     base: String,
+    /// `base` as it may be shown: without the secrets a URL can carry (see [`super::redact`]).
+    shown: String,
     token: Option<Secret>,
 }
 
@@ -51,12 +53,14 @@ impl HttpStore {
             .user_agent(concat!("promptctl/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| StoreError::Open {
-                url: url.to_owned(),
+                url: super::redact(url),
                 message: e.to_string(),
             })?;
+        let base = url.trim_end_matches('/').to_owned();
         Ok(HttpStore {
             client,
-            base: url.trim_end_matches('/').to_owned(),
+            shown: super::redact(&base),
+            base,
             token,
         })
     }
@@ -68,14 +72,16 @@ impl HttpStore {
         body: Option<&B>,
         kind: Kind,
     ) -> Result<T, StoreError> {
-        let url = format!("{}{path}", self.base);
+        let target = format!("{}{path}", self.base);
+        // What messages and logs name: the URL without its secrets.
+        let url = format!("{}{path}", self.shown);
         let mut delay = Duration::from_millis(200);
         // Whether an attempt may have reached the server: then a write's outcome is unknown
         // until one answers.
         let mut maybe_sent = false;
         let mut attempt = 1;
         loop {
-            let mut request = self.client.request(method.clone(), &url);
+            let mut request = self.client.request(method.clone(), &target);
             if let Some(token) = &self.token {
                 request = request.bearer_auth(token.expose());
             }
@@ -93,11 +99,26 @@ impl HttpStore {
                     );
                     if status.is_success() {
                         return response.json::<T>().await.map_err(|e| {
-                            StoreError::Remote(format!("{url}: unreadable response: {e}"))
+                            StoreError::Remote(format!(
+                                "{url}: unreadable response: {}",
+                                network_failure(&e)
+                            ))
                         });
                     }
                     let body = response.bytes().await.unwrap_or_default();
-                    let error = api_error(&url, status, &body);
+                    let error = match api_error(&url, status, &body) {
+                        StoreError::Remote(message) if status == StatusCode::UNAUTHORIZED => {
+                            StoreError::Remote(format!(
+                                "{message} ({})",
+                                if self.token.is_some() {
+                                    "the server refused the token given"
+                                } else {
+                                    "no token was given: set PROMPTCTL_TOKEN, or the variable the environment's `token_env` names"
+                                }
+                            ))
+                        }
+                        other => other,
+                    };
                     let transient = matches!(
                         status,
                         StatusCode::BAD_GATEWAY
@@ -112,16 +133,17 @@ impl HttpStore {
                     error
                 }
                 Err(error) => {
+                    let cause = network_failure(&error);
                     tracing::debug!(
-                        "{method} {url} failed in {:.0} ms (attempt {attempt}): {error}",
+                        "{method} {url} failed in {:.0} ms (attempt {attempt}): {cause}",
                         started.elapsed().as_secs_f64() * 1000.0
                     );
                     if !(error.is_connect() || error.is_timeout() || error.is_request()) {
-                        return Err(StoreError::Remote(format!("{url}: {error}")));
+                        return Err(StoreError::Remote(format!("{url}: {cause}")));
                     }
                     // A refused connection never carried the request; anything later may have.
                     maybe_sent |= !error.is_connect();
-                    StoreError::Remote(format!("{url}: {error}"))
+                    StoreError::Remote(format!("{url}: {cause}"))
                 }
             };
             if attempt == ATTEMPTS {
@@ -138,6 +160,37 @@ impl HttpStore {
             delay *= 2;
             attempt += 1;
         }
+    }
+}
+
+/// What went wrong on the way to the server, said plainly — "connection refused", "timed
+/// out" — and without the URL reqwest would repeat (it may carry secrets; the caller names the
+/// URL, redacted).
+fn network_failure(error: &reqwest::Error) -> String {
+    let mut causes = Vec::new();
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(error);
+    while let Some(cause) = source {
+        causes.push(cause.to_string());
+        source = cause.source();
+    }
+    let innermost = causes.last().cloned();
+    if error.is_timeout() {
+        "the server did not answer in time".to_owned()
+    } else if error.is_connect() {
+        match innermost {
+            Some(cause) => format!("cannot connect: {}", cause.to_lowercase()),
+            None => "cannot connect".to_owned(),
+        }
+    } else {
+        // reqwest ends its message with " for url (…)"; the URL is left out.
+        let mut text = error.to_string();
+        if let Some(at) = text.find(" for url (") {
+            text.truncate(at);
+        }
+        if let Some(cause) = innermost {
+            text.push_str(&format!(": {cause}"));
+        }
+        text
     }
 }
 
@@ -171,7 +224,7 @@ fn api_error(url: &str, status: StatusCode, body: &[u8]) -> StoreError {
 #[async_trait]
 impl Store for HttpStore {
     fn location(&self) -> String {
-        self.base.clone()
+        self.shown.clone()
     }
 
     async fn snapshot(&self) -> Result<Snapshot, StoreError> {
@@ -188,7 +241,7 @@ impl Store for HttpStore {
         {
             Ok(published) => Published::try_from(published)
                 .map(Some)
-                .map_err(|e| StoreError::Remote(format!("{}/v1/rules: {e}", self.base))),
+                .map_err(|e| StoreError::Remote(format!("{}/v1/rules: {e}", self.shown))),
             Err(StoreError::Remote(message)) if message.contains("HTTP 404") => Ok(None),
             Err(other) => Err(other),
         }

@@ -549,23 +549,96 @@ pub async fn open(
         };
     }
     Err(StoreError::Open {
-        url: url.to_owned(),
+        url: redact(url),
         message: "unknown kind of store; use sqlite:PATH, postgres://… or http(s)://…".to_owned(),
     })
 }
 
-/// A store URL fit to show: `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+/// A URL fit to show or keep (plan headers, saved plans, PR comments, errors, logs): the
+/// password of its user info (`postgres://user:***@host/db`), user info that is a token alone
+/// (`https://***@host`), and the values of query parameters that carry secrets
+/// (`?password=***`, `sslpassword`, `token`, `api_key`, `sig`…) are hidden.
 pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
+        return redact_query(url);
     };
-    match rest.split_once('@') {
-        Some((credentials, host)) if credentials.contains(':') => {
-            let user = credentials.split(':').next().unwrap_or_default();
-            format!("{scheme}://{user}:***@{host}")
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let authority = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let shown = match userinfo.split_once(':') {
+                Some((user, _password)) => format!("{user}:***"),
+                // A user name alone is no secret to a database; to a web server it is
+                // usually a token.
+                None if scheme.eq_ignore_ascii_case("http")
+                    || scheme.eq_ignore_ascii_case("https") =>
+                {
+                    "***".to_owned()
+                }
+                None => userinfo.to_owned(),
+            };
+            format!("{shown}@{host}")
         }
-        _ => url.to_owned(),
+        None => authority.to_owned(),
+    };
+    format!("{scheme}://{authority}{}", redact_query(tail))
+}
+
+/// `tail` (a path, `?query`, `#fragment`) with the values of secret parameters hidden.
+fn redact_query(tail: &str) -> String {
+    let Some((path, query)) = tail.split_once('?') else {
+        return tail.to_owned();
+    };
+    let (query, fragment) = match query.split_once('#') {
+        Some((query, fragment)) => (query, Some(fragment)),
+        None => (query, None),
+    };
+    let query = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, value)) if !value.is_empty() && is_secret_parameter(key) => {
+                format!("{key}=***")
+            }
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    match fragment {
+        Some(fragment) => format!("{path}?{query}#{fragment}"),
+        None => format!("{path}?{query}"),
     }
+}
+
+/// Query parameters whose value is a secret, in any case, with `-` or `_`.
+fn is_secret_parameter(key: &str) -> bool {
+    let key: String = key
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    matches!(
+        key.as_str(),
+        "password"
+            | "passwd"
+            | "pwd"
+            | "pass"
+            | "sslpassword"
+            | "token"
+            | "accesstoken"
+            | "authtoken"
+            | "apikey"
+            | "key"
+            | "secret"
+            | "clientsecret"
+            | "sig"
+            | "signature"
+            | "auth"
+            | "authorization"
+            | "credential"
+            | "credentials"
+    ) || key.ends_with("password")
+        || key.ends_with("token")
+        || key.ends_with("secret")
 }
 
 /// A fresh random id for rows and stores.
@@ -611,5 +684,23 @@ mod tests {
         );
         assert_eq!(super::redact("postgres://h/db"), "postgres://h/db");
         assert_eq!(super::redact("sqlite:a.db"), "sqlite:a.db");
+        assert_eq!(
+            super::redact("postgres://u:p@ss@h:5432/db?sslmode=require&password=pw&PGPassword=x#f"),
+            "postgres://u:***@h:5432/db?sslmode=require&password=***&PGPassword=***#f"
+        );
+        assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(
+            super::redact("https://ghp_secret@prompts.example/api?api_key=k&limit=3"),
+            "https://***@prompts.example/api?api_key=***&limit=3"
+        );
+        assert_eq!(
+            super::redact("http://u:pw@h/x/y@z"),
+            "http://u:***@h/x/y@z",
+            "an @ in the path is not user info"
+        );
+        assert_eq!(
+            super::redact("postgres://h/db?password="),
+            "postgres://h/db?password="
+        );
     }
 }

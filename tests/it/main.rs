@@ -31,6 +31,7 @@ mod reconcile_rules;
 mod renderers;
 mod rewrite_cli;
 mod rules_of_record;
+mod secrets_in_urls;
 mod serve_process;
 mod server_api;
 mod server_cache;
