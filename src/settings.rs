@@ -13,8 +13,7 @@ use crate::suggest::did_you_mean;
 use crate::usage::{UsageError, UsageFile};
 use crate::yaml;
 
-/// The config file's name, looked for in the working directory and its parents.
-pub const CONFIG_FILE_NAME: &str = "promptctl.yaml";
+pub use crate::prompt::CONFIG_FILE_NAME;
 /// The built-in default model (the story's upgrade target).
 pub const BUILTIN_DEFAULT_MODEL: &str = "openai/gpt-5";
 /// The built-in fallback model.

@@ -14,6 +14,10 @@ use std::sync::Arc;
 
 use raw::RawPrompt;
 
+/// The config file's name, looked for in the working directory and its parents; the folder
+/// holding it is the project.
+pub const CONFIG_FILE_NAME: &str = "promptctl.yaml";
+
 /// Where a prompt came from, so later stages (plan errors) can point at it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Origin {

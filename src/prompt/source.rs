@@ -28,19 +28,32 @@ pub fn is_prompt_file_name(path: &Path) -> bool {
 
 /// Every prompt file under `roots`, sorted and without repeats. A root that is a file is taken
 /// whatever its extension (the user named it); directories are walked for `*.yaml`/`*.yml`,
-/// following symlinks but never around a loop. Problems met on the way are diagnostics.
+/// following symlinks but never around a loop, and never out of the project: a link whose
+/// target lies outside it (`prompts/x.yaml -> /etc/passwd`) is refused unread. Problems met on
+/// the way are diagnostics.
 pub fn discover(roots: &[PathBuf]) -> (Vec<Arc<Path>>, Vec<Diagnostic>) {
     let mut files = Vec::new();
     let mut problems = Vec::new();
     for root in roots {
-        let walker = walkdir::WalkDir::new(root)
+        let boundary = Boundary::of(root);
+        let mut walker = walkdir::WalkDir::new(root)
             .follow_links(true)
-            .sort_by_file_name();
-        for entry in walker {
+            .sort_by_file_name()
+            .into_iter();
+        while let Some(entry) = walker.next() {
             match entry {
                 Ok(entry) => {
                     let path = entry.path();
                     let named_by_user = entry.depth() == 0;
+                    if entry.path_is_symlink()
+                        && let Some(outside) = boundary.refuses(path)
+                    {
+                        problems.push(outside);
+                        if entry.file_type().is_dir() {
+                            walker.skip_current_dir();
+                        }
+                        continue;
+                    }
                     if entry.file_type().is_dir() {
                         if !named_by_user && is_prompt_file_name(path) {
                             problems.push(not_a_file(path, "a directory"));
@@ -94,6 +107,65 @@ pub fn discover(roots: &[PathBuf]) -> (Vec<Arc<Path>>, Vec<Diagnostic>) {
     files.sort();
     files.dedup();
     (files, problems)
+}
+
+/// The folder symbolic links may not lead out of: the project a root is in — the nearest
+/// folder above it holding `promptctl.yaml` or `.git`, else the working directory when the
+/// root is inside it — or, for a root outside any project, the root itself. Found from the
+/// path as written, so a root that is itself a link is judged by where it sits, not by where
+/// it points.
+struct Boundary {
+    /// Canonical; `None` when it cannot be resolved (then nothing is refused: the read that
+    /// follows reports the path).
+    folder: Option<PathBuf>,
+}
+
+impl Boundary {
+    fn of(root: &Path) -> Boundary {
+        let Ok(absolute) = std::path::absolute(root) else {
+            return Boundary { folder: None };
+        };
+        let marked = absolute.ancestors().skip(1).find(|folder| {
+            folder.join(super::CONFIG_FILE_NAME).is_file() || folder.join(".git").exists()
+        });
+        let folder = match marked {
+            Some(folder) => folder.to_path_buf(),
+            None => match std::env::current_dir() {
+                Ok(cwd) if absolute.starts_with(&cwd) => cwd,
+                _ if absolute.is_dir() => absolute.clone(),
+                _ => absolute
+                    .parent()
+                    .map_or_else(|| absolute.clone(), Path::to_path_buf),
+            },
+        };
+        Boundary {
+            folder: folder.canonicalize().ok(),
+        }
+    }
+
+    /// Why the link at `path` may not be read: its target lies outside the boundary.
+    fn refuses(&self, path: &Path) -> Option<Diagnostic> {
+        let folder = self.folder.as_ref()?;
+        let target = path.canonicalize().ok()?;
+        if target.starts_with(folder) {
+            return None;
+        }
+        let file: Arc<Path> = Arc::from(path);
+        Some(
+            Diagnostic::error(
+                Code::UnreadableFile,
+                &file,
+                Span::FILE,
+                format!(
+                    "{} is a symbolic link to {}, outside the project ({}); it was not read",
+                    path.display(),
+                    target.display(),
+                    folder.display()
+                ),
+            )
+            .with_help("links may point anywhere inside the project; copy the file in, or point the link inside it"),
+        )
+    }
 }
 
 fn walk_error_text(error: &walkdir::Error) -> String {

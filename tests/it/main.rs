@@ -38,6 +38,7 @@ mod server_cache;
 mod store_conflicts;
 mod store_files;
 mod store_suite;
+mod symlinks;
 mod template_digest;
 mod validate_base;
 mod validate_cli;
