@@ -47,19 +47,38 @@ impl From<ExitStatus> for std::process::ExitCode {
 pub enum Error {
     /// What the user asked or gave cannot be done (bad flags, files, config, a refused
     /// plan, an unreachable store): nothing changed.
-    #[error("{0:#}")]
+    #[error("{}", causes(.0))]
     User(anyhow::Error),
     /// A write was sent and its outcome is unknown.
-    #[error("{0:#}")]
+    #[error("{}", causes(.0))]
     OutcomeUnknown(anyhow::Error),
     /// Ctrl-C.
     #[error("interrupted")]
     Interrupted,
     /// promptctl itself went wrong: not the user's doing.
     #[error(
-        "{0:#}\nThis is a bug in promptctl, not a problem with your files or store; please report it at https://github.com/promptctl/promptctl/issues"
+        "{}\nThis is a bug in promptctl, not a problem with your files or store; please report it at https://github.com/promptctl/promptctl/issues",
+        causes(.0)
     )]
     Bug(anyhow::Error),
+}
+
+/// An error and its causes, `: `-joined, each said once: many errors already quote their
+/// source in their own message (`cannot read FILE: No such file…`), and the cause is then not
+/// repeated after it.
+fn causes(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let message = cause.to_string();
+        if text.contains(&message) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&message);
+    }
+    text
 }
 
 /// promptctl's own failure, distinct from anything the user can fix: a thread that panicked,

@@ -145,7 +145,9 @@ pub enum FileError {
 /// Read a YAML file into a type, errors naming the file (and line and column).
 pub fn load_file<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Result<T, FileError> {
     let display = path.display().to_string();
-    let text = fs_err::read_to_string(path).map_err(|source| FileError::Read {
+    // std's error, not fs_err's: `FileError::Read` names the file, once.
+    #[allow(clippy::disallowed_methods)]
+    let text = std::fs::read_to_string(path).map_err(|source| FileError::Read {
         path: display.clone(),
         source,
     })?;

@@ -76,11 +76,16 @@ fn tokens(args: &ServeArgs) -> anyhow::Result<Option<Tokens>> {
 }
 
 /// Structured request logs on stderr, written in batches off the request path;
-/// `PROMPTCTL_LOG` sets the level (default `info`, `debug` with `-v`).
+/// `PROMPTCTL_LOG` sets the filter (default `info`; `-v` adds promptctl's own debug lines,
+/// `-vv` every SQL statement, as for every other command).
 fn init_logging(verbose: u8) -> server::LogSink {
     let sink = server::LogSink::to_stderr();
     sink.install();
-    let level = if verbose > 0 { "debug" } else { "info" };
+    let level = match verbose {
+        0 => "info",
+        1 => "info,promptctl=debug",
+        _ => "info,promptctl=trace,sqlx=debug",
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_env("PROMPTCTL_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     let _ = tracing_subscriber::fmt()

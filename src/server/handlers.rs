@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -168,9 +169,10 @@ fn cached(entry: &Cached, headers: &HeaderMap) -> Response {
 
 async fn prompt(
     State(state): Shared,
-    Path(name): Path<String>,
+    name: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let Path(name) = name.map_err(path_rejection)?;
     let cache = state.cache();
     let entry = cache.prompts.get(&name).ok_or_else(|| {
         ApiError::not_found(format!(
@@ -266,13 +268,22 @@ async fn restore(
     Ok(json_response(&RestoreResponseV1::from(&outcome)))
 }
 
-async fn backup(State(state): Shared, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn backup(
+    State(state): Shared,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let Path(id) = id.map_err(path_rejection)?;
     let snapshot = state
         .store
         .backup(&id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no backup named `{}`", shorten(&id))))?;
     Ok(json_response(&ExportV1::from(&snapshot)))
+}
+
+/// A path parameter that does not read (not UTF-8 once decoded), in our error shape.
+fn path_rejection(rejection: PathRejection) -> ApiError {
+    ApiError::bad_request(format!("the path does not read: {}", rejection.body_text()))
 }
 
 fn body_rejection(rejection: axum::extract::rejection::BytesRejection) -> ApiError {

@@ -359,8 +359,10 @@ pub enum StoreError {
         "no store at {url}: {why}; `promptctl apply` (or `store restore`) creates it — or check --store"
     )]
     NoStore { url: String, why: String },
-    #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    /// Said by [`sql::message`]: the database's own message, without the line of the
+    /// server's C source PostgreSQL errors carry. Not a `source`, so it is said once.
+    #[error("database error: {}", sql::message(.0))]
+    Database(sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0}")]
@@ -374,6 +376,12 @@ pub enum StoreError {
         "the outcome is unknown: {0}. The change may or may not have been applied; run `promptctl plan` or `promptctl history` to see the store as it is"
     )]
     Unknown(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> StoreError {
+        StoreError::Database(error)
+    }
 }
 
 fn refusals(refusals: &[Refusal]) -> String {

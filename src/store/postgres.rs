@@ -129,7 +129,7 @@ async fn connect(url: &str) -> Result<(Pool<Postgres>, String), StoreError> {
         Err(sqlx::Error::Io(error)) => {
             return Err(open_error(format!("cannot connect to {address}: {error}")));
         }
-        Err(error) => return Err(open_error(error.to_string())),
+        Err(error) => return Err(open_error(super::sql::message(&error))),
     }
     let pool = PgPoolOptions::new()
         .max_connections(8)
@@ -139,7 +139,7 @@ async fn connect(url: &str) -> Result<(Pool<Postgres>, String), StoreError> {
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options)
         .await
-        .map_err(|e| open_error(e.to_string()))?;
+        .map_err(|e| open_error(super::sql::message(&e)))?;
     Ok((pool, location))
 }
 

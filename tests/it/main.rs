@@ -12,6 +12,7 @@ mod common;
 mod console;
 mod console_browser;
 mod environments;
+mod error_messages;
 mod exit_status;
 mod github_comment;
 mod golden;

@@ -134,6 +134,11 @@ fn start_up_errors_are_clear() {
         stderr.contains("cannot listen on") && stderr.contains("another process uses the port"),
         "{stderr}"
     );
+    assert_eq!(
+        stderr.matches("Address already in use").count(),
+        1,
+        "said once: {stderr}"
+    );
 
     fs_err::write(dir.path().join("tokens"), "admin ci not-a-digest\n").unwrap();
     let (code, _, stderr) = run(promptctl(dir.path()).args(["serve", "--tokens", "tokens"]));
@@ -160,6 +165,10 @@ fn start_up_errors_are_clear() {
     ]));
     assert_eq!(code, 1);
     assert!(stderr.contains("cannot open the store"), "{stderr}");
+    assert!(
+        stderr.contains("cannot connect to 127.0.0.1:1"),
+        "the cause, at once: {stderr}"
+    );
     drop(busy);
 }
 
@@ -274,7 +283,7 @@ fn a_server_killed_mid_change_set_leaves_the_store_before_or_after() {
 
 /// A plain HTTP/1.1 exchange over a socket: (status, body). Enough for these tests, and no
 /// client library between the test and what the server really sends.
-fn http(method: &str, url: &str, body: Option<&str>) -> std::io::Result<(u16, String)> {
+pub(crate) fn http(method: &str, url: &str, body: Option<&str>) -> std::io::Result<(u16, String)> {
     use std::io::{Read, Write};
     let rest = url.trim_start_matches("http://");
     let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));

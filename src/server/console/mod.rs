@@ -334,6 +334,18 @@ async fn prompts_page(
     }
 }
 
+/// A page address whose prompt name does not read (not UTF-8 once decoded).
+fn unreadable_path(session: &Session) -> Response {
+    html_status(
+        StatusCode::BAD_REQUEST,
+        pages::problem(
+            "No such page",
+            "The address names no prompt: its name is not valid text.",
+            Some(session),
+        ),
+    )
+}
+
 fn unavailable(error: &crate::store::StoreError, session: &Session) -> Response {
     tracing::warn!(%error, "console could not read the store");
     html_status(
@@ -356,9 +368,12 @@ struct PromptPageQuery {
 async fn prompt_page(
     State(state): Shared,
     axum::Extension(session): axum::Extension<Session>,
-    Path(name): Path<String>,
+    name: Result<Path<String>, axum::extract::rejection::PathRejection>,
     Query(query): Query<PromptPageQuery>,
 ) -> Response {
+    let Ok(Path(name)) = name else {
+        return unreadable_path(&session);
+    };
     let view = match state.console_view().await {
         Ok(view) => view,
         Err(error) => return unavailable(&error, &session),
@@ -422,9 +437,12 @@ struct ChangeModelForm {
 async fn change_model(
     State(state): Shared,
     axum::Extension(session): axum::Extension<Session>,
-    Path(name): Path<String>,
+    name: Result<Path<String>, axum::extract::rejection::PathRejection>,
     Form(form): Form<ChangeModelForm>,
 ) -> Response {
+    let Ok(Path(name)) = name else {
+        return unreadable_path(&session);
+    };
     if let Some(refused) = csrf_refusal(&session, form.csrf.as_deref()) {
         return refused;
     }

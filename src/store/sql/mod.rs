@@ -350,3 +350,21 @@ pub(in crate::store) fn select_all_for_diff() -> String {
 
 /// SQLite allows 32,766 bound values a statement and PostgreSQL 65,535; stay well under both.
 pub(in crate::store) const CHUNK: usize = 900;
+
+/// A database error as people need it: the database's message (and PostgreSQL's detail and
+/// hint), not the line of the server's source sqlx appends ("… at line 948").
+pub(in crate::store) fn message(error: &sqlx::Error) -> String {
+    let sqlx::Error::Database(database) = error else {
+        return error.to_string();
+    };
+    let mut text = database.message().to_owned();
+    if let Some(postgres) = database.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        if let Some(detail) = postgres.detail() {
+            text.push_str(&format!(" ({detail})"));
+        }
+        if let Some(hint) = postgres.hint() {
+            text.push_str(&format!("; hint: {hint}"));
+        }
+    }
+    text
+}
