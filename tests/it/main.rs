@@ -14,6 +14,7 @@ mod console_browser;
 mod environments;
 mod error_messages;
 mod exit_status;
+mod faults;
 mod github_comment;
 mod golden;
 mod hostile_names;
