@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use promptctl::store::Snapshot;
-use promptctl::store::export;
+use promptctl::formats::export_v1 as export;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
