@@ -9,8 +9,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(
     name = "promptctl",
     version,
+    long_version = LONG_VERSION,
     propagate_version = true,
-    max_term_width = 100
+    max_term_width = 100,
+    after_help = "Start with `promptctl init` in a new project; `promptctl help COMMAND` shows a command's examples."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -19,8 +21,19 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options every command takes.
+/// `--version`: the release, the commit it was built from and that commit's date.
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("PROMPTCTL_COMMIT"),
+    " ",
+    env!("PROMPTCTL_COMMIT_DATE"),
+    ")"
+);
+
+/// Options every command takes, listed under their own heading in each command's help.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Config file [default: promptctl.yaml in this folder or a parent]
     #[arg(long, global = true, value_name = "FILE")]
@@ -57,39 +70,110 @@ pub enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Start a prompts project here: promptctl.yaml, prompts/ with an example, the schema
+    #[command(after_help = "Examples:
+  promptctl init                    # in an empty folder, or beside existing prompts
+  promptctl init --github-workflow  # also .github/workflows/promptctl.yml")]
+    Init(InitArgs),
     /// Check prompt files: schema, model catalog, template variables
+    #[command(after_help = "Examples:
+  promptctl validate                         # every file under prompts_dir
+  promptctl validate prompts/incidents       # a folder, or files
+  promptctl validate --base origin/main      # and say what changed since the base
+  promptctl validate --format json > report.json")]
     Validate(ValidateArgs),
     /// List the model catalog
+    #[command(after_help = "Examples:
+  promptctl models
+  promptctl models --format json")]
     Models(ModelsArgs),
-    /// Write the JSON Schemas in schemas/ (or check they are current)
+    /// Write the JSON Schemas for editors in schemas/ (or check they are current)
+    #[command(after_help = "Examples:
+  promptctl schema          # prompt, config, catalog and usage schemas
+  promptctl schema --check  # in CI: exit 1 when a file is stale
+  promptctl schema --all    # also plan.schema.json and openapi.json, for tools")]
     Schema(SchemaArgs),
     /// Show what apply would change in the store
+    #[command(after_help = "Examples:
+  promptctl plan
+  promptctl plan --out plan.json          # save it, to apply exactly this later
+  promptctl plan --env prod --detailed-exitcode
+  promptctl plan --target summarize_incident")]
     Plan(PlanArgs),
     /// Change the store to match the prompts in git (or apply a saved plan)
+    #[command(after_help = "Examples:
+  promptctl apply                  # plan, ask, apply
+  promptctl apply --auto-approve   # in CI
+  promptctl apply plan.json        # exactly the saved plan, in its environment")]
     Apply(ApplyArgs),
     /// List the prompts in the store, with their model and status
+    #[command(after_help = "Examples:
+  promptctl list
+  promptctl list --all --format json")]
     List(ListArgs),
     /// Show the store's audit log, newest first
+    #[command(after_help = "Examples:
+  promptctl history
+  promptctl history summarize_incident --limit 10")]
     History(HistoryArgs),
     /// What runs where: every environment's version and model of every prompt, against git
+    #[command(after_help = "Examples:
+  promptctl status
+  promptctl status --envs dev,prod --detailed-exitcode")]
     Status(StatusArgs),
     /// Back up and restore the whole store
     #[command(subcommand)]
     Store(StoreCommand),
     /// Write YAML files for live production prompts that git does not have yet
+    #[command(after_help = "Examples:
+  promptctl import
+  promptctl import --name summarize_incident --force")]
     Import(ImportArgs),
     /// Set the model of many prompt files at once, keeping comments and layout
+    #[command(after_help = "Examples:
+  promptctl set-model openai/gpt-5-mini --where subsystem=incidents
+  promptctl set-model --successors      # every prompt on a deprecated model, to its successor")]
     SetModel(SetModelArgs),
     /// Run the store server (HTTP API for applications and for the reconciler)
+    #[command(after_help = "Examples:
+  promptctl serve --insecure-no-auth                      # try it on this machine
+  promptctl serve --tokens tokens --database postgres://prompts@db/prompts --listen 0.0.0.0:8787")]
     Serve(ServeArgs),
     /// Make API tokens for `serve`
     #[command(subcommand)]
     Token(TokenCommand),
     /// Print a saved plan, without a store
+    #[command(after_help = "Examples:
+  promptctl show plan.json
+  promptctl show plan.json --format markdown")]
     Show(ShowArgs),
     /// Post a plan where reviewers look
     #[command(subcommand)]
     Comment(CommentCommand),
+    /// Print a shell completion script
+    #[command(after_help = "Examples:
+  promptctl completions bash > ~/.local/share/bash-completion/completions/promptctl
+  promptctl completions zsh > \"${fpath[1]}/_promptctl\"
+  promptctl completions fish > ~/.config/fish/completions/promptctl.fish")]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff)
+    #[command(after_help = "Examples:
+  promptctl man > promptctl.1 && man ./promptctl.1")]
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Also write a GitHub Actions workflow that validates and plans pull requests
+    #[arg(long)]
+    pub github_workflow: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -247,6 +331,9 @@ pub enum TokenCommand {
         /// Output format
         #[arg(long, value_enum, default_value_t = DataFormat::Text)]
         format: DataFormat,
+        /// Also add the line to this tokens file (created if missing); the token is printed once
+        #[arg(long, value_name = "FILE")]
+        append: Option<PathBuf>,
     },
 }
 
@@ -434,4 +521,7 @@ pub struct SchemaArgs {
     /// Folder to write to [default: schemas/ in the project root]
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
+    /// Also the saved plan's schema and the server's OpenAPI document (for tools)
+    #[arg(long)]
+    pub all: bool,
 }

@@ -52,8 +52,8 @@ pub enum Error {
     /// A write was sent and its outcome is unknown.
     #[error("{}", causes(.0))]
     OutcomeUnknown(anyhow::Error),
-    /// Ctrl-C.
-    #[error("interrupted")]
+    /// Ctrl-C before the write's commit: dropping the work rolled its transaction back.
+    #[error("interrupted: nothing was written, the store is unchanged")]
     Interrupted,
     /// promptctl itself went wrong: not the user's doing.
     #[error(

@@ -102,10 +102,23 @@ where
             .enable_all()
             .build()
     };
+    let writes = matches!(
+        cli.command,
+        cli::Command::Apply(_) | cli::Command::Store(cli::StoreCommand::Restore { .. })
+    );
     let result = match runtime {
-        Ok(runtime) => runtime
-            .block_on(commands::dispatch(&cli, &printer))
-            .map_err(Error::from),
+        Ok(runtime) => {
+            let work = commands::dispatch(&cli, &printer);
+            let result = if writes {
+                runtime.block_on(interruptible(work, &printer))
+            } else {
+                runtime.block_on(work).map_err(Error::from)
+            };
+            // A read of the terminal still waiting (an interrupted confirmation) is not waited
+            // for.
+            runtime.shutdown_background();
+            result
+        }
         Err(error) => Err(Error::Bug(
             anyhow::Error::new(error).context("cannot start the async runtime"),
         )),
@@ -119,6 +132,26 @@ where
                 printer::RED.bold().render_reset()
             ));
             error.exit_status()
+        }
+    }
+}
+
+/// A writing command, stopped by Ctrl-C before its commit: dropping it drops its transaction,
+/// so nothing was written (exit 130). A Ctrl-C while a commit is under way waits for the
+/// commit, so the report says what happened rather than "maybe".
+async fn interruptible(
+    work: impl Future<Output = anyhow::Result<ExitStatus>>,
+    printer: &printer::Printer,
+) -> Result<ExitStatus, Error> {
+    let mut work = std::pin::pin!(work);
+    tokio::select! {
+        result = &mut work => result.map_err(Error::from),
+        _ = tokio::signal::ctrl_c() => {
+            if store::commits_under_way() == 0 {
+                return Err(Error::Interrupted);
+            }
+            printer.error("interrupted while a commit is under way: waiting for it to finish");
+            work.await.map_err(Error::from)
         }
     }
 }

@@ -21,28 +21,45 @@ use crate::settings::ConfigFile;
 pub struct SchemaDocument {
     pub file_name: &'static str,
     pub text: String,
+    /// For a prompts project's editors (the files it holds); the others describe promptctl's
+    /// outputs and API, for tools, and are written only on request (`schema --all`).
+    pub for_projects: bool,
 }
 
 /// Every document of `schemas/`, for the given catalog.
 pub fn documents(catalog: &Catalog) -> Vec<SchemaDocument> {
     [
-        ("prompt.schema.json", prompt_schema(catalog)),
-        ("promptctl.schema.json", schema_of::<ConfigFile>()),
-        ("models.schema.json", schema_of::<CatalogFile>()),
+        ("prompt.schema.json", prompt_schema(catalog), true),
+        ("promptctl.schema.json", schema_of::<ConfigFile>(), true),
+        ("models.schema.json", schema_of::<CatalogFile>(), true),
+        (
+            "usage.schema.json",
+            schema_of::<crate::usage::UsageFile>(),
+            true,
+        ),
         // A file promptctl writes holds nulls where values are absent: its schema keeps them.
         (
             "plan.schema.json",
             output_schema_of::<crate::formats::saved_plan_v1::SavedPlanV1>(),
+            false,
         ),
-        ("usage.schema.json", schema_of::<crate::usage::UsageFile>()),
-        ("openapi.json", crate::server::openapi::document()),
+        ("openapi.json", crate::server::openapi::document(), false),
     ]
     .into_iter()
-    .map(|(file_name, value)| SchemaDocument {
+    .map(|(file_name, value, for_projects)| SchemaDocument {
         file_name,
         text: pretty(&value),
+        for_projects,
     })
     .collect()
+}
+
+/// Write the prompt files' schema alone, at `path` (for files that name it).
+pub fn write_prompt_schema(path: &Path, catalog: &Catalog) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        fs_err::create_dir_all(dir)?;
+    }
+    crate::fsutil::write_atomic(path, pretty(&prompt_schema(catalog)).as_bytes())
 }
 
 fn pretty(value: &Value) -> String {
@@ -57,12 +74,20 @@ pub struct Stale {
 }
 
 /// Write every document under `dir`, or with `check` only compare; returns the stale files.
-pub fn write_or_check(dir: &Path, catalog: &Catalog, check: bool) -> std::io::Result<Vec<Stale>> {
+pub fn write_or_check(
+    dir: &Path,
+    catalog: &Catalog,
+    check: bool,
+    all: bool,
+) -> std::io::Result<Vec<Stale>> {
     let mut stale = Vec::new();
     if !check {
         fs_err::create_dir_all(dir)?;
     }
-    for document in documents(catalog) {
+    for document in documents(catalog)
+        .into_iter()
+        .filter(|d| all || d.for_projects)
+    {
         let path = dir.join(document.file_name);
         let current = fs_err::read_to_string(&path).ok();
         if current.as_deref() == Some(document.text.as_str()) {

@@ -1,6 +1,6 @@
 //! `promptctl apply [PLANFILE]`
 
-use std::io::{BufRead, IsTerminal};
+use std::io::IsTerminal;
 
 use anyhow::Context;
 
@@ -60,7 +60,7 @@ async fn run_on(
             if !plan.has_changes() {
                 return Ok(ExitStatus::Success);
             }
-            if !args.auto_approve && !confirm(printer)? {
+            if !args.auto_approve && !confirm(printer).await? {
                 printer.error("Apply cancelled.");
                 return Ok(ExitStatus::Failure);
             }
@@ -109,8 +109,9 @@ fn refuse_scope_with_saved_plan(args: &ApplyArgs) -> anyhow::Result<()> {
     )
 }
 
-/// Terraform's question; only `yes` goes on.
-fn confirm(printer: &Printer) -> anyhow::Result<bool> {
+/// Terraform's question; only `yes` goes on. Read without blocking the runtime, so Ctrl-C
+/// at the question is heard.
+async fn confirm(printer: &Printer) -> anyhow::Result<bool> {
     if !std::io::stdin().is_terminal() {
         anyhow::bail!(
             "stdin is not a terminal, so apply cannot ask for confirmation: pass --auto-approve, or apply a saved plan (`plan --out FILE`, then `apply FILE`)"
@@ -118,7 +119,11 @@ fn confirm(printer: &Printer) -> anyhow::Result<bool> {
     }
     printer.error("Do you want to perform these actions? Only 'yes' will be accepted:");
     let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
+    tokio::io::AsyncBufReadExt::read_line(
+        &mut tokio::io::BufReader::new(tokio::io::stdin()),
+        &mut answer,
+    )
+    .await?;
     Ok(answer.trim() == "yes")
 }
 

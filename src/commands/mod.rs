@@ -3,8 +3,10 @@
 
 mod apply;
 mod comment;
+mod completions;
 mod history;
 mod import;
+mod init;
 mod list;
 mod models;
 mod plan;
@@ -52,6 +54,9 @@ pub async fn dispatch(cli: &Cli, printer: &Printer) -> anyhow::Result<ExitStatus
         Command::Token(command) => token::run(command, printer),
         Command::Show(args) => show::run(args, printer),
         Command::Comment(command) => comment::run(command, printer).await,
+        Command::Init(args) => init::run(&settings()?, args, printer),
+        Command::Completions(args) => completions::completions(args, printer),
+        Command::Man => completions::man(printer),
     }
 }
 

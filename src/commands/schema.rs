@@ -16,7 +16,7 @@ pub(super) fn run(
         .dir
         .clone()
         .unwrap_or_else(|| settings.root.join("schemas"));
-    let changed = schemas::write_or_check(&dir, &settings.catalog, args.check)?;
+    let changed = schemas::write_or_check(&dir, &settings.catalog, args.check, args.all)?;
     let names: Vec<String> = changed
         .iter()
         .map(|s| display_path(&s.path).display().to_string())
@@ -27,7 +27,11 @@ pub(super) fn run(
             return Ok(ExitStatus::Success);
         }
         printer.error(&format!("stale schema files: {}", names.join(", ")));
-        printer.hint("run `promptctl schema` and commit the result");
+        printer.hint(if args.all {
+            "run `promptctl schema --all` and commit the result"
+        } else {
+            "run `promptctl schema` and commit the result"
+        });
         return Ok(ExitStatus::Failure);
     }
     if names.is_empty() {

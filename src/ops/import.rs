@@ -65,6 +65,11 @@ pub async fn import(
         crate::fsutil::write_atomic(&file.path, file.text.as_bytes())?;
         written.push(file);
     }
+    // The files name the project's prompt schema; a project without one gets it.
+    let schema = settings.root.join("schemas").join("prompt.schema.json");
+    if !written.is_empty() && !schema.exists() {
+        crate::schemas::write_prompt_schema(&schema, &settings.catalog)?;
+    }
     Ok(ImportReport { written, refused })
 }
 

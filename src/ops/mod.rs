@@ -8,6 +8,7 @@ pub mod assign;
 pub mod comment;
 pub mod drift;
 pub mod import;
+pub mod init;
 pub mod list;
 pub mod models;
 pub mod plan;

@@ -114,6 +114,11 @@ impl Tokens {
 
     /// The token `presented` is, if any. Every entry is compared, match or not, and in
     /// constant time, so timing says nothing about which digests are close.
+    /// The names of the tokens.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|token| token.name.as_str())
+    }
+
     pub fn authenticate(&self, presented: &str) -> Option<&Token> {
         let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
         let mut found = None;

@@ -75,6 +75,8 @@ impl HttpStore {
         let target = format!("{}{path}", self.base);
         // What messages and logs name: the URL without its secrets.
         let url = format!("{}{path}", self.shown);
+        // A write sent may land whatever this process does next.
+        let _under_way = (kind == Kind::Write).then(crate::store::CommitUnderWay::start);
         let mut delay = Duration::from_millis(200);
         // Whether an attempt may have reached the server: then a write's outcome is unknown
         // until one answers.

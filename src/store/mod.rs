@@ -649,6 +649,31 @@ fn is_secret_parameter(key: &str) -> bool {
         || key.ends_with("secret")
 }
 
+/// Commits (and remote writes) under way in this process: a Ctrl-C then waits for them
+/// rather than leave their outcome unknown.
+static COMMITS_UNDER_WAY: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// How many commits are under way.
+pub fn commits_under_way() -> usize {
+    COMMITS_UNDER_WAY.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// Marks a commit under way while it lives.
+pub(crate) struct CommitUnderWay(());
+
+impl CommitUnderWay {
+    pub(crate) fn start() -> CommitUnderWay {
+        COMMITS_UNDER_WAY.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        CommitUnderWay(())
+    }
+}
+
+impl Drop for CommitUnderWay {
+    fn drop(&mut self) {
+        COMMITS_UNDER_WAY.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 /// A fresh random id for rows and stores.
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()

@@ -118,6 +118,8 @@ fn hostile_names_in_the_store(dir: &std::path::Path) {
     assert!(stderr.contains("…"), "a long name is shortened: {stderr}");
     let mut expected = before;
     expected.push("prompts/incidents/good.yaml".to_owned());
+    // The schema the written file names.
+    expected.push("schemas/prompt.schema.json".to_owned());
     expected.sort();
     assert_eq!(files_under(dir), expected);
 }
@@ -134,6 +136,10 @@ fn imported_prompts_plan_clean_and_existing_files_are_kept() {
     assert!(
         text.starts_with("# yaml-language-server: $schema=../schemas/prompt.schema.json\n"),
         "{text}"
+    );
+    assert!(
+        dir.path().join("schemas/prompt.schema.json").is_file(),
+        "the schema the files name is there"
     );
     assert!(
         text.contains("ai_model: openai/gpt-5   # the store had no model: the default model"),

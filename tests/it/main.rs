@@ -15,6 +15,7 @@ mod environments;
 mod error_messages;
 mod exit_status;
 mod faults;
+mod first_hour;
 mod github_comment;
 mod golden;
 mod hostile_names;

@@ -407,7 +407,7 @@ impl Contract {
         .unwrap();
         assert_eq!(
             document, committed,
-            "schemas/openapi.json is stale: run `promptctl schema`"
+            "schemas/openapi.json is stale: run `promptctl schema --all`"
         );
         Contract { document }
     }

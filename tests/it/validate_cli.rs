@@ -210,10 +210,31 @@ fn a_default_model_outside_the_catalog_is_refused() {
 
 #[test]
 fn committed_schemas_are_current() {
-    let (code, _, stderr) = run(promptctl(&repo_root()).args(["schema", "--check"]));
+    let (code, _, stderr) = run(promptctl(&repo_root()).args(["schema", "--check", "--all"]));
     assert_eq!(
         code, 0,
-        "run `cargo run -- schema` and commit schemas/: {stderr}"
+        "run `cargo run -- schema --all` and commit schemas/: {stderr}"
+    );
+}
+
+#[test]
+fn a_projects_schemas_are_the_ones_its_editors_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run(promptctl(dir.path()).arg("schema"));
+    assert_eq!(code, 0, "{stderr}");
+    let mut written: Vec<String> = fs_err::read_dir(dir.path().join("schemas"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    assert_eq!(
+        written,
+        [
+            "models.schema.json",
+            "prompt.schema.json",
+            "promptctl.schema.json",
+            "usage.schema.json"
+        ]
     );
 }
 

@@ -134,7 +134,10 @@ where
     DB::Arguments: IntoArguments<DB>,
     (String,): for<'r> FromRow<'r, DB::Row>,
 {
-    let Err(error) = tx.commit().await else {
+    let under_way = crate::store::CommitUnderWay::start();
+    let committed = tx.commit().await;
+    drop(under_way);
+    let Err(error) = committed else {
         return Ok(());
     };
     if DB::COMMIT_SETTLES {
