@@ -439,7 +439,23 @@ pub enum StoreCommand {
         /// With --force, let a file without rows empty the store
         #[arg(long, requires = "force")]
         allow_empty: bool,
+        /// Move legacy rows from a model the catalog no longer takes to one it does
+        /// (repeatable), e.g. --map-model openai/gpt-3.5-turbo=openai/gpt-5.4-mini
+        #[arg(long, value_name = "OLD=NEW", value_parser = model_mapping)]
+        map_model: Vec<(String, String)>,
     },
+}
+
+/// `OLD=NEW`, as `--map-model` takes it.
+fn model_mapping(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((from, to)) if !from.trim().is_empty() && !to.trim().is_empty() => {
+            Ok((from.trim().to_owned(), to.trim().to_owned()))
+        }
+        _ => Err(format!(
+            "`{text}` is not OLD=NEW: write the model the rows have, `=`, and a model of the catalog, e.g. openai/gpt-3.5-turbo=openai/gpt-5.4-mini"
+        )),
+    }
 }
 
 #[derive(Debug, Args)]

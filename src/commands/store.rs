@@ -30,16 +30,21 @@ pub(super) async fn run(
             file,
             force,
             allow_empty,
+            map_model,
         } => {
             let options = RestoreOptions {
                 file: file.clone(),
                 force: *force,
                 allow_empty: *allow_empty,
+                map_models: map_model.clone(),
             };
             // A file that would be refused is refused before a store is opened (or created).
-            let rows = crate::ops::store::read_export(settings, &options)?;
+            let read = crate::ops::store::read_export(settings, &options)?;
+            for (from, to, rows) in &read.mapped {
+                printer.status(&format!("Mapped {rows} rows from {from} to {to}"));
+            }
             super::with_store(settings, Access::Create, async |store| {
-                restore(store, settings, &rows, &options, printer).await
+                restore(store, settings, &read.restore, &options, printer).await
             })
             .await
         }

@@ -81,8 +81,44 @@ pub fn to_value(restore: &Restore) -> Value {
 /// Read a backup: our export object, a bare JSON array of rows, or JSON lines (one row per
 /// line, as a Convex table export). `now` stands in for missing timestamps.
 pub fn read(text: &str, now: i64) -> Result<Restore, ExportError> {
+    read_each(text, now)?.whole()
+}
+
+/// Read a backup already parsed as JSON: our export object, an array of rows, or one row.
+pub fn read_value(value: Value, now: i64) -> Result<Restore, ExportError> {
+    read_each_value(value, now)?.whole()
+}
+
+/// A file's rows as far as they read: the rows that did (each with its row number in the
+/// file), and every problem of the ones that did not, so a caller can check the rows that
+/// read as well and report everything wrong with a file in one run.
+#[derive(Clone, Debug)]
+pub struct RowsRead {
+    pub restore: Restore,
+    /// The file's row number (1-based) of each row of `restore`.
+    pub numbers: Vec<usize>,
+    /// Every row that did not read, in file order.
+    pub problems: Vec<ExportError>,
+}
+
+impl RowsRead {
+    /// The rows, if every one read; else every problem, in one error.
+    pub fn whole(self) -> Result<Restore, ExportError> {
+        let mut problems = self.problems;
+        if problems.is_empty() {
+            return Ok(self.restore);
+        }
+        let mut first = problems.remove(0);
+        first.more = problems;
+        Err(first)
+    }
+}
+
+/// [`read`], keeping the rows that read beside the problems of those that did not. Only a
+/// file that cannot be read as rows at all (not JSON, a bad envelope) is an error.
+pub fn read_each(text: &str, now: i64) -> Result<RowsRead, ExportError> {
     match serde_json::from_str::<Value>(text) {
-        Ok(value) => read_value(value, now),
+        Ok(value) => read_each_value(value, now),
         Err(whole) => {
             if !text.trim_start().starts_with('{') {
                 return Err(ExportError {
@@ -91,20 +127,24 @@ pub fn read(text: &str, now: i64) -> Result<Restore, ExportError> {
                     more: Vec::new(),
                 });
             }
-            read_rows(None, None, read_lines(text)?, now)
+            Ok(read_rows(None, None, read_lines(text)?, now))
         }
     }
 }
 
-/// Read a backup already parsed as JSON: our export object, an array of rows, or one row.
-pub fn read_value(value: Value, now: i64) -> Result<Restore, ExportError> {
+fn read_each_value(value: Value, now: i64) -> Result<RowsRead, ExportError> {
     match value {
         Value::Object(top) if !top.contains_key("prompt_name") => {
             let envelope = read_envelope(top)?;
-            read_rows(envelope.store_id, envelope.revision, envelope.rows, now)
+            Ok(read_rows(
+                envelope.store_id,
+                envelope.revision,
+                envelope.rows,
+                now,
+            ))
         }
-        Value::Array(rows) => read_rows(None, None, rows, now),
-        Value::Object(row) => read_rows(None, None, vec![Value::Object(row)], now),
+        Value::Array(rows) => Ok(read_rows(None, None, rows, now)),
+        Value::Object(row) => Ok(read_rows(None, None, vec![Value::Object(row)], now)),
         other => Err(problem(
             None,
             format!(
@@ -115,15 +155,16 @@ pub fn read_value(value: Value, now: i64) -> Result<Restore, ExportError> {
     }
 }
 
-/// Every row, read; every bad one is named with its field, all in one error. What a row's
-/// values may be is the store's to say (`crate::store::rules`), on every write path alike.
+/// Every row, read; every bad one is named with its field. What a row's values may be is the
+/// store's to say (`crate::store::rules`), on every write path alike.
 fn read_rows(
     store_id: Option<String>,
     revision: Option<i64>,
     rows: Vec<Value>,
     now: i64,
-) -> Result<Restore, ExportError> {
+) -> RowsRead {
     let mut out = Vec::with_capacity(rows.len());
+    let mut numbers = Vec::with_capacity(rows.len());
     let mut problems = Vec::new();
     let mut ids = HashSet::new();
     let mut versions: HashMap<(String, String), usize> = HashMap::new();
@@ -164,17 +205,17 @@ fn read_rows(
             ));
         }
         out.push(row);
+        numbers.push(number);
     }
-    if !problems.is_empty() {
-        let mut first = problems.remove(0);
-        first.more = problems;
-        return Err(first);
+    RowsRead {
+        restore: Restore {
+            store_id,
+            revision,
+            rows: out,
+        },
+        numbers,
+        problems,
     }
-    Ok(Restore {
-        store_id,
-        revision,
-        rows: out,
-    })
 }
 
 fn problem(where_: Option<String>, message: String) -> ExportError {

@@ -37,6 +37,17 @@ pub struct RestoreOptions {
     pub force: bool,
     /// With `force`, let a file of no rows empty the store.
     pub allow_empty: bool,
+    /// Legacy rows on a model the catalog no longer has (or that is retired) are moved to
+    /// another, `(from, to)`, before anything is checked.
+    pub map_models: Vec<(String, String)>,
+}
+
+/// A file read for a restore, checked, and its models mapped.
+#[derive(Clone, Debug)]
+pub struct ReadExport {
+    pub restore: Restore,
+    /// `(from, to, rows)` for each `--map-model` that moved rows.
+    pub mapped: Vec<(String, String, usize)>,
 }
 
 /// What a restore did.
@@ -60,32 +71,146 @@ pub struct RestoreReport {
     pub backup_failed: Option<String>,
 }
 
-/// Read the export `options` names, and check its rows against the project's rules of
-/// record — the check the store runs again as it restores — before any store is opened: a
-/// file that would be refused creates no store.
-pub fn read_export(settings: &Settings, options: &RestoreOptions) -> Result<Restore, OpsError> {
+/// Read the export `options` names, map its models, and check its rows against the project's
+/// rules of record — the check the store runs again as it restores — before any store is
+/// opened: a file that would be refused creates no store. Everything wrong with the file is
+/// said at once: every row that does not read and every row the rules refuse, in file order,
+/// with a `--map-model` to try for rows on models the catalog does not take.
+pub fn read_export(settings: &Settings, options: &RestoreOptions) -> Result<ReadExport, OpsError> {
     let started = std::time::Instant::now();
     let text = fs_err::read_to_string(&options.file)?;
-    let restore = export::read(&text, now_ms()).map_err(|error| {
-        OpsError::Refused(format!(
-            "cannot restore {}: {error}",
-            options.file.display()
-        ))
-    })?;
+    let file = options.file.display();
+    let read = export::read_each(&text, now_ms())
+        .map_err(|error| OpsError::Refused(format!("cannot restore {file}: {error}")))?;
+    let export::RowsRead {
+        mut restore,
+        numbers,
+        problems,
+    } = read;
     tracing::debug!(
-        "read {} ({} bytes, {} rows) in {}",
-        options.file.display(),
+        "read {file} ({} bytes, {} rows) in {}",
         text.len(),
-        restore.rows.len(),
+        restore.rows.len() + problems.len(),
         super::elapsed(started)
     );
-    let verdict = store::rules::check_restore(&settings.rules()?, &restore, &crate::time::today());
-    if !verdict.refusals.is_empty() {
-        return Err(OpsError::Store(store::StoreError::Refused(
-            verdict.refusals,
-        )));
+    let mapped = map_models(&mut restore, &options.map_models, settings)?;
+    let today = crate::time::today();
+    let number = |index: usize| numbers.get(index).copied().unwrap_or(index + 1);
+    let verdict =
+        store::rules::check_restore_numbered(&settings.rules()?, &restore, &today, &number);
+    if problems.is_empty() && verdict.refusals.is_empty() {
+        return Ok(ReadExport { restore, mapped });
     }
-    Ok(restore)
+    let mut lines: Vec<(usize, String)> = problems
+        .iter()
+        .map(|p| {
+            (
+                row_number(p.where_.as_deref().unwrap_or_default()),
+                p.to_string(),
+            )
+        })
+        .chain(
+            verdict
+                .refusals
+                .iter()
+                .map(|r| (row_number(&r.what), r.to_string())),
+        )
+        .collect();
+    lines.sort_by_key(|(row, _)| *row);
+    let mut rows: Vec<usize> = lines.iter().map(|(row, _)| *row).collect();
+    rows.dedup();
+    let mut message = format!(
+        "cannot restore {file}: {} of its rows cannot be restored, so nothing was written:",
+        rows.len()
+    );
+    for (_, line) in &lines {
+        message.push_str(&format!("\n  - {}", crate::shown::shown_lines(line)));
+    }
+    for (model, rows, to) in unusable_models(&restore, settings, &today) {
+        message.push_str(&format!(
+            "\nhint: {rows} row{} on `{}`, which the catalog {}: restore with `--map-model {}={to}` to move them",
+            if rows == 1 { "" } else { "s" },
+            crate::shown::shown(&model),
+            if settings.catalog.get(&model).is_some() { "has retired" } else { "does not have" },
+            crate::shown::shown(&model),
+        ));
+    }
+    Err(OpsError::Refused(message))
+}
+
+/// The row number a problem names (`row 12, field …`), for ordering.
+fn row_number(what: &str) -> usize {
+    what.strip_prefix("row ")
+        .map(|rest| {
+            rest.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+        })
+        .and_then(|digits| digits.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Move rows from one model to another, as `--map-model FROM=TO` asks: `TO` must be a model
+/// the catalog takes today.
+fn map_models(
+    restore: &mut Restore,
+    maps: &[(String, String)],
+    settings: &Settings,
+) -> Result<Vec<(String, String, usize)>, OpsError> {
+    let today = crate::time::today();
+    let mut mapped = Vec::new();
+    for (from, to) in maps {
+        match settings.catalog.get(to) {
+            Some(model) if model.lifecycle(&today) != crate::catalog::Lifecycle::Retired => {}
+            _ => {
+                return Err(OpsError::Refused(format!(
+                    "--map-model {from}={to}: `{to}` is not a model the catalog takes (see `promptctl models`)"
+                )));
+            }
+        }
+        let mut count = 0;
+        for row in &mut restore.rows {
+            if row.ai_model.as_deref() == Some(from.as_str()) {
+                row.ai_model = Some(to.clone());
+                count += 1;
+            }
+        }
+        mapped.push((from.clone(), to.clone(), count));
+    }
+    Ok(mapped)
+}
+
+/// Models of the rows the catalog does not take today (unknown, or retired), with how many
+/// rows are on each and the model to suggest: the successor, else the default model.
+fn unusable_models(
+    restore: &Restore,
+    settings: &Settings,
+    today: &str,
+) -> Vec<(String, usize, String)> {
+    let mut found: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for row in &restore.rows {
+        let Some(model) = row.ai_model.as_deref() else {
+            continue;
+        };
+        let usable = settings
+            .catalog
+            .get(model)
+            .is_some_and(|m| m.lifecycle(today) != crate::catalog::Lifecycle::Retired);
+        if !usable {
+            *found.entry(model).or_default() += 1;
+        }
+    }
+    found
+        .into_iter()
+        .map(|(model, rows)| {
+            let to = settings
+                .catalog
+                .get(model)
+                .and_then(|m| m.successor.clone())
+                .unwrap_or_else(|| settings.default_model.clone());
+            (model.to_owned(), rows, to)
+        })
+        .collect()
 }
 
 /// Load an export into the store. A file with any bad row (a value no write path may store,

@@ -587,6 +587,17 @@ fn after_patch<'a>(what: String, row: &'a LiveRow, patch: &'a Patch) -> Written<
 /// may lack a model); a policy a row breaks is only noted, since a restore brings back what
 /// was, and the next plan shows what git wants instead.
 pub fn check_restore(rules: &Rules, restore: &Restore, today: &str) -> Verdict {
+    check_restore_numbered(rules, restore, today, &|index| index + 1)
+}
+
+/// [`check_restore`], naming each row by `number` of its index (its row in the file, when
+/// rows that did not read are left out).
+pub fn check_restore_numbered(
+    rules: &Rules,
+    restore: &Restore,
+    today: &str,
+    number: &dyn Fn(usize) -> usize,
+) -> Verdict {
     let mut judge = Judge {
         rules,
         today,
@@ -606,7 +617,7 @@ pub fn check_restore(rules: &Rules, restore: &Restore, today: &str) -> Verdict {
         );
     }
     for (index, row) in restore.rows.iter().enumerate() {
-        let what = format!("row {}", index + 1);
+        let what = format!("row {}", number(index));
         for (field, message) in super::restored_row_problems(row) {
             judge.refuse(
                 &what,

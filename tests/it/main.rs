@@ -23,6 +23,7 @@ mod hostile_peers;
 mod http_faults;
 mod import_cli;
 mod layering;
+mod legacy_restore;
 mod loader_props;
 mod models_import;
 mod one_truth;
