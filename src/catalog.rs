@@ -97,6 +97,14 @@ impl Model {
         }
     }
 
+    /// Whether to recommend the model: flagged recommended, and with no deprecation or
+    /// retirement scheduled — a model on its way out is never the one to move to. (Not a
+    /// matter of today's date, so the editor schemas made from it do not change by
+    /// themselves.)
+    pub fn is_recommended(&self) -> bool {
+        self.recommended && self.deprecated_on.is_none() && self.retired_on.is_none()
+    }
+
     /// USD for one request of `input` and `output` tokens.
     pub fn cost_usd(&self, input_tokens: f64, output_tokens: f64) -> f64 {
         (input_tokens * self.input_cost_per_1m + output_tokens * self.output_cost_per_1m)
@@ -115,7 +123,7 @@ impl Model {
             crate::table::thousands(self.max_output_tokens),
             self.tier.as_str(),
         );
-        if self.recommended {
+        if self.is_recommended() {
             text.push_str(", recommended");
         }
         if let Some(date) = &self.retired_on {
@@ -282,7 +290,7 @@ impl Catalog {
                     && m.lifecycle(today) == Lifecycle::Active
                     && m.deprecated_on.is_none()
             })
-            .max_by_key(|m| m.recommended)
+            .max_by_key(|m| m.is_recommended())
     }
 
     pub fn models(&self) -> &[Model] {

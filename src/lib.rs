@@ -88,7 +88,7 @@ where
         cli::ColorChoice::Always => anstream::ColorChoice::Always,
         cli::ColorChoice::Never => anstream::ColorChoice::Never,
     };
-    let printer = printer::Printer::new(color, cli.global.quiet);
+    let printer = printer::Printer::new(color, cli.global.quiet, cli.global.verbose > 0);
     let serving = matches!(cli.command, cli::Command::Serve(_));
     if !serving {
         printer::init_verbose(cli.global.verbose);

@@ -10,17 +10,31 @@ use std::io::Write;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Printer {
     quiet: bool,
+    verbose: bool,
 }
 
 impl Printer {
     /// A printer for the whole process: `color` is decided here, once, for every stream.
-    pub fn new(color: anstream::ColorChoice, quiet: bool) -> Printer {
+    pub fn new(color: anstream::ColorChoice, quiet: bool, verbose: bool) -> Printer {
         color.write_global();
-        Printer { quiet }
+        Printer { quiet, verbose }
     }
 
     pub fn is_quiet(&self) -> bool {
         self.quiet
+    }
+
+    /// How much of a run's warnings to show: none with `--quiet` (data and errors only),
+    /// every one with `-v`, else grouped.
+    pub fn detail(&self) -> crate::diag::group::Detail {
+        use crate::diag::group::Detail;
+        if self.quiet {
+            Detail::ErrorsOnly
+        } else if self.verbose {
+            Detail::Every
+        } else {
+            Detail::Grouped
+        }
     }
 
     /// Data for stdout: tables, JSON, plans. Printed even with `--quiet`.

@@ -15,9 +15,9 @@ use crate::yaml;
 
 pub use crate::prompt::CONFIG_FILE_NAME;
 /// The built-in default model (the story's upgrade target).
-pub const BUILTIN_DEFAULT_MODEL: &str = "openai/gpt-5";
+pub const BUILTIN_DEFAULT_MODEL: &str = "openai/gpt-5.2";
 /// The built-in fallback model.
-pub const BUILTIN_FALLBACK_MODEL: &str = "openai/gpt-4o-mini";
+pub const BUILTIN_FALLBACK_MODEL: &str = "openai/gpt-5.4-mini";
 
 /// `promptctl.yaml`, as written.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
@@ -37,6 +37,10 @@ pub struct ConfigFile {
     /// Days ahead `validate` warns of a model's coming deprecation (`deprecation-soon`).
     /// Default 30.
     pub deprecation_window: Option<u32>,
+    /// Warning codes not to report, e.g. `deprecation-soon` once a move is planned. Only
+    /// warnings are silenced: an error with the same code is reported all the same.
+    #[serde(default)]
+    pub silence: Vec<String>,
     /// Rules every prompt (or those a policy matches) must keep; `validate` and `plan` check
     /// them.
     #[serde(default)]
@@ -106,6 +110,8 @@ pub struct Settings {
     pub environment: Option<String>,
     /// The environment's model rules (empty without `--env`), each model in the catalog.
     pub overlay: Vec<crate::overlay::ModelRule>,
+    /// Warning codes `silence` names: warnings with them are not reported.
+    pub silenced: Vec<crate::diag::Code>,
 }
 
 /// Which store, and how to authenticate to it.
@@ -132,6 +138,12 @@ pub enum SettingsError {
     Catalog(#[from] CatalogError),
     #[error("unknown environment `{name}`: promptctl.yaml defines {}", if .known.is_empty() { "none".to_owned() } else { .known.join(", ") })]
     UnknownEnvironment { name: String, known: Vec<String> },
+    #[error("{file}: `silence` names `{code}`, which is no diagnostic code{}", .nearest.as_ref().map(|n| format!("; did you mean `{n}`?")).unwrap_or_default())]
+    UnknownCode {
+        file: String,
+        code: String,
+        nearest: Option<String>,
+    },
     #[error("{role} `{id}` (from {origin}) is not in the model catalog{}", .help.as_ref().map(|h| format!("; {h}")).unwrap_or_default())]
     UnknownModel {
         role: &'static str,
@@ -269,7 +281,9 @@ impl Settings {
             .iter()
             .find_map(|name| env(name).filter(|v| !v.trim().is_empty()))
             .unwrap_or_else(|| "unknown".to_owned());
+        let silenced = silenced_codes(&config, config_path.as_deref())?;
         Ok(Settings {
+            silenced,
             actor,
             environment: overrides.env.clone(),
             overlay,
@@ -403,6 +417,30 @@ fn resolve_store(
     }
 }
 
+/// The codes `silence` names, each a diagnostic code.
+fn silenced_codes(
+    config: &ConfigFile,
+    path: Option<&Path>,
+) -> Result<Vec<crate::diag::Code>, SettingsError> {
+    config
+        .silence
+        .iter()
+        .map(|name| {
+            crate::diag::Code::parse(name).ok_or_else(|| SettingsError::UnknownCode {
+                file: path.map_or_else(|| CONFIG_FILE_NAME.to_owned(), |p| p.display().to_string()),
+                code: name.clone(),
+                nearest: crate::suggest::nearest(
+                    name,
+                    crate::diag::Code::ALL.iter().map(|c| c.as_str()),
+                    1,
+                )
+                .first()
+                .map(|n| (*n).to_owned()),
+            })
+        })
+        .collect()
+}
+
 fn find_config(cwd: &Path) -> Option<PathBuf> {
     cwd.ancestors()
         .map(|dir| dir.join(CONFIG_FILE_NAME))
@@ -439,8 +477,8 @@ mod tests {
     fn precedence_is_flag_env_file_builtin() {
         let dir = tempfile::tempdir().unwrap();
         let settings = resolve(dir.path(), None, None).unwrap();
-        assert_eq!(settings.default_model, "openai/gpt-5");
-        assert_eq!(settings.fallback_model, "openai/gpt-4o-mini");
+        assert_eq!(settings.default_model, "openai/gpt-5.2");
+        assert_eq!(settings.fallback_model, "openai/gpt-5.4-mini");
         assert_eq!(settings.prompts_dir, dir.path().join("prompts"));
 
         fs_err::write(

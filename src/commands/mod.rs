@@ -82,7 +82,10 @@ fn show_diagnostics(validation: Validation, printer: &Printer) {
     } = validation;
     if !diagnostics.is_empty() {
         let diagnostics = diagnostics.into_sorted();
-        printer.error(&crate::diag::render::human(&diagnostics, &sources, true));
+        let report = crate::diag::render::human(&diagnostics, &sources, true, printer.detail());
+        if !report.is_empty() {
+            printer.error(&report);
+        }
         annotate(&diagnostics, printer);
     }
 }

@@ -60,7 +60,7 @@ pub(super) fn run(
                     thousands(model.context_window),
                     thousands(model.max_output_tokens),
                     model.tier.as_str().to_owned(),
-                    if model.recommended { "yes" } else { "" }.to_owned(),
+                    if model.is_recommended() { "yes" } else { "" }.to_owned(),
                     deprecation(model, settings, &today),
                     usage.to_owned(),
                 ]);

@@ -24,6 +24,7 @@ pub(super) fn run(
                 &diagnostics,
                 &refused.sources,
                 true,
+                printer.detail(),
             ));
             anyhow::bail!(
                 "the new model would give {} the errors above; no file was changed",

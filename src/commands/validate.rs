@@ -48,8 +48,9 @@ pub(super) fn run(
     let actions = Actions::from_process();
     match args.format {
         DiagnosticFormat::Text => {
-            if !diagnostics.is_empty() {
-                printer.error(&render::human(&diagnostics, &sources, true));
+            let report = render::human(&diagnostics, &sources, true, printer.detail());
+            if !report.is_empty() {
+                printer.error(&report);
             }
         }
         DiagnosticFormat::Json => {

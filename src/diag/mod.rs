@@ -3,6 +3,7 @@
 //! Checks push [`Diagnostic`]s into a [`Diagnostics`] collector and never print; the renderers
 //! in [`render`] turn them into rustc-style text, JSON or GitHub annotations.
 
+pub mod group;
 pub mod render;
 
 use std::path::{Path, PathBuf};
@@ -174,6 +175,11 @@ impl Diagnostics {
 
     pub fn extend(&mut self, other: impl IntoIterator<Item = Diagnostic>) {
         self.items.extend(other);
+    }
+
+    /// Keep only the diagnostics `keep` says.
+    pub fn retain(&mut self, keep: impl FnMut(&Diagnostic) -> bool) {
+        self.items.retain(keep);
     }
 
     pub fn has_errors(&self) -> bool {

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
+use super::group::{self, Detail, Item};
 use super::{Diagnostic, Severity, display_path};
 use crate::shown::shown;
 
@@ -18,19 +19,77 @@ impl SourceText for std::collections::HashMap<std::sync::Arc<Path>, std::sync::A
     }
 }
 
-/// rustc-style reports, each with the source line under it when the text is known.
-pub fn human(diagnostics: &[Diagnostic], sources: &dyn SourceText, styled: bool) -> String {
+/// rustc-style reports, each with the source line under it when the text is known; as much
+/// of the warnings as `detail` says ([`group`]).
+pub fn human(
+    diagnostics: &[Diagnostic],
+    sources: &dyn SourceText,
+    styled: bool,
+    detail: Detail,
+) -> String {
     let renderer = if styled {
         Renderer::styled()
     } else {
         Renderer::plain()
     };
     let mut out = String::new();
-    for diagnostic in diagnostics {
-        out.push_str(&renderer.render(&report(diagnostic, sources)));
+    for item in group::arrange(diagnostics, detail) {
+        match item {
+            Item::One(diagnostic) => {
+                out.push_str(&renderer.render(&report(diagnostic, sources)));
+            }
+            Item::Many(all) => out.push_str(&many(&all, styled)),
+            Item::More(count) => out.push_str(&format!(
+                "…and {} more warning{} (`-v` shows every one, `--format json` lists them)",
+                crate::table::thousands(count as u64),
+                if count == 1 { "" } else { "s" }
+            )),
+        }
         out.push_str("\n\n");
     }
     out
+}
+
+/// One warning said of many files: what it says once, how many files, the first few.
+fn many(all: &[&Diagnostic], styled: bool) -> String {
+    const NAMED: usize = 3;
+    let first = all[0];
+    let level = if styled {
+        let style = anstyle::AnsiColor::Yellow.on_default().bold();
+        format!("{}warning{}", style.render(), style.render_reset())
+    } else {
+        "warning".to_owned()
+    };
+    let files: Vec<String> = all
+        .iter()
+        .take(NAMED)
+        .map(|d| {
+            format!(
+                "{}:{}",
+                shown(&display_path(&d.file).display().to_string()),
+                d.span.line
+            )
+        })
+        .collect();
+    let mut text = format!(
+        "{level}[{}]: {} files: {}\n  = {}{}",
+        first.code.as_str(),
+        crate::table::thousands(all.len() as u64),
+        shown(&first.message),
+        files.join(", "),
+        if all.len() > NAMED {
+            format!(
+                " and {} more (`-v` lists every file)",
+                crate::table::thousands((all.len() - NAMED) as u64)
+            )
+        } else {
+            String::new()
+        }
+    );
+    if let Some(help) = &first.help {
+        text.push_str(&format!("\nhelp: {}", shown(help)));
+    }
+    text
 }
 
 fn report<'a>(diagnostic: &'a Diagnostic, sources: &'a dyn SourceText) -> Vec<Group<'a>> {
@@ -99,10 +158,22 @@ pub struct Counts {
     pub warnings: usize,
 }
 
-/// GitHub Actions workflow commands: one `::error …::message` line per diagnostic.
+/// GitHub Actions workflow commands: one `::error …::message` line per diagnostic; a warning
+/// said of many files is one annotation, on the first, naming how many.
 pub fn github(diagnostics: &[Diagnostic]) -> String {
     let mut out = String::new();
-    for d in diagnostics {
+    let mut grouped: Vec<Diagnostic> = Vec::new();
+    for item in group::arrange(diagnostics, Detail::Grouped) {
+        match item {
+            Item::One(d) => grouped.push(d.clone()),
+            Item::Many(all) => grouped.push(Diagnostic {
+                message: format!("{} (and {} more files)", all[0].message, all.len() - 1),
+                ..all[0].clone()
+            }),
+            Item::More(_) => {}
+        }
+    }
+    for d in &grouped {
         let command = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -204,7 +275,7 @@ mod tests {
             Arc::clone(&diagnostic.file),
             Arc::<str>::from("a: 1\nai_modle: x\n"),
         )]);
-        let out = human(&[diagnostic], &sources, false);
+        let out = human(&[diagnostic], &sources, false, Detail::Grouped);
         assert!(
             out.contains("error[unknown-field]: unknown field `ai_modle`"),
             "{out}"

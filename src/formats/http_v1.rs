@@ -410,7 +410,7 @@ impl ModelV1 {
                 context_window: model.context_window,
                 max_output_tokens: model.max_output_tokens,
                 supports_temperature: model.supports_temperature,
-                recommended: model.recommended,
+                recommended: model.is_recommended(),
                 tier: model.tier.into(),
                 deprecated_on: model.deprecated_on.clone(),
                 retired_on: model.retired_on.clone(),

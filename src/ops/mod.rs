@@ -106,7 +106,18 @@ pub fn validate(settings: &Settings, paths: &[std::path::PathBuf]) -> Validation
         );
     }
     add_problems(&mut validation, crate::policy::diagnostics(&violations));
+    silence(settings, &mut validation);
     validation
+}
+
+/// Drop the warnings whose code the project silences (`silence` in promptctl.yaml).
+fn silence(settings: &Settings, validation: &mut Validation) {
+    if settings.silenced.is_empty() {
+        return;
+    }
+    validation.diagnostics.retain(|d| {
+        d.severity != crate::diag::Severity::Warning || !settings.silenced.contains(&d.code)
+    });
 }
 
 /// Validate the prompt files under `paths` (`prompts_dir` when empty): the files alone, no
@@ -115,11 +126,12 @@ pub fn validate_files(settings: &Settings, paths: &[std::path::PathBuf]) -> Vali
     let started = Instant::now();
     let mut validator = Validator::new(&settings.catalog, &settings.default_model);
     validator.deprecation_window = settings.deprecation_window();
-    let validation = if paths.is_empty() {
+    let mut validation = if paths.is_empty() {
         validator.validate_paths(std::slice::from_ref(&settings.prompts_dir))
     } else {
         validator.validate_paths(paths)
     };
+    silence(settings, &mut validation);
     tracing::debug!(
         "validated {} prompt files under {} in {}: {} valid prompts, {} problems",
         validation.files,

@@ -201,7 +201,7 @@ fn an_environments_default_model_comes_after_the_flag_and_llm_model() {
         let json: Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {stderr}"));
         json["default_model"].as_str().unwrap().to_owned()
     };
-    assert_eq!(plan_default(&[], None), "openai/gpt-5");
+    assert_eq!(plan_default(&[], None), "openai/gpt-5.2");
     assert_eq!(plan_default(&["--env", "dev"], None), "openai/gpt-5-nano");
     assert_eq!(
         plan_default(&["--env", "dev"], Some("openai/gpt-4o")),

@@ -186,3 +186,58 @@ async fn ctrl_c_during_an_apply_exits_130_and_writes_nothing() {
     assert_eq!(after.revision, before.revision);
     assert_eq!(after.rows, before.rows);
 }
+
+#[test]
+fn a_clean_clone_validates_without_a_warning() {
+    // The day this repository's prompts moved off openai/gpt-5, a week before its deprecation.
+    let (code, _, stderr) = run(promptctl(&crate::common::repo_root())
+        .arg("validate")
+        .env("PROMPTCTL_TODAY", "2026-12-04"));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("no problems"), "{stderr}");
+}
+
+#[test]
+fn ten_thousand_prompts_on_a_deprecating_model_make_one_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let prompts = dir.path().join("prompts");
+    fs_err::create_dir_all(&prompts).unwrap();
+    for i in 0..300 {
+        fs_err::write(
+            prompts.join(format!("p{i}.yaml")),
+            format!("prompt_name: p{i}\nprompt_version: v1\nai_model: openai/gpt-5\nprompt_template: Hi\n"),
+        )
+        .unwrap();
+    }
+    let validate = |extra: &[&str]| {
+        run(promptctl(dir.path())
+            .args(extra)
+            .arg("validate")
+            .env("PROMPTCTL_TODAY", "2026-12-04"))
+    };
+    let (code, _, stderr) = validate(&[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.lines().count() <= 10, "{stderr}");
+    assert!(
+        stderr.contains(
+            "warning[deprecation-soon]: 300 files: `openai/gpt-5` is deprecated on 2026-12-11"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("and 297 more"), "{stderr}");
+    let (_, _, every) = validate(&["-v"]);
+    assert!(
+        every.matches("warning[deprecation-soon]").count() == 300,
+        "-v shows each"
+    );
+    let (code, _, quiet) = validate(&["-q"]);
+    assert_eq!((code, quiet.as_str()), (0, ""), "-q: data and errors only");
+    fs_err::write(
+        dir.path().join("promptctl.yaml"),
+        "silence: [deprecation-soon]\n",
+    )
+    .unwrap();
+    let (code, _, silenced) = validate(&[]);
+    assert_eq!(code, 0);
+    assert!(silenced.contains("no problems"), "{silenced}");
+}

@@ -530,7 +530,7 @@ fn the_pull_request_comes_from_the_event_and_no_changes_can_skip_the_comment() {
             .path()
             .join("prompts/incidents/generate_mock_incident_data.yaml"),
         fs_err::read_to_string(
-            crate::common::repo_root().join("prompts/incidents/generate_mock_incident_data.yaml"),
+            crate::common::story_prompts().join("incidents/generate_mock_incident_data.yaml"),
         )
         .unwrap(),
     )

@@ -142,7 +142,7 @@ fn imported_prompts_plan_clean_and_existing_files_are_kept() {
         "the schema the files name is there"
     );
     assert!(
-        text.contains("ai_model: openai/gpt-5   # the store had no model: the default model"),
+        text.contains("ai_model: openai/gpt-5.2   # the store had no model: the default model"),
         "{text}"
     );
     let (code, _, stderr) = run(promptctl(dir.path()).arg("validate"));
@@ -155,7 +155,7 @@ fn imported_prompts_plan_clean_and_existing_files_are_kept() {
     assert_eq!(changes[0]["prompt_name"], "no_model");
     assert_eq!(
         changes[0]["fields"],
-        json!({"ai_model": {"before": null, "after": "openai/gpt-5"}})
+        json!({"ai_model": {"before": null, "after": "openai/gpt-5.2"}})
     );
 
     fs_err::write(dir.path().join("prompts/no_model.yaml"), "# mine\n").unwrap();

@@ -38,8 +38,16 @@ fn imports_prices_limits_and_dates_and_a_second_run_changes_nothing() {
     assert_eq!(gpt5["deprecated_on"], "2026-12-11", "{gpt5}");
     assert_eq!(gpt5["tier"], "premium");
     assert_eq!(
-        gpt5["recommended"], true,
-        "the built-in catalog's flag is kept"
+        gpt5["recommended"], false,
+        "a model with a deprecation date is not recommended, whatever its flag"
+    );
+    let in_file = written
+        .split("- id: ")
+        .find(|entry| entry.starts_with("\"openai/gpt-5\"\n"))
+        .unwrap();
+    assert!(
+        in_file.contains("recommended: true"),
+        "the built-in catalog's flag is kept in the file: {in_file}"
     );
     assert!(
         models

@@ -15,7 +15,7 @@ pub fn legacy_export() -> Value {
     let catalog = promptctl::catalog::Catalog::builtin();
     let validator = promptctl::validate::Validator::new(&catalog, "openai/gpt-5");
     let prompts = validator
-        .validate_paths(&[repo_root().join("prompts")])
+        .validate_paths(&[crate::common::story_prompts()])
         .prompts;
     assert_eq!(prompts.len(), 9);
     let mut rows = Vec::new();
@@ -62,6 +62,12 @@ pub fn legacy_export() -> Value {
 fn legacy_project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_prompts(dir.path());
+    // The story's own default model, which its backfill gives every row without one.
+    fs_err::write(
+        dir.path().join("promptctl.yaml"),
+        "default_model: openai/gpt-5\n",
+    )
+    .unwrap();
     let export = dir.path().join("legacy.json");
     fs_err::write(&export, legacy_export().to_string()).unwrap();
     let (code, _, stderr) = run(promptctl(dir.path()).args(["store", "restore", "legacy.json"]));

@@ -179,13 +179,21 @@ fn models_text_marks_the_default() {
     let dir = tempfile::tempdir().unwrap();
     let (code, stdout, _) = run(promptctl(dir.path()).arg("models"));
     assert_eq!(code, 0);
-    let gpt5 = stdout
+    let default = stdout
+        .lines()
+        .find(|l| l.starts_with("openai/gpt-5.2 "))
+        .unwrap();
+    assert!(
+        default.contains("1.75") && default.contains("272,000") && default.ends_with("default"),
+        "{default}"
+    );
+    let deprecating = stdout
         .lines()
         .find(|l| l.starts_with("openai/gpt-5 "))
         .unwrap();
     assert!(
-        gpt5.contains("1.25") && gpt5.contains("272,000") && gpt5.ends_with("default"),
-        "{gpt5}"
+        !deprecating.contains('★') && !deprecating.contains("yes"),
+        "a deprecating model is not recommended: {deprecating}"
     );
     let sonnet = stdout
         .lines()

@@ -220,7 +220,7 @@ pub(super) fn prompts(
                         td { code { (row.prompt_version) } }
                         td { (model_cell(row.ai_model.as_deref())) (lifecycle_badge(model, today)) }
                         td { @if let Some(m) = model { (m.tier.as_str()) } @else { "—" } }
-                        td { @if model.is_some_and(|m| m.recommended) { "★ yes" } }
+                        td { @if model.is_some_and(|m| m.is_recommended()) { "★ yes" } }
                         td.num { @if let Some(m) = model { (cost_per_1k(m.input_cost_per_1m)) } @else { "—" } }
                         td.num { @if let Some(m) = model { (cost_per_1k(m.output_cost_per_1m)) } @else { "—" } }
                         td { (last_change(view.last[index].as_ref())) }
@@ -273,7 +273,7 @@ pub(super) fn model_select(
                             (model.id) " — " (model.provider)
                             " · in " (cost_per_1k(model.input_cost_per_1m)) " / out " (cost_per_1k(model.output_cost_per_1m)) " per 1K"
                             " · " (model.context_window / 1000) "K context"
-                            @if model.recommended { " · ★ recommended" }
+                            @if model.is_recommended() { " · ★ recommended" }
                             @match model.lifecycle(today) {
                                 Lifecycle::Deprecated => " · deprecated",
                                 Lifecycle::Retired => " · retired",
@@ -362,7 +362,7 @@ pub(super) fn prompt(
             @if let Some(m) = model {
                 dl.model-card {
                     dt { "Name" } dd { (m.name) }
-                    dt { "Tier" } dd { (m.tier.as_str()) @if m.recommended { " · ★ recommended" } }
+                    dt { "Tier" } dd { (m.tier.as_str()) @if m.is_recommended() { " · ★ recommended" } }
                     dt { "Context window" } dd { (m.context_window) " tokens" }
                     dt { "Max output" } dd { (m.max_output_tokens) " tokens" }
                     dt { "Price" } dd { "in " (cost_per_1k(m.input_cost_per_1m)) " / out " (cost_per_1k(m.output_cost_per_1m)) " per 1K tokens" }
@@ -525,7 +525,7 @@ pub(super) fn models(catalog: &Catalog, session: &Session, today: &str) -> Marku
                         td.num { (cost_per_1k(m.output_cost_per_1m)) }
                         td.num { (m.context_window) }
                         td.num { (m.max_output_tokens) }
-                        td { @if m.recommended { "★ yes" } }
+                        td { @if m.is_recommended() { "★ yes" } }
                         td {
                             @match m.lifecycle(today) {
                                 Lifecycle::Active => "active",

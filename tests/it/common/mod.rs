@@ -45,9 +45,16 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Copy the repository's prompts into `dir/prompts`.
+/// The story's prompts, as they were when it moved to `openai/gpt-5`: the repository's own
+/// `prompts/` has moved on since (to `openai/gpt-5.2` and its tiers), but the tests keep
+/// telling the story they were written for, the way they pin today's date.
+pub fn story_prompts() -> PathBuf {
+    repo_root().join("tests/fixtures/story/prompts")
+}
+
+/// Copy the story's prompts into `dir/prompts`.
 pub fn copy_prompts(dir: &Path) {
-    copy_tree(&repo_root().join("prompts"), &dir.join("prompts"));
+    copy_tree(&story_prompts(), &dir.join("prompts"));
 }
 
 pub fn copy_tree(from: &Path, to: &Path) {
