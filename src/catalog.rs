@@ -105,6 +105,16 @@ impl Model {
         self.recommended && self.deprecated_on.is_none() && self.retired_on.is_none()
     }
 
+    /// The day the model is deprecated and how many days away it is, when that is within
+    /// `window` days of `today` and not yet reached (validate's `deprecation-soon`, the
+    /// console's "deprecating soon").
+    pub fn deprecates_within(&self, today: &str, window: u32) -> Option<(&str, i64)> {
+        let date = self.deprecated_on.as_deref()?;
+        let days = crate::time::days_between(today, date)?;
+        (self.lifecycle(today) == Lifecycle::Active && (0..=i64::from(window)).contains(&days))
+            .then_some((date, days))
+    }
+
     /// USD for one request of `input` and `output` tokens.
     pub fn cost_usd(&self, input_tokens: f64, output_tokens: f64) -> f64 {
         (input_tokens * self.input_cost_per_1m + output_tokens * self.output_cost_per_1m)

@@ -103,9 +103,8 @@ pub struct Settings {
     pub usage_path: Option<PathBuf>,
     /// The store to plan and apply against.
     pub store: StoreTarget,
-    /// Who the audit log records: `PROMPTCTL_ACTOR`, else the login name (`USER`,
-    /// `USERNAME`), else `unknown`.
-    pub actor: String,
+    /// Who the audit log records, where the environment says (see [`Settings::actor`]).
+    actor: Option<String>,
     /// `--env NAME`, where given: policies limited to environments apply only in theirs.
     pub environment: Option<String>,
     /// The environment's model rules (empty without `--env`), each model in the catalog.
@@ -277,10 +276,9 @@ impl Settings {
                 ""
             }
         );
-        let actor = ["PROMPTCTL_ACTOR", "USER", "USERNAME"]
+        let actor = ["PROMPTCTL_ACTOR", "GITHUB_ACTOR", "USER", "USERNAME"]
             .iter()
-            .find_map(|name| env(name).filter(|v| !v.trim().is_empty()))
-            .unwrap_or_else(|| "unknown".to_owned());
+            .find_map(|name| env(name).filter(|v| !v.trim().is_empty()));
         let silenced = silenced_codes(&config, config_path.as_deref())?;
         Ok(Settings {
             silenced,
@@ -450,6 +448,27 @@ fn find_config(cwd: &Path) -> Option<PathBuf> {
 /// An empty or comments-only file reads as no settings (every field is optional).
 fn read_config(path: &Path) -> Result<ConfigFile, SettingsError> {
     Ok(yaml::load_file(path)?)
+}
+
+impl Settings {
+    /// Who the audit log records: `PROMPTCTL_ACTOR`; in GitHub Actions `GITHUB_ACTOR`; the
+    /// login name (`USER`, `USERNAME`); the project's git identity (`user.name`, which a
+    /// container running as root without `USER` still has: asked only when a write needs
+    /// it); else [`crate::store::UNKNOWN_ACTOR`], which a promptctl server replaces by the
+    /// token's name.
+    pub fn actor(&self) -> String {
+        self.actor.clone().unwrap_or_else(|| {
+            std::process::Command::new("git")
+                .args(["config", "user.name"])
+                .current_dir(&self.root)
+                .stderr(std::process::Stdio::null())
+                .output()
+                .ok()
+                .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+                .filter(|name| !name.is_empty())
+                .unwrap_or_else(|| crate::store::UNKNOWN_ACTOR.to_owned())
+        })
+    }
 }
 
 #[cfg(test)]

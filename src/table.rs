@@ -70,6 +70,17 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// `$1.25` for a price per 1M tokens (the unit providers publish, and the one unit promptctl
+/// shows prices in): cents, and a third digit where the price has one (`$0.075`).
+pub fn price_per_1m(usd: f64) -> String {
+    let cents = usd * 100.0;
+    if (cents - cents.round()).abs() < 1e-9 {
+        format!("${usd:.2}")
+    } else {
+        format!("${usd:.3}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

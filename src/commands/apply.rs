@@ -68,7 +68,7 @@ async fn run_on(
         }
     };
     let options = ApplyOptions {
-        actor: &settings.actor,
+        actor: &settings.actor(),
         environment: settings.environment.as_deref(),
         saved: args.plan_file.is_some(),
     };

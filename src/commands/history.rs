@@ -60,46 +60,11 @@ async fn run_on(
                     entry.change.clone(),
                     entry.prompt_name.clone().unwrap_or_default(),
                     entry.prompt_version.clone().unwrap_or_default(),
-                    fields(entry),
+                    crate::ops::store::change_summary(entry),
                 ]);
             }
             printer.data(&table.render())?;
         }
     }
     Ok(ExitStatus::Success)
-}
-
-/// `ai_model: null → "openai/gpt-5"` for an update; the field names for a create; the policy
-/// for a policy override.
-fn fields(entry: &crate::store::AuditEntry) -> String {
-    let Some(serde_json::Value::Object(after)) = &entry.after else {
-        return String::new();
-    };
-    if entry.change == crate::store::POLICY_OVERRIDE {
-        let text = |key: &str| after.get(key).and_then(|v| v.as_str()).unwrap_or_default();
-        let prompts = after
-            .get("prompts")
-            .and_then(|p| p.as_array())
-            .map_or(0, Vec::len);
-        return format!(
-            "policy {} passed for {prompts} prompt(s), overridden by {}",
-            text("policy"),
-            text("overridden_by")
-        );
-    }
-    let Some(serde_json::Value::Object(before)) = &entry.before else {
-        return format!("{} fields", after.len());
-    };
-    after
-        .iter()
-        .map(|(key, value)| {
-            let was = before.get(key).cloned().unwrap_or_default();
-            format!(
-                "{key}: {} → {}",
-                crate::plan::render::value(&was),
-                crate::plan::render::value(value)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
 }

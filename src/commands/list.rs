@@ -41,7 +41,14 @@ async fn run_on(
         }
         DataFormat::Text => {
             let mut header = vec![
-                "NAME", "VERSION", "SCOPE", "MODEL", "PROVIDER", "IN $/1K", "OUT $/1K", "STATUS",
+                "NAME",
+                "VERSION",
+                "SCOPE",
+                "MODEL",
+                "PROVIDER",
+                "IN PER 1M",
+                "OUT PER 1M",
+                "STATUS",
             ];
             if args.all {
                 header.push("ACTIVE");
@@ -52,7 +59,7 @@ async fn run_on(
                     .ai_model
                     .as_deref()
                     .and_then(|id| settings.catalog.get(id));
-                let cost = |per_million: f64| format!("{:.5}", per_million / 1000.0);
+                let cost = crate::table::price_per_1m;
                 let mut cells = vec![
                     row.prompt_name.clone(),
                     row.prompt_version.clone(),

@@ -115,7 +115,7 @@ pub async fn plan(
             .into_iter()
             .map(|(policy, prompts)| PolicyOverride {
                 policy,
-                actor: settings.actor.clone(),
+                actor: settings.actor(),
                 prompts,
             })
             .collect(),

@@ -232,7 +232,7 @@ pub async fn restore(
     // The project's rules of record come with the rows, and judge them, as with an apply.
     let published = store.rules().await?;
     let restore_options = store::RestoreOptions {
-        actor: settings.actor.clone(),
+        actor: settings.actor(),
         force: options.force,
         allow_empty: options.allow_empty,
         idempotency_key: None,
@@ -295,4 +295,88 @@ pub async fn history(
     Ok(store
         .history(options.name.as_deref(), options.limit)
         .await?)
+}
+
+/// Fields a create names with their values; the rest it names only.
+const CREATE_SHOWN: [&str; 5] = [
+    "ai_model",
+    "is_active",
+    "scope",
+    "max_tokens",
+    "temperature",
+];
+
+/// Fields the store keeps for itself, which a create's summary does not name.
+const BOOKKEEPING: [&str; 11] = [
+    "id",
+    "prompt_name",
+    "prompt_version",
+    "created_at",
+    "updated_at",
+    "row_version",
+    "created_by",
+    "parent_prompt_id",
+    "replaced_at",
+    "replaced_by",
+    "expires_at",
+];
+
+/// One audit entry's change in words, for `history` and the console: `ai_model: null →
+/// "openai/gpt-5"` for an update; for a create, its model and flags with their values and the
+/// other fields by name; the policy for a policy override.
+pub fn change_summary(entry: &AuditEntry) -> String {
+    use serde_json::Value;
+    let render = crate::plan::render::value;
+    let Some(Value::Object(after)) = &entry.after else {
+        return String::new();
+    };
+    if entry.change == store::POLICY_OVERRIDE {
+        let text = |key: &str| after.get(key).and_then(|v| v.as_str()).unwrap_or_default();
+        let prompts = after
+            .get("prompts")
+            .and_then(|p| p.as_array())
+            .map_or(0, Vec::len);
+        return format!(
+            "policy {} passed for {prompts} prompt(s), overridden by {}",
+            text("policy"),
+            text("overridden_by")
+        );
+    }
+    let Some(Value::Object(before)) = &entry.before else {
+        let shown = CREATE_SHOWN
+            .iter()
+            .filter_map(|key| Some((key, after.get(*key)?)))
+            .filter(|(_, value)| !value.is_null())
+            .map(|(key, value)| format!("{key}: {}", render(value)));
+        // The fields the create set, by name; the store's own bookkeeping left out.
+        let named: Vec<&str> = after
+            .iter()
+            .filter(|(key, value)| {
+                !value.is_null()
+                    && !CREATE_SHOWN.contains(&key.as_str())
+                    && !BOOKKEEPING.contains(&key.as_str())
+            })
+            .map(|(key, _)| key.as_str())
+            .collect();
+        let mut parts: Vec<String> = shown.collect();
+        if !named.is_empty() {
+            parts.push(format!("with {}", named.join(", ")));
+        }
+        return parts.join("; ");
+    };
+    after
+        .iter()
+        .map(|(key, value)| {
+            if matches!(
+                key.as_str(),
+                "prompt_template" | "input_schema" | "output_schema"
+            ) {
+                // Long text: the version diff shows it; here, that it changed.
+                return format!("{key} changed");
+            }
+            let was = before.get(key).cloned().unwrap_or_default();
+            format!("{key}: {} → {}", render(&was), render(value))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }

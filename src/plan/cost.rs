@@ -63,6 +63,25 @@ pub struct Reassignment {
     pub before: Option<f64>,
     /// Their cost on the new model; `None` where the model is not in the catalog.
     pub after: Option<f64>,
+    /// Each covered row: its name, cost now and on the new model.
+    pub prompts: Vec<(String, Option<f64>, Option<f64>)>,
+    /// The rows asked about that usage does not cover, by name.
+    pub uncovered: Vec<String>,
+}
+
+/// A monthly change in words: `+$5.12/month, +42%`; `−$1.00/month, −50%`; `no change`.
+/// The percentage is left out where there was nothing before.
+pub fn delta_words(before: f64, after: f64) -> String {
+    let delta = after - before;
+    if delta.abs() < 0.005 {
+        return "no change in monthly cost".to_owned();
+    }
+    let sign = if delta > 0.0 { "+" } else { "−" };
+    let mut words = format!("{sign}${:.2}/month", delta.abs());
+    if before > 0.0 {
+        words.push_str(&format!(", {sign}{:.0}%", (delta / before * 100.0).abs()));
+    }
+    words
 }
 
 /// The cost of moving `rows` to `model`.
@@ -79,10 +98,16 @@ pub fn reassignment<'a>(
     };
     for row in rows {
         let Some(entry) = usage.entry(&row.prompt_name, row.subsystem.as_deref()) else {
+            out.uncovered.push(row.prompt_name.clone());
             continue;
         };
         out.covered += 1;
         let now = monthly(entry, catalog, row.ai_model.as_deref());
+        out.prompts.push((
+            row.prompt_name.clone(),
+            now,
+            monthly(entry, catalog, Some(model)),
+        ));
         out.before = out.before.zip(now).map(|(sum, cost)| sum + cost);
         out.after = out
             .after

@@ -115,7 +115,10 @@ async fn changesets(
     changes.request_sha256 = Some(crate::digest::sha256_hex(&body));
     // The audit log records who applied: the token's name, and the client's own label.
     if let Some(Extension(Caller(name))) = caller {
-        changes.actor = if changes.actor.is_empty() || changes.actor == name {
+        changes.actor = if changes.actor.is_empty()
+            || changes.actor == name
+            || changes.actor == crate::store::UNKNOWN_ACTOR
+        {
             name
         } else {
             format!("{name} ({})", changes.actor)

@@ -29,6 +29,9 @@ pub const RULES_PUBLISHED: &str = "rules";
 /// The audit log's `change` for a soft-mandatory policy passed by `--override-policy`.
 pub const POLICY_OVERRIDE: &str = "policy-override";
 
+/// The actor of a change whose author promptctl could not tell (no `USER`, no git identity).
+pub const UNKNOWN_ACTOR: &str = "unknown";
+
 use std::fmt;
 
 use async_trait::async_trait;

@@ -85,13 +85,7 @@ fn model_use(prompt: &RawPrompt, cx: &FileContext<'_>, out: &mut Vec<Diagnostic>
             .with_help(cx.catalog.advice(model, cx.today)),
         ),
         Lifecycle::Active => {
-            let soon = model.deprecated_on.as_deref().and_then(|date| {
-                let days = crate::time::days_between(cx.today, date)?;
-                (0..=i64::from(cx.deprecation_window))
-                    .contains(&days)
-                    .then_some((date, days))
-            });
-            if let Some((date, days)) = soon {
+            if let Some((date, days)) = model.deprecates_within(cx.today, cx.deprecation_window) {
                 out.push(
                     Diagnostic::warning(
                         Code::DeprecationSoon,

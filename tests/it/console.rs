@@ -26,10 +26,23 @@ pub(crate) fn console() -> Console {
 
 /// [`console`], with this promptctl.yaml.
 pub(crate) fn console_with(config: Option<&str>) -> Console {
+    console_on(config, crate::common::TODAY, false)
+}
+
+/// [`console_with`], served as on `today`, and with the repository's usage.yaml applied with the
+/// prompts when `usage` is set (so the console can price a change).
+pub(crate) fn console_on(config: Option<&str>, today: &str, usage: bool) -> Console {
     let dir = tempfile::tempdir().unwrap();
     copy_prompts(dir.path());
     if let Some(config) = config {
         fs_err::write(dir.path().join("promptctl.yaml"), config).unwrap();
+    }
+    if usage {
+        fs_err::copy(
+            crate::common::repo_root().join("usage.yaml"),
+            dir.path().join("usage.yaml"),
+        )
+        .unwrap();
     }
     fs_err::write(
         dir.path().join(format!("prompts/{HOSTILE}.yaml")),
@@ -42,9 +55,10 @@ pub(crate) fn console_with(config: Option<&str>) -> Console {
     let (code, _, stderr) =
         run(promptctl(dir.path()).args(["--store", "sqlite:store.db", "apply", "--auto-approve"]));
     assert_eq!(code, 0, "{stderr}");
-    let server = Server::start(
+    let server = Server::start_with(
         dir.path(),
         &["--database", "sqlite:store.db", "--tokens", "tokens"],
+        &[("PROMPTCTL_TODAY", today)],
     );
     Console {
         dir,

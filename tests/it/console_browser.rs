@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
-use crate::console::{HOSTILE, console, console_with};
+use crate::console::{HOSTILE, console, console_on, console_with};
 use crate::serve_process::free_port;
 
 /// chromedriver, started for one test and stopped with it.
@@ -140,11 +140,15 @@ async fn text_of(client: &Client, css: &str) -> String {
     by_label(client, css).await.text().await.unwrap()
 }
 
-/// Wait until `css`'s text is not empty, and return it.
+/// Wait until `css`'s text is not empty, and return it. The page may reload meanwhile (the
+/// console shows a write's result on the reloaded page), so a vanished element is retried.
 async fn wait_text(client: &Client, css: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let text = text_of(client, css).await;
+        let text = match client.find(Locator::Css(css)).await {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
         if !text.trim().is_empty() {
             return text;
         }
@@ -173,7 +177,7 @@ async fn assign(client: &Client, model: &str) {
         .unwrap();
     let search = by_label(client, "#assign-model-search").await;
     search.send_keys(model).await.unwrap();
-    by_label(client, &format!("#assign-model option[value='{model}']"))
+    by_label(client, &format!("#assign-model input[value='{model}']"))
         .await
         .click()
         .await
@@ -407,5 +411,347 @@ async fn a_change_the_rules_of_record_refuse_is_refused_naming_the_rule() {
     for name in names {
         assert_eq!(api_model(&base, &console.read, name), "openai/gpt-5");
     }
+    client.close().await.unwrap();
+}
+
+/// What an admin sees of a row's model in the table.
+async fn model_shown(client: &Client, name: &str) -> String {
+    text_of(client, &format!("tr[data-name='{name}'] td:nth-child(4)")).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_an_assign_the_table_shows_the_new_models_and_assigning_again_works() {
+    let Some(driver) = driver() else { return };
+    let console = console();
+    let base = console.server.url.clone();
+    let client = browser(&driver).await;
+    sign_in(&client, &base, &console.admin).await;
+    client
+        .goto(&format!("{base}/prompts?q=enhance_narrative"))
+        .await
+        .unwrap();
+    let names = [
+        "enhance_narrative_before_event",
+        "enhance_narrative_during_event",
+    ];
+    select_rows(&client, &names).await;
+    assign(&client, "openai/gpt-5-mini").await;
+    let result = wait_text(&client, "#result").await;
+    assert!(result.contains("Updated 2 prompts"), "{result}");
+    for name in names {
+        let shown = model_shown(&client, name).await;
+        assert!(shown.contains("openai/gpt-5-mini"), "{name}: {shown}");
+        let git = text_of(&client, &format!("tr[data-name='{name}'] span.git")).await;
+        assert_eq!(git, "drift", "a console change is drift until git agrees");
+    }
+    // The page holds the rows' new versions: a second assignment is not a conflict.
+    select_rows(&client, &names).await;
+    assign(&client, "openai/gpt-5.2").await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let result = wait_text(&client, "#result").await;
+        if result.contains("openai/gpt-5.2") {
+            assert!(result.contains("Updated 2 prompts"), "{result}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no second result: {result}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for name in names {
+        assert_eq!(api_model(&base, &console.read, name), "openai/gpt-5.2");
+    }
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_picker_shows_price_context_and_deprecation_and_offers_no_retired_model() {
+    let Some(driver) = driver() else { return };
+    // A week before openai/gpt-5 is deprecated (2026-12-11), with usage figures to price by.
+    let console = console_on(None, "2026-12-04", true);
+    let base = console.server.url.clone();
+    let client = browser(&driver).await;
+    sign_in(&client, &base, &console.admin).await;
+    client
+        .goto(&format!("{base}/prompts?q=generate_questions"))
+        .await
+        .unwrap();
+    select_rows(
+        &client,
+        &[
+            "generate_questions_before_event",
+            "generate_questions_during_event",
+        ],
+    )
+    .await;
+    client
+        .find(Locator::XPath("//button[normalize-space()='Assign model']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let option = |id: &str| format!("#assign-model label.model-option:has(input[value='{id}'])");
+    let gpt5 = text_of(&client, &option("openai/gpt-5")).await;
+    assert_eq!(
+        gpt5.split_whitespace().next(),
+        Some("openai/gpt-5"),
+        "named by id first: {gpt5}"
+    );
+    assert!(
+        gpt5.contains("deprecated in 7 days (2026-12-11)"),
+        "deprecating soon is said: {gpt5}"
+    );
+    assert!(
+        gpt5.contains("per 1M tokens") && gpt5.contains("272K context"),
+        "{gpt5}"
+    );
+    let soon = client
+        .find(Locator::Css(&format!(
+            "{} .badge.soon",
+            option("openai/gpt-5")
+        )))
+        .await;
+    assert!(soon.is_ok(), "deprecating soon stands out as a badge");
+    let recommended = text_of(&client, &option("openai/gpt-5.2")).await;
+    assert!(recommended.contains("★ recommended"), "{recommended}");
+    assert!(
+        client
+            .find(Locator::Css(
+                "#assign-model input[value='anthropic/claude-3-sonnet']"
+            ))
+            .await
+            .is_err(),
+        "a retired model is not offered"
+    );
+    // The search narrows the list; a deprecated model stays selectable, marked.
+    by_label(&client, "#assign-model-search")
+        .await
+        .send_keys("sonnet")
+        .await
+        .unwrap();
+    let shown = client
+        .execute(
+            "return Array.from(document.querySelectorAll('#assign-model label.model-option'))
+               .filter(l => l.getClientRects().length > 0).map(l => l.querySelector('input').value)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let shown: Vec<String> = serde_json::from_value(shown).unwrap();
+    assert!(
+        !shown.is_empty() && shown.iter().all(|id| id.contains("sonnet")),
+        "{shown:?}"
+    );
+    assert!(
+        shown.iter().any(|id| id == "anthropic/claude-sonnet-4-5"),
+        "{shown:?}"
+    );
+    let deprecated = text_of(&client, &option("anthropic/claude-sonnet-4-5")).await;
+    assert!(deprecated.contains("deprecated"), "{deprecated}");
+    // The cost of the change in words, and the drift it makes.
+    by_label(&client, "#assign-model-search")
+        .await
+        .send_keys(&"\u{E003}".repeat("sonnet".len()))
+        .await
+        .unwrap();
+    by_label(&client, "#assign-model input[value='openai/gpt-5.2']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let cost = wait_text(&client, "#assign-cost").await;
+    let words = regex_lite(&cost);
+    assert!(words, "the change in words (+$X/month, +N%): {cost}");
+    let drift = text_of(&client, "#assign-dialog .drift-note").await;
+    assert!(
+        drift.contains("This changes the live store, not git."),
+        "{drift}"
+    );
+    assert!(drift.contains("promptctl apply"), "{drift}");
+    screenshot(&client, "assign-picker-1440").await;
+    client.close().await.unwrap();
+}
+
+/// `+$1.23/month, +45%` or `−$1.23/month, −45%` somewhere in `text`.
+fn regex_lite(text: &str) -> bool {
+    text.split(['(', ')']).any(|part| {
+        let part = part.trim();
+        let Some((money, percent)) = part.split_once("/month, ") else {
+            return false;
+        };
+        let signed = |s: &str| s.starts_with('+') || s.starts_with('−');
+        signed(money)
+            && money[money.char_indices().nth(1).map_or(0, |(i, _)| i)..].starts_with('$')
+            && signed(percent)
+            && percent.ends_with('%')
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_prompt_page_prices_a_change_and_warns_of_drift() {
+    let Some(driver) = driver() else { return };
+    let console = console_on(None, "2026-12-04", true);
+    let base = console.server.url.clone();
+    let client = browser(&driver).await;
+    sign_in(&client, &base, &console.admin).await;
+    client
+        .goto(&format!("{base}/prompts/enhance_narrative_post_event"))
+        .await
+        .unwrap();
+    by_label(&client, "#change-model input[value='openai/gpt-5-mini']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let cost = wait_text(&client, "#change-model-cost").await;
+    assert!(regex_lite(&cost), "{cost}");
+    assert!(
+        cost.contains('−'),
+        "gpt-5-mini costs less than gpt-5: {cost}"
+    );
+    let drift = text_of(&client, "form.change-model .drift-note").await;
+    assert!(drift.contains("not git"), "{drift}");
+    screenshot(&client, "prompt-change-1440").await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_390_pixels_no_page_scrolls_sideways() {
+    let Some(driver) = driver() else { return };
+    let console = console_on(None, "2026-12-04", true);
+    let base = console.server.url.clone();
+    let client = browser(&driver).await;
+    client.set_window_size(390, 844).await.unwrap();
+    sign_in(&client, &base, &console.admin).await;
+    let width = client
+        .execute("return window.innerWidth", vec![])
+        .await
+        .unwrap();
+    assert!(width.as_i64().unwrap() <= 400, "a phone's width: {width}");
+    for (path, name) in [
+        ("/prompts", "prompts-390"),
+        ("/prompts/generate_questions_before_event", "prompt-390"),
+        ("/models", "models-390"),
+        ("/history", "history-390"),
+    ] {
+        client.goto(&format!("{base}{path}")).await.unwrap();
+        client.wait().for_element(Locator::Css("h1")).await.unwrap();
+        let widths = client
+            .execute(
+                "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let (scroll, client_width) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
+        screenshot(&client, name).await;
+        assert!(
+            scroll <= client_width,
+            "{path} scrolls sideways at 390 px: {scroll} > {client_width}"
+        );
+    }
+    // The dialog fits too.
+    client.goto(&format!("{base}/prompts")).await.unwrap();
+    select_rows(&client, &["generate_questions_before_event"]).await;
+    client
+        .find(Locator::XPath("//button[normalize-space()='Assign model']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let overflow = client
+        .execute(
+            "const d = document.getElementById('assign-dialog');
+             return [d.scrollWidth, d.clientWidth, document.documentElement.scrollWidth, document.documentElement.clientWidth]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    screenshot(&client, "assign-dialog-390").await;
+    let v: Vec<i64> = serde_json::from_value(overflow).unwrap();
+    assert!(v[0] <= v[1] && v[2] <= v[3], "the dialog spills out: {v:?}");
+    client.close().await.unwrap();
+}
+
+/// Tab until the focused element satisfies `is`, at most 80 presses.
+async fn tab_to(client: &Client, what: &str, script: &str) {
+    for _ in 0..80 {
+        let here = client.execute(script, vec![]).await.unwrap();
+        if here == json!(true) {
+            return;
+        }
+        client
+            .active_element()
+            .await
+            .unwrap()
+            .send_keys("\u{E004}")
+            .await
+            .unwrap();
+    }
+    panic!("Tab never reached {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_assigns_a_model_with_the_keyboard_alone() {
+    let Some(driver) = driver() else { return };
+    let console = console();
+    let base = console.server.url.clone();
+    let client = browser(&driver).await;
+    sign_in(&client, &base, &console.admin).await;
+    let name = "generate_mock_incident_data";
+    tab_to(
+        &client,
+        "the row's checkbox",
+        &format!("return document.activeElement.getAttribute('aria-label') === 'Select {name}'"),
+    )
+    .await;
+    client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(" ")
+        .await
+        .unwrap();
+    tab_to(
+        &client,
+        "Assign model",
+        "return document.activeElement.textContent.trim() === 'Assign model' && !document.activeElement.disabled",
+    )
+    .await;
+    client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys("\u{E007}")
+        .await
+        .unwrap();
+    // The dialog opens with the search box focused: type, go down to the first match.
+    let search = client.active_element().await.unwrap();
+    assert_eq!(
+        search.attr("id").await.unwrap().as_deref(),
+        Some("assign-model-search")
+    );
+    search.send_keys("gpt-5.4-mini").await.unwrap();
+    search.send_keys("\u{E015}").await.unwrap();
+    tab_to(
+        &client,
+        "Apply",
+        "return document.activeElement.textContent.trim() === 'Apply'",
+    )
+    .await;
+    client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys("\u{E007}")
+        .await
+        .unwrap();
+    let result = wait_text(&client, "#result").await;
+    assert!(
+        result.contains("Updated 1 prompt to openai/gpt-5.4-mini."),
+        "{result}"
+    );
+    assert_eq!(api_model(&base, &console.read, name), "openai/gpt-5.4-mini");
     client.close().await.unwrap();
 }

@@ -382,7 +382,7 @@ fn list_shows_models_and_statuses() {
         .unwrap();
     assert!(
         old_default.contains("openai/gpt-4o-mini")
-            && old_default.contains("0.00015")
+            && old_default.contains("$0.15")
             && old_default.ends_with("drift"),
         "{old_default}"
     );

@@ -30,6 +30,11 @@ pub(crate) struct Server {
 
 impl Server {
     pub(crate) fn start(dir: &Path, args: &[&str]) -> Server {
+        Server::start_with(dir, args, &[])
+    }
+
+    /// [`Server::start`] with these environment variables.
+    pub(crate) fn start_with(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Server {
         let port = free_port();
         let listen = format!("127.0.0.1:{port}");
         let log = dir.join(format!("serve-{port}.log"));
@@ -40,6 +45,7 @@ impl Server {
             &["--refresh-ms", "100"]
         };
         let child = promptctl(dir)
+            .envs(envs.iter().copied())
             .args(["serve", "--listen", &listen])
             .args(refresh)
             .args(args)

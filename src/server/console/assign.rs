@@ -58,10 +58,10 @@ pub(super) fn failure(error: &AssignError) -> (StatusCode, String, Details) {
         AssignError::Store(StoreError::Conflict(conflicts)) => (
             StatusCode::CONFLICT,
             format!(
-                "{} of the selected rows changed since the page was loaded; nothing was applied. Reload the page to see them as they are now.",
+                "{} of the selected rows changed since the page was loaded; nothing was applied. The page now shows them as they are: check them and assign again.",
                 conflicts.len()
             ),
-            Details::Conflicts(conflicts.iter().map(ToString::to_string).collect()),
+            Details::Conflicts(conflicts.iter().map(conflict_for_admin).collect()),
         ),
         AssignError::Store(StoreError::Refused(refusals)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -85,6 +85,23 @@ pub(super) fn failure(error: &AssignError) -> (StatusCode, String, Details) {
             StatusCode::SERVICE_UNAVAILABLE,
             format!("the store could not be written: {other}"),
             Details::None,
+        ),
+    }
+}
+
+/// A row that changed since the page was loaded, in an admin's words (no row versions).
+fn conflict_for_admin(conflict: &crate::store::Conflict) -> String {
+    if conflict.prompt_name.is_empty() {
+        return "a selected row is no longer in the store".to_owned();
+    }
+    match conflict.actual_row_version {
+        Some(_) => format!(
+            "{} {} was changed by someone else after this page was loaded",
+            conflict.prompt_name, conflict.prompt_version
+        ),
+        None => format!(
+            "{} {} is no longer in the store",
+            conflict.prompt_name, conflict.prompt_version
         ),
     }
 }
@@ -223,6 +240,7 @@ pub(super) async fn selection(
     let rows: Vec<SelectionRow> = query
         .select(&view, &state.rules().catalog)
         .into_iter()
+        .filter(|&i| query.selectable(&view.rows[i]))
         .map(|i| SelectionRow {
             id: view.rows[i].id.clone(),
             row_version: view.rows[i].row_version,
@@ -240,12 +258,16 @@ pub(super) struct PreviewRequest {
     ids: Vec<String>,
 }
 
-#[derive(Serialize)]
+/// The preview in an admin's words: the change (`+$5.12/month, +42%`), and per prompt on
+/// demand.
+#[derive(Serialize, Default)]
 struct Preview {
-    /// Rows usage.yaml covers.
-    covered: usize,
-    monthly_before_usd: Option<f64>,
-    monthly_after_usd: Option<f64>,
+    /// `Monthly cost: $12.20 → $17.32 (+$5.12/month, +42%)`, or why there is no figure.
+    summary: String,
+    /// One line per prompt with usage figures.
+    prompts: Vec<String>,
+    /// Prompts without usage figures, named (their cost is unknown, not zero).
+    without_usage: Vec<String>,
 }
 
 pub(super) async fn preview(
@@ -261,9 +283,8 @@ pub(super) async fn preview(
     let rules = state.rules();
     let Some(usage) = &rules.usage else {
         return Json(Preview {
-            covered: 0,
-            monthly_before_usd: None,
-            monthly_after_usd: None,
+            summary: "No usage figures were published with this store (usage.yaml in the project applied to it), so the cost of the change is unknown.".to_owned(),
+            ..Preview::default()
         })
         .into_response();
     };
@@ -278,10 +299,49 @@ pub(super) async fn preview(
         &rules.catalog,
         usage,
     );
-    Json(Preview {
-        covered: cost.covered,
-        monthly_before_usd: cost.before,
-        monthly_after_usd: cost.after,
-    })
-    .into_response()
+    Json(preview_words(&cost)).into_response()
+}
+
+fn preview_words(cost: &crate::plan::cost::Reassignment) -> Preview {
+    use crate::plan::cost::delta_words;
+    let usd = |v: Option<f64>| v.map_or_else(|| "unknown".to_owned(), |v| format!("${v:.2}"));
+    let change = |before: Option<f64>, after: Option<f64>| match (before, after) {
+        (Some(before), Some(after)) => delta_words(before, after),
+        _ => "change unknown: a model without a price".to_owned(),
+    };
+    let summary = if cost.covered == 0 {
+        "None of these prompts has usage figures, so the cost of the change is unknown.".to_owned()
+    } else {
+        let of = if cost.uncovered.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (the {} with usage figures; {} without)",
+                cost.covered,
+                cost.uncovered.len()
+            )
+        };
+        format!(
+            "Monthly cost{of}: {} → {} ({})",
+            usd(cost.before),
+            usd(cost.after),
+            change(cost.before, cost.after)
+        )
+    };
+    Preview {
+        summary,
+        prompts: cost
+            .prompts
+            .iter()
+            .map(|(name, before, after)| {
+                format!(
+                    "{name}: {} → {} ({})",
+                    usd(*before),
+                    usd(*after),
+                    change(*before, *after)
+                )
+            })
+            .collect(),
+        without_usage: cost.uncovered.clone(),
+    }
 }

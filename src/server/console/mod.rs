@@ -9,6 +9,7 @@
 
 mod assign;
 mod pages;
+mod picker;
 mod query;
 mod session;
 mod view;
@@ -470,11 +471,16 @@ async fn models_page(
     State(state): Shared,
     axum::Extension(session): axum::Extension<Session>,
 ) -> Response {
-    html(pages::models(
-        &state.rules().catalog,
-        &session,
-        &crate::time::today(),
-    ))
+    match state.console_view().await {
+        Ok(view) => html(pages::models(
+            &state.rules().catalog,
+            &view,
+            (&state.default_model, &state.fallback_model),
+            &session,
+            &crate::time::today(),
+        )),
+        Err(error) => unavailable(&error, &session),
+    }
 }
 
 #[derive(Deserialize, Default)]

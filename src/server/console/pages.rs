@@ -3,15 +3,30 @@
 
 use maud::{DOCTYPE, Markup, html};
 
-use super::query::{PER_PAGE, PromptQuery, pages};
+use super::picker::{model_picker, price_per_1m, standing};
+use super::query::{NO_MODEL, PER_PAGE, PromptQuery, pages};
 use super::session::Session;
-use super::view::{LastChange, View, model_of, provider};
-use crate::catalog::{Catalog, Lifecycle, Model, Tier};
+use super::view::{GitStatus, LastChange, View, model_of, provider};
+use crate::catalog::Catalog;
 use crate::server::Role;
 use crate::store::{AuditEntry, LiveRow};
 
-/// The version of the embedded assets, so a new build is never served a cached old one.
-pub(super) const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The version of the embedded assets — a digest of their bytes, so a build whose stylesheet
+/// or script changed is never served a cached old one, whatever the crate version says.
+const ASSET_VERSION: u64 =
+    fnv1a(super::CSS.as_bytes()) ^ fnv1a(super::JS.as_bytes()).rotate_left(1);
+
+/// FNV-1a, at compile time: a cache key, not a security digest.
+const fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u64;
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+        i += 1;
+    }
+    hash
+}
 
 /// The frame every page shares: title, navigation, who is signed in.
 pub(super) fn layout(title: &str, session: Option<&Session>, active: &str, body: Markup) -> Markup {
@@ -22,8 +37,8 @@ pub(super) fn layout(title: &str, session: Option<&Session>, active: &str, body:
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · promptctl" }
-                link rel="stylesheet" href={ "/static/console.css?v=" (ASSET_VERSION) };
-                script src={ "/static/console.js?v=" (ASSET_VERSION) } defer {}
+                link rel="stylesheet" href={ "/static/console.css?v=" (format!("{ASSET_VERSION:x}")) };
+                script src={ "/static/console.js?v=" (format!("{ASSET_VERSION:x}")) } defer {}
             }
             body {
                 header.top {
@@ -73,27 +88,12 @@ pub(super) fn signin(next: &str, error: Option<&str>) -> Markup {
     )
 }
 
-fn cost_per_1k(per_1m: f64) -> String {
-    format!("${:.5}", per_1m / 1000.0)
-        .trim_end_matches('0')
-        .trim_end_matches('.')
-        .to_owned()
-}
-
-fn tier_label(tier: Tier) -> &'static str {
-    match tier {
-        Tier::CostEffective => "Cost-effective",
-        Tier::MidRange => "Mid-range",
-        Tier::Premium => "Premium",
-    }
-}
-
 fn last_change(change: Option<&LastChange>) -> Markup {
     match change {
         Some(change) => html! {
             span.rev { "r" (change.revision) }
             " · " (change.actor) " · "
-            time { (crate::time::format_ms(change.at)) }
+            (when(change.at))
             @if change.by_console() {
                 " " span.badge.console title="Changed in the console, not in git: drift to promptctl plan" { "console" }
             }
@@ -166,7 +166,16 @@ pub(super) fn prompts(
         p.meta { "Store " code { (view.store_id) } " · revision " (view.revision) " · " (total) " of " (view.rows.len()) " rows" }
         form.filters method="get" action="/prompts" role="search" {
             input type="search" name="q" value=(query.q) placeholder="Search by name" aria-label="Search prompts";
-            (select("model", "Model", &view.models, &query.model))
+            label {
+                "Model "
+                select name="model" {
+                    option value="" { "any" }
+                    option value=(NO_MODEL) selected[query.model == NO_MODEL] { "none (no model set)" }
+                    @for value in &view.models {
+                        option value=(value) selected[*value == query.model] { (value) }
+                    }
+                }
+            }
             (select("provider", "Provider", &view.providers, &query.provider))
             (select("subsystem", "Subsystem", &view.subsystems, &query.subsystem))
             label {
@@ -175,6 +184,12 @@ pub(super) fn prompts(
                     option value="yes" selected[query.active != "no" && query.active != "all"] { "active" }
                     option value="no" selected[query.active == "no"] { "inactive" }
                     option value="all" selected[query.active == "all"] { "all" }
+                }
+            }
+            @if admin {
+                label title="A developer's row is theirs to change: by default a bulk change selects production rows only" {
+                    input type="checkbox" name="dev" value="1" checked[query.dev == "1"];
+                    " Developer rows selectable"
                 }
             }
             input type="hidden" name="sort" value=(query.sort);
@@ -190,17 +205,19 @@ pub(super) fn prompts(
             }
             div id="result" role="status" aria-live="polite" {}
         }
+        div.table-scroll {
         table.prompts {
             thead {
                 tr {
-                    @if admin { th scope="col" { span.visually-hidden { "Select" } } }
+                    @if admin { th scope="col" { input type="checkbox" id="select-page" aria-label="Select every selectable row on this page"; } }
                     (sort_link("name", "Name"))
                     (sort_link("version", "Version"))
                     (sort_link("model", "Model"))
+                    th scope="col" { "Subsystem" }
+                    th scope="col" title="As the store's audit log tells: in sync = as the last apply from git left it; drift = changed in the console; unmanaged = never applied from git" { "Git" }
                     (sort_link("tier", "Tier"))
-                    th scope="col" { "Recommended" }
-                    (sort_link("input", "In / 1K"))
-                    (sort_link("output", "Out / 1K"))
+                    (sort_link("input", "In $/1M"))
+                    (sort_link("output", "Out $/1M"))
                     (sort_link("changed", "Last change"))
                     (sort_link("active", "Active"))
                 }
@@ -209,25 +226,34 @@ pub(super) fn prompts(
                 @for &index in shown {
                     @let row = &view.rows[index];
                     @let model = model_of(catalog, row);
+                    @let git = GitStatus::of(view.last[index].as_ref());
                     tr data-id=(row.id) data-row-version=(row.row_version) data-name=(row.prompt_name) {
                         @if admin {
-                            td { input type="checkbox" class="select" aria-label={ "Select " (row.prompt_name) }; }
+                            td {
+                                @if query.selectable(row) {
+                                    input type="checkbox" class="select" aria-label={ "Select " (row.prompt_name) };
+                                } @else {
+                                    span.muted title="A developer's row: tick “Developer rows selectable” to include it" { "dev" }
+                                }
+                            }
                         }
                         td {
                             a href={ "/prompts/" (super::query::encode(&row.prompt_name)) } { (row.prompt_name) }
                             @if row.scope != crate::store::Scope::Production { " " span.badge { (row.scope.as_str()) } }
                         }
                         td { code { (row.prompt_version) } }
-                        td { (model_cell(row.ai_model.as_deref())) (lifecycle_badge(model, today)) }
+                        td { (model_cell(row.ai_model.as_deref())) @if let Some(m) = model { " " (standing(m, today)) } @if model.is_some_and(|m| m.is_recommended()) { " " span.badge.recommended title="recommended" { "★" } } }
+                        td { (row.subsystem.as_deref().unwrap_or("—")) }
+                        td { span class={ "badge git " (git.label().replace(' ', "-")) } { (git.label()) } }
                         td { @if let Some(m) = model { (m.tier.as_str()) } @else { "—" } }
-                        td { @if model.is_some_and(|m| m.is_recommended()) { "★ yes" } }
-                        td.num { @if let Some(m) = model { (cost_per_1k(m.input_cost_per_1m)) } @else { "—" } }
-                        td.num { @if let Some(m) = model { (cost_per_1k(m.output_cost_per_1m)) } @else { "—" } }
+                        td.num { @if let Some(m) = model { (price_per_1m(m.input_cost_per_1m)) } @else { "—" } }
+                        td.num { @if let Some(m) = model { (price_per_1m(m.output_cost_per_1m)) } @else { "—" } }
                         td { (last_change(view.last[index].as_ref())) }
                         td { @if row.is_active { "yes" } @else { span.muted { "no" } } }
                     }
                 }
             }
+        }
         }
         @if total == 0 { p.empty { "No prompt matches." } }
         nav.pages aria-label="Pages" {
@@ -244,47 +270,22 @@ pub(super) fn prompts(
     layout("Prompts", Some(session), "Prompts", body)
 }
 
-fn lifecycle_badge(model: Option<&Model>, today: &str) -> Markup {
-    match model.map(|m| m.lifecycle(today)) {
-        Some(Lifecycle::Deprecated) => html! { " " span.badge.deprecated { "deprecated" } },
-        Some(Lifecycle::Retired) => html! { " " span.badge.retired { "retired" } },
-        _ => html! {},
+/// What a console change is to git, said where the change is made.
+fn drift_note() -> Markup {
+    html! {
+        p.drift-note {
+            strong { "This changes the live store, not git." }
+            " Until the prompt files in git say the same, "
+            code { "promptctl plan" } " shows it as drift and the next "
+            code { "promptctl apply" } " from git puts the old model back."
+        }
     }
 }
 
-/// The model dropdown (AC5): grouped by tier, each option with provider, cost per 1K, context
-/// window, and whether it is recommended or deprecated. `console.js` filters it as you type.
-pub(super) fn model_select(
-    catalog: &Catalog,
-    today: &str,
-    selected: Option<&str>,
-    id: &str,
-) -> Markup {
-    html! {
-        label for={ (id) "-search" } { "Search models" }
-        input type="search" id={ (id) "-search" } class="model-search" data-for=(id) autocomplete="off";
-        label for=(id) { "Model" }
-        select id=(id) name="model" required size="8" {
-            @for tier in [Tier::Premium, Tier::MidRange, Tier::CostEffective] {
-                optgroup label=(tier_label(tier)) {
-                    @for model in catalog.models().iter().filter(|m| m.tier == tier) {
-                        option value=(model.id) selected[selected == Some(model.id.as_str())]
-                            data-provider=(model.provider) {
-                            (model.id) " — " (model.provider)
-                            " · in " (cost_per_1k(model.input_cost_per_1m)) " / out " (cost_per_1k(model.output_cost_per_1m)) " per 1K"
-                            " · " (model.context_window / 1000) "K context"
-                            @if model.is_recommended() { " · ★ recommended" }
-                            @match model.lifecycle(today) {
-                                Lifecycle::Deprecated => " · deprecated",
-                                Lifecycle::Retired => " · retired",
-                                Lifecycle::Active => "",
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
+/// A time as a date and time (UTC), machine-readable in `datetime`.
+fn when(at_ms: i64) -> Markup {
+    let text = crate::time::format_ms(at_ms);
+    html! { time datetime=(text) { (text) " UTC" } }
 }
 
 fn assign_dialog(catalog: &Catalog, today: &str) -> Markup {
@@ -293,8 +294,9 @@ fn assign_dialog(catalog: &Catalog, today: &str) -> Markup {
             form method="dialog" id="assign-form" {
                 h2 id="assign-title" { "Assign model" }
                 p id="assign-count" { }
-                (model_select(catalog, today, None, "assign-model"))
-                p id="assign-cost" aria-live="polite" {}
+                (model_picker(catalog, today, None, "assign-model"))
+                div id="assign-cost" aria-live="polite" {}
+                (drift_note())
                 div.actions {
                     button type="button" id="assign-cancel" { "Cancel" }
                     button type="submit" id="assign-apply" { "Apply" }
@@ -358,25 +360,28 @@ pub(super) fn prompt(
         @if let Some(notice) = notice { p.notice role="status" { (notice) } }
         section.card {
             h2 { "Model" }
-            p { (model_cell(current.ai_model.as_deref())) (lifecycle_badge(model, today)) }
+            p { (model_cell(current.ai_model.as_deref())) @if let Some(m) = model { " " (standing(m, today)) } }
             @if let Some(m) = model {
                 dl.model-card {
                     dt { "Name" } dd { (m.name) }
                     dt { "Tier" } dd { (m.tier.as_str()) @if m.is_recommended() { " · ★ recommended" } }
+                    dt { "Price per 1M tokens" } dd { (price_per_1m(m.input_cost_per_1m)) " in / " (price_per_1m(m.output_cost_per_1m)) " out" }
                     dt { "Context window" } dd { (m.context_window) " tokens" }
                     dt { "Max output" } dd { (m.max_output_tokens) " tokens" }
-                    dt { "Price" } dd { "in " (cost_per_1k(m.input_cost_per_1m)) " / out " (cost_per_1k(m.output_cost_per_1m)) " per 1K tokens" }
                     @if let Some(date) = &m.deprecated_on { dt { "Deprecated on" } dd { (date) } }
                     @if let Some(date) = &m.retired_on { dt { "Retired on" } dd { (date) } }
                     @if let Some(successor) = &m.successor { dt { "Successor" } dd { code { (successor) } } }
                 }
             }
             @if session.role == Role::Admin {
-                form.change-model method="post" action={ "/prompts/" (super::query::encode(name)) "/model" } {
+                form.change-model method="post" action={ "/prompts/" (super::query::encode(name)) "/model" } data-row-id=(current.id) {
+                    h3 { "Change model" }
                     input type="hidden" name="_csrf" value=(session.csrf);
                     input type="hidden" name="id" value=(current.id);
                     input type="hidden" name="row_version" value=(current.row_version);
-                    (model_select(catalog, today, current.ai_model.as_deref(), "change-model"))
+                    (model_picker(catalog, today, current.ai_model.as_deref(), "change-model"))
+                    div.cost id="change-model-cost" aria-live="polite" {}
+                    (drift_note())
                     button type="submit" { "Change model" }
                 }
             }
@@ -402,6 +407,7 @@ pub(super) fn prompt(
         }
         section {
             h2 { "Versions" }
+            div.table-scroll {
             table {
                 thead { tr { th scope="col" { "Version" } th scope="col" { "Scope" } th scope="col" { "Model" } th scope="col" { "Active" } th scope="col" { "Created" } th scope="col" { "Replaced by" } } }
                 tbody {
@@ -411,11 +417,12 @@ pub(super) fn prompt(
                             td { (row.scope.as_str()) }
                             td { (model_cell(row.ai_model.as_deref())) }
                             td { (if row.is_active { "yes" } else { "no" }) }
-                            td { (crate::time::format_ms(row.created_at)) }
+                            td { (when(row.created_at)) }
                             td { (row.replaced_by.as_deref().unwrap_or("")) }
                         }
                     }
                 }
+            }
             }
             @if versions.len() > 1 {
                 form.diff method="get" action={ "/prompts/" (super::query::encode(name)) } {
@@ -455,88 +462,108 @@ fn version_select(name: &str, label: &str, versions: &[LiveRow], selected: Optio
     }
 }
 
+/// The audit log, one group per revision (an apply's entries together), each entry's change
+/// named field by field.
 fn history_table(entries: &[AuditEntry], with_prompt: bool) -> Markup {
-    let fields = |value: &Option<serde_json::Value>| {
-        value
-            .as_ref()
-            .and_then(|v| v.as_object())
-            .map(|object| {
-                object
-                    .iter()
-                    .filter(|(k, _)| {
-                        !matches!(
-                            k.as_str(),
-                            "prompt_template" | "input_schema" | "output_schema"
-                        )
-                    })
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
-            .unwrap_or_default()
-    };
+    let groups = entries.chunk_by(|a, b| a.revision == b.revision);
     html! {
         @if entries.is_empty() { p.empty { "No changes recorded." } }
         @else {
+            div.table-scroll {
             table.history {
                 thead { tr {
-                    th scope="col" { "Revision" } th scope="col" { "Time" } th scope="col" { "Actor" } th scope="col" { "Change" }
                     @if with_prompt { th scope="col" { "Prompt" } }
-                    th scope="col" { "Version" } th scope="col" { "Before" } th scope="col" { "After" }
+                    th scope="col" { "Version" } th scope="col" { "Change" } th scope="col" { "Fields" }
                 } }
-                tbody {
-                    @for entry in entries {
-                        tr {
-                            td { "r" (entry.revision) }
-                            td { (crate::time::format_ms(entry.at)) }
-                            td { (entry.actor) }
-                            td { (entry.change) }
-                            @if with_prompt {
-                                td { @if let Some(name) = &entry.prompt_name { a href={ "/prompts/" (super::query::encode(name)) } { (name) } } }
+                @for group in groups {
+                    @let first = &group[0];
+                    tbody.revision {
+                        tr.revision-head {
+                            th scope="rowgroup" colspan=(if with_prompt { 4 } else { 3 }) {
+                                "Revision " (first.revision) " · " (when(first.at)) " · " (first.actor)
+                                @if group.len() > 1 { " · " (group.len()) " changes" }
                             }
-                            td { (entry.prompt_version.as_deref().unwrap_or("")) }
-                            td { code { (fields(&entry.before)) } }
-                            td { code { (fields(&entry.after)) } }
+                        }
+                        @for entry in group {
+                            tr {
+                                @if with_prompt {
+                                    td { @if let Some(name) = &entry.prompt_name { a href={ "/prompts/" (super::query::encode(name)) } { (name) } } }
+                                }
+                                td { (entry.prompt_version.as_deref().unwrap_or("")) }
+                                td { (entry.change) }
+                                td.fields { (crate::ops::store::change_summary(entry)) }
+                            }
                         }
                     }
                 }
+            }
             }
         }
     }
 }
 
-/// The catalog.
-pub(super) fn models(catalog: &Catalog, session: &Session, today: &str) -> Markup {
+/// The catalog: each model with what it costs, where it stands, and how many prompts of the
+/// store run on it; the project's default and fallback models first.
+pub(super) fn models(
+    catalog: &Catalog,
+    view: &View,
+    defaults: (&str, &str),
+    session: &Session,
+    today: &str,
+) -> Markup {
+    let mut running: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for row in view.rows.iter().filter(|r| r.is_active) {
+        if let Some(model) = row.ai_model.as_deref() {
+            *running.entry(model).or_default() += 1;
+        }
+    }
+    let count = |id: &str| running.get(id).copied().unwrap_or(0);
+    let role = |id: &str| {
+        if id == defaults.0 {
+            Some("default")
+        } else if id == defaults.1 {
+            Some("fallback")
+        } else {
+            None
+        }
+    };
     let body = html! {
         h1 { "Models" }
+        dl.defaults {
+            dt { "Default model" } dd { code { (defaults.0) } " · " (count(defaults.0)) " active prompts" }
+            dt { "Fallback model" } dd { code { (defaults.1) } " · " (count(defaults.1)) " active prompts" }
+        }
+        p.meta { "Prices per 1M tokens, as providers publish them." }
+        div.table-scroll {
         table {
             thead { tr {
                 th scope="col" { "Model" } th scope="col" { "Provider" } th scope="col" { "Tier" }
-                th scope="col" { "In / 1K" } th scope="col" { "Out / 1K" } th scope="col" { "Context" }
-                th scope="col" { "Max output" } th scope="col" { "Recommended" } th scope="col" { "Lifecycle" }
+                th scope="col" { "In $/1M" } th scope="col" { "Out $/1M" } th scope="col" { "Context" }
+                th scope="col" { "Max output" } th scope="col" { "Prompts" } th scope="col" { "Standing" }
             } }
             tbody {
                 @for m in catalog.models() {
                     tr {
-                        td { code { (m.id) } br; span.muted { (m.name) } }
+                        td {
+                            code { (m.id) }
+                            @if let Some(role) = role(&m.id) { " " span.badge.recommended { (role) } }
+                            br; span.muted { (m.name) }
+                        }
                         td { span.badge.provider data-provider=(m.provider) { (m.provider) } }
                         td { (m.tier.as_str()) }
-                        td.num { (cost_per_1k(m.input_cost_per_1m)) }
-                        td.num { (cost_per_1k(m.output_cost_per_1m)) }
-                        td.num { (m.context_window) }
-                        td.num { (m.max_output_tokens) }
-                        td { @if m.is_recommended() { "★ yes" } }
+                        td.num { (price_per_1m(m.input_cost_per_1m)) }
+                        td.num { (price_per_1m(m.output_cost_per_1m)) }
+                        td.num { (crate::table::thousands(m.context_window)) }
+                        td.num { (crate::table::thousands(m.max_output_tokens)) }
+                        td.num { (count(&m.id)) }
                         td {
-                            @match m.lifecycle(today) {
-                                Lifecycle::Active => "active",
-                                Lifecycle::Deprecated => span.badge.deprecated { "deprecated" },
-                                Lifecycle::Retired => span.badge.retired { "retired" },
-                            }
-                            @if let Some(s) = &m.successor { " → " code { (s) } }
+                            @if m.is_recommended() { span.badge.recommended { "★ recommended" } " " }
+                            (standing(m, today))
                         }
                     }
                 }
             }
+        }
         }
     };
     layout("Models", Some(session), "Models", body)

@@ -17,6 +17,7 @@ pub(super) const PER_PAGE: usize = 50;
 pub(super) struct PromptQuery {
     /// A part of the prompt name.
     pub(super) q: String,
+    /// A model id, or [`NO_MODEL`] for the rows without one (a backfill's targets).
     pub(super) model: String,
     pub(super) provider: String,
     pub(super) subsystem: String,
@@ -28,7 +29,13 @@ pub(super) struct PromptQuery {
     pub(super) dir: String,
     /// From 1.
     pub(super) page: Option<usize>,
+    /// `1`: developer-scoped rows can be selected for a bulk change too (by default only
+    /// production rows can: a developer's row is theirs to change).
+    pub(super) dev: String,
 }
+
+/// The model filter's value for rows without a model.
+pub(super) const NO_MODEL: &str = "none";
 
 impl PromptQuery {
     /// The positions in `view.rows` this query selects, sorted.
@@ -39,7 +46,9 @@ impl PromptQuery {
                 let row = &view.rows[i];
                 let model = row.ai_model.as_deref().unwrap_or_default();
                 (q.is_empty() || row.prompt_name.to_lowercase().contains(&q))
-                    && (self.model.is_empty() || model == self.model)
+                    && (self.model.is_empty()
+                        || model == self.model
+                        || (self.model == NO_MODEL && row.ai_model.is_none()))
                     && (self.provider.is_empty() || provider(model) == self.provider)
                     && (self.subsystem.is_empty()
                         || row.subsystem.as_deref() == Some(self.subsystem.as_str()))
@@ -88,6 +97,11 @@ impl PromptQuery {
         picked
     }
 
+    /// Whether a bulk change may select `row`.
+    pub(super) fn selectable(&self, row: &crate::store::LiveRow) -> bool {
+        row.scope == crate::store::Scope::Production || self.dev == "1"
+    }
+
     /// The page asked for, within `1..=pages` for `total` rows.
     pub(super) fn page(&self, total: usize) -> usize {
         self.page.unwrap_or(1).clamp(1, pages(total))
@@ -104,6 +118,7 @@ impl PromptQuery {
             ("active", self.active.as_str()),
             ("sort", self.sort.as_str()),
             ("dir", self.dir.as_str()),
+            ("dev", self.dev.as_str()),
             ("page", page.as_str()),
         ]
         .into_iter()

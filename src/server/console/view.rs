@@ -18,12 +18,45 @@ pub(super) struct LastChange {
     pub(super) revision: i64,
     pub(super) actor: String,
     pub(super) at: i64,
+    /// `create`, `update`, `restore`, ….
+    pub(super) change: String,
 }
 
 impl LastChange {
     /// Made in the console, so git does not say it: drift to `plan`.
     pub(super) fn by_console(&self) -> bool {
         crate::store::console_user(&self.actor).is_some()
+    }
+}
+
+/// Where a row stands against git, as far as the store's audit log tells: the server does not
+/// read the repository, so "in sync" means "as the last apply from git left it" (`plan` is
+/// the authority).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum GitStatus {
+    /// Last written by an apply (or a change set from the CLI).
+    InSync,
+    /// Last written in the console: the next apply from git reverts it.
+    Drift,
+    /// Never written from git: restored from an export, or older than the log the console reads.
+    Unmanaged,
+}
+
+impl GitStatus {
+    pub(super) fn of(change: Option<&LastChange>) -> GitStatus {
+        match change {
+            Some(change) if change.by_console() => GitStatus::Drift,
+            Some(change) if change.change != "restore" => GitStatus::InSync,
+            _ => GitStatus::Unmanaged,
+        }
+    }
+
+    pub(super) fn label(self) -> &'static str {
+        match self {
+            GitStatus::InSync => "in sync",
+            GitStatus::Drift => "drift",
+            GitStatus::Unmanaged => "unmanaged",
+        }
     }
 }
 
@@ -93,6 +126,7 @@ impl View {
                     revision: entry.revision,
                     actor: entry.actor.clone(),
                     at: entry.at,
+                    change: entry.change.clone(),
                 }),
                 None => before.get(row.id.as_str()).map(|change| (*change).clone()),
             })

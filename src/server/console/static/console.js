@@ -1,32 +1,116 @@
-// promptctl console: row selection, the "Assign model" dialog, and the model search.
-// Pages work without this file; it only adds what needs a script. No inline script anywhere:
-// the Content-Security-Policy forbids it.
+// promptctl console: row selection, the "Assign model" dialog, the model search and the cost
+// of a change. Pages work without this file; it only adds what needs a script. No inline
+// script anywhere: the Content-Security-Policy forbids it.
 "use strict";
 
 (function () {
   const main = document.getElementById("main");
   const csrf = main ? main.dataset.csrf : "";
+  const RESULT_KEY = "promptctl.result";
 
-  // Model search: type to narrow the dropdown's options.
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(body),
+    });
+  }
+
+  function list(lines) {
+    const ul = document.createElement("ul");
+    for (const line of lines) {
+      const li = document.createElement("li");
+      li.textContent = line;
+      ul.appendChild(li);
+    }
+    return ul;
+  }
+
+  // Model search: type to narrow the picker to the models whose id, provider, name or tier
+  // holds every word.
   for (const search of document.querySelectorAll("input.model-search")) {
-    const select = document.getElementById(search.dataset.for);
-    if (!select) continue;
+    const picker = document.getElementById(search.dataset.for);
+    if (!picker) continue;
     search.addEventListener("input", () => {
       const words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
-      let first = null;
-      for (const option of select.options) {
-        const text = option.textContent.toLowerCase();
-        option.hidden = !words.every((w) => text.includes(w));
-        if (!option.hidden && first === null) first = option;
+      let group = null;
+      let groupShown = false;
+      const closeGroup = () => { if (group) group.hidden = !groupShown; };
+      for (const child of picker.children) {
+        if (child.classList.contains("picker-group")) {
+          closeGroup();
+          group = child;
+          groupShown = false;
+          continue;
+        }
+        const text = (child.dataset.search || child.textContent).toLowerCase();
+        child.hidden = !words.every((w) => text.includes(w));
+        groupShown = groupShown || !child.hidden;
       }
-      for (const group of select.querySelectorAll("optgroup")) {
-        group.hidden = Array.from(group.children).every((o) => o.hidden);
-      }
-      if (first && (select.selectedIndex < 0 || select.options[select.selectedIndex].hidden)) {
-        select.value = first.value;
-        select.dispatchEvent(new Event("change"));
-      }
+      closeGroup();
     });
+    // Enter in the search box moves to the first model shown rather than submitting.
+    search.addEventListener("keydown", (event) => {
+      if (event.key !== "Enter" && event.key !== "ArrowDown") return;
+      const first = picker.querySelector("label.model-option:not([hidden]) input");
+      if (!first) return;
+      event.preventDefault();
+      first.focus();
+      first.checked = true;
+      first.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+  }
+
+  // The cost of a change, in words, with each prompt's on demand.
+  async function showCost(target, model, ids) {
+    target.replaceChildren();
+    if (!model || ids.length === 0) return;
+    const response = await post("/console/preview", { model: model, ids: ids });
+    if (!response.ok) return;
+    const p = await response.json();
+    const summary = document.createElement("p");
+    summary.textContent = p.summary;
+    target.appendChild(summary);
+    if (p.prompts.length > 1 || p.without_usage.length) {
+      const details = document.createElement("details");
+      const title = document.createElement("summary");
+      title.textContent = "Per prompt";
+      details.appendChild(title);
+      details.appendChild(list(p.prompts.concat(
+        p.without_usage.map((name) => name + ": no usage figures, cost unknown"))));
+      target.appendChild(details);
+    }
+  }
+
+  function checkedModel(picker) {
+    const checked = picker.querySelector("input[name='model']:checked");
+    return checked ? checked.value : "";
+  }
+
+  // The prompt page's "Change model": its cost as soon as a model is picked.
+  const changeForm = document.querySelector("form.change-model");
+  if (changeForm) {
+    const picker = document.getElementById("change-model");
+    const cost = document.getElementById("change-model-cost");
+    picker.addEventListener("change", () =>
+      showCost(cost, checkedModel(picker), [changeForm.dataset.rowId]));
+  }
+
+  // What the last write said, kept across the reload that shows its result.
+  const result = document.getElementById("result");
+  function showResult(answer) {
+    result.replaceChildren();
+    result.classList.toggle("failed", !!answer.failed);
+    result.textContent = answer.message;
+    if (answer.lines && answer.lines.length) result.appendChild(list(answer.lines));
+  }
+  if (result) {
+    const kept = sessionStorage.getItem(RESULT_KEY);
+    if (kept) {
+      sessionStorage.removeItem(RESULT_KEY);
+      try { showResult(JSON.parse(kept)); } catch (_) { /* not ours: ignore */ }
+    }
   }
 
   const bulk = document.querySelector(".bulk");
@@ -34,11 +118,12 @@
   const selected = new Map(); // id -> {id, row_version, name}
   const count = document.getElementById("selected-count");
   const open = document.getElementById("assign-open");
-  const result = document.getElementById("result");
   const dialog = document.getElementById("assign-dialog");
   const form = document.getElementById("assign-form");
-  const model = document.getElementById("assign-model");
+  const picker = document.getElementById("assign-model");
   const cost = document.getElementById("assign-cost");
+  const pageBox = document.getElementById("select-page");
+  const boxes = Array.from(document.querySelectorAll("input.select"));
 
   function rowOf(box) {
     const tr = box.closest("tr");
@@ -46,22 +131,32 @@
   }
 
   function refresh() {
-    for (const box of document.querySelectorAll("input.select")) {
-      const row = rowOf(box);
-      box.checked = selected.has(row.id);
+    for (const box of boxes) {
+      box.checked = selected.has(rowOf(box).id);
       box.closest("tr").classList.toggle("selected", box.checked);
     }
+    const onPage = boxes.filter((b) => b.checked).length;
+    pageBox.checked = boxes.length > 0 && onPage === boxes.length;
+    pageBox.indeterminate = onPage > 0 && onPage < boxes.length;
     count.textContent = selected.size + " selected";
     open.disabled = selected.size === 0;
   }
 
-  for (const box of document.querySelectorAll("input.select")) {
+  for (const box of boxes) {
     box.addEventListener("change", () => {
       const row = rowOf(box);
       if (box.checked) selected.set(row.id, row); else selected.delete(row.id);
       refresh();
     });
   }
+
+  pageBox.addEventListener("change", () => {
+    for (const box of boxes) {
+      const row = rowOf(box);
+      if (pageBox.checked) selected.set(row.id, row); else selected.delete(row.id);
+    }
+    refresh();
+  });
 
   document.getElementById("select-none").addEventListener("click", () => {
     selected.clear();
@@ -75,70 +170,41 @@
     refresh();
   });
 
-  async function preview() {
-    cost.textContent = "";
-    if (!model.value) return;
-    const response = await fetch("/console/preview", {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-      body: JSON.stringify({ model: model.value, ids: Array.from(selected.keys()) }),
-    });
-    if (!response.ok) return;
-    const p = await response.json();
-    if (p.covered === 0) return;
-    const usd = (v) => (v === null ? "unknown" : "$" + v.toFixed(2));
-    cost.textContent = "Monthly cost of the " + p.covered + " prompts usage.yaml covers: " +
-      usd(p.monthly_before_usd) + " → " + usd(p.monthly_after_usd);
-  }
-
   open.addEventListener("click", () => {
     document.getElementById("assign-count").textContent =
       "Set the model of " + selected.size + " selected prompt" + (selected.size === 1 ? "" : "s") + ".";
     dialog.showModal();
     document.getElementById("assign-model-search").focus();
-    preview();
+    showCost(cost, checkedModel(picker), Array.from(selected.keys()));
   });
-  model.addEventListener("change", preview);
+  picker.addEventListener("change", () =>
+    showCost(cost, checkedModel(picker), Array.from(selected.keys())));
   document.getElementById("assign-cancel").addEventListener("click", () => dialog.close());
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (!model.value) return;
+    const model = checkedModel(picker);
+    if (!model) return;
     const apply = document.getElementById("assign-apply");
     apply.disabled = true;
-    const response = await fetch("/console/assign", {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-      body: JSON.stringify({ model: model.value, rows: Array.from(selected.values()) }),
-    });
+    const response = await post("/console/assign", { model: model, rows: Array.from(selected.values()) });
     apply.disabled = false;
     dialog.close();
-    let answer = { message: "The server answered " + response.status + ".", conflicts: [] };
+    let answer = { message: "The server answered " + response.status + "." };
     try { answer = await response.json(); } catch (_) { /* not JSON: keep the status */ }
-    result.classList.toggle("failed", !response.ok);
-    result.textContent = answer.message;
-    // The rows that conflicted, or the rules of record that refused: one line each.
-    const lines = (answer.conflicts || []).concat(answer.refusals || []);
-    if (lines.length) {
-      const list = document.createElement("ul");
-      for (const line of lines) {
-        const item = document.createElement("li");
-        item.textContent = line;
-        list.appendChild(item);
-      }
-      result.appendChild(list);
+    const shown = {
+      failed: !response.ok,
+      message: answer.message,
+      // The rows that conflicted, or the rules of record that refused: one line each.
+      lines: (answer.conflicts || []).concat(answer.refusals || []),
+    };
+    if (response.ok || response.status === 409) {
+      // Rows moved on (ours, or someone else's): show them as they are now.
+      sessionStorage.setItem(RESULT_KEY, JSON.stringify(shown));
+      window.location.reload();
+      return;
     }
-    if (response.ok) {
-      // The rows moved on: show them as they are now, keeping the message.
-      const reload = document.createElement("a");
-      reload.href = window.location.href;
-      reload.textContent = " Reload to see the new models.";
-      result.appendChild(reload);
-      selected.clear();
-      refresh();
-    }
+    showResult(shown);
   });
 
   refresh();
