@@ -206,7 +206,7 @@ pub enum CommentCommand {
 }
 
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("content").required(true).args(["plan", "body_file"]))]
+#[command(group = clap::ArgGroup::new("content").required(true).args(["plan", "body_file", "out_of_date"]))]
 pub struct GithubCommentArgs {
     /// The pull request [default: the one of the `pull_request` event that runs the workflow]
     #[arg(long, value_name = "N")]
@@ -217,6 +217,11 @@ pub struct GithubCommentArgs {
     /// A Markdown file to post instead of a plan
     #[arg(long, value_name = "FILE")]
     pub body_file: Option<PathBuf>,
+    /// No plan was made for this commit: mark the plan comments of the tag and of `TAG-…` (one
+    /// per environment) out of date, quoting FILE (validate's output) as the reason; creates
+    /// none
+    #[arg(long, value_name = "FILE")]
+    pub out_of_date: Option<PathBuf>,
     /// Names the comment, so projects or environments sharing a pull request keep one each
     #[arg(long, value_name = "NAME", default_value = "plan")]
     pub tag: String,

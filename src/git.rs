@@ -132,6 +132,12 @@ pub fn commit_time(revision: &str) -> Option<i64> {
     .ok()
 }
 
+/// The commit id of `HEAD` in the repository around `dir`; `None` outside one.
+pub fn head_sha(dir: &Path) -> Option<String> {
+    let sha = run(dir, &["rev-parse", "--verify", "--quiet", "HEAD"], None).ok()?;
+    Some(sha.trim().to_owned()).filter(|sha| !sha.is_empty())
+}
+
 /// The contents of each object in `git cat-file --batch` output, in order (`None` for one git
 /// reports missing).
 fn split_batch(mut output: &[u8]) -> Vec<Option<&[u8]>> {

@@ -16,13 +16,42 @@ use crate::settings::Settings;
 /// Change sets at least this large get a progress bar (on a terminal).
 const PROGRESS_FROM: usize = 200;
 
+/// `environment` is `--env`; `settings_for` resolves the settings of an environment. A saved
+/// plan names the environment it was made for, and is applied there without `--env` again.
 pub(super) async fn run(
-    settings: &Settings,
+    environment: Option<&str>,
+    settings_for: &dyn Fn(Option<String>) -> anyhow::Result<Settings>,
     args: &ApplyArgs,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    super::with_store(settings, crate::store::Access::Create, async |store| {
-        run_on(store, settings, args, printer).await
+    let saved = match &args.plan_file {
+        // A saved plan is the approval, as in Terraform.
+        Some(path) => {
+            refuse_scope_with_saved_plan(args)?;
+            let text = fs_err::read_to_string(path)?;
+            Some(
+                crate::formats::saved_plan_v1::read(&text)
+                    .with_context(|| format!("cannot apply {}", path.display()))?,
+            )
+        }
+        None => None,
+    };
+    let planned_for = saved
+        .as_ref()
+        .and_then(|s| s.plan.notes.environment.clone());
+    let settings = match (environment, planned_for) {
+        (Some(given), Some(planned)) if given != planned => anyhow::bail!(
+            "the plan was made for environment `{planned}`, not `{given}`: apply it with `--env {planned}` (or without --env), or make a plan for `{given}`"
+        ),
+        (None, Some(planned)) => {
+            printer.status(&format!("Environment {planned} (from the plan)."));
+            settings_for(Some(planned))?
+        }
+        (given, _) => settings_for(given.map(str::to_owned))?,
+    };
+    let saved = saved.map(|s| s.plan);
+    super::with_store(&settings, crate::store::Access::Create, async |store| {
+        run_on(store, &settings, args, saved, printer).await
     })
     .await
 }
@@ -31,17 +60,11 @@ async fn run_on(
     store: &dyn crate::store::Store,
     settings: &Settings,
     args: &ApplyArgs,
+    saved: Option<Plan>,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
-    let plan = match &args.plan_file {
-        // A saved plan is the approval, as in Terraform.
-        Some(path) => {
-            refuse_scope_with_saved_plan(args)?;
-            let text = fs_err::read_to_string(path)?;
-            crate::formats::saved_plan_v1::read(&text)
-                .with_context(|| format!("cannot apply {}", path.display()))?
-                .plan
-        }
+    let plan = match saved {
+        Some(plan) => plan,
         None => {
             let usage = settings.load_usage()?;
             let Planned {

@@ -74,12 +74,10 @@ fn resolve(
     let token = env("GITHUB_TOKEN").ok_or_else(|| {
         anyhow!("GITHUB_TOKEN is not set: in a workflow, `env: GITHUB_TOKEN: ${{{{ github.token }}}}` with `permissions: pull-requests: write`")
     })?;
+    let head = event.head_sha.clone().or_else(|| env("GITHUB_SHA"));
     let valid_at = args
         .valid_at
-        .or_else(|| {
-            let head = event.head_sha.clone().or_else(|| env("GITHUB_SHA"));
-            crate::git::commit_time(head.as_deref().unwrap_or("HEAD"))
-        })
+        .or_else(|| crate::git::commit_time(head.as_deref().unwrap_or("HEAD")))
         .unwrap_or_else(|| crate::store::now_ms() / 1000);
     Ok(CommentRequest {
         target: Target {
@@ -98,11 +96,16 @@ fn resolve(
             valid_at,
             skip_new: false,
             author: args.author.clone(),
+            head_sha: head.or_else(|| crate::git::head_sha(Path::new("."))),
+            family: false,
         },
-        content: match (&args.plan, &args.body_file) {
-            (Some(plan), _) => Content::Plan(plan.clone()),
-            (None, Some(body)) => Content::BodyFile(body.clone()),
-            (None, None) => anyhow::bail!("pass --plan PLANFILE or --body-file FILE"),
+        content: match (&args.plan, &args.body_file, &args.out_of_date) {
+            (Some(plan), _, _) => Content::Plan(plan.clone()),
+            (None, Some(body), _) => Content::BodyFile(body.clone()),
+            (None, None, Some(reason)) => Content::OutOfDate(reason.clone()),
+            (None, None, None) => {
+                anyhow::bail!("pass --plan PLANFILE, --body-file FILE or --out-of-date FILE")
+            }
         },
         skip_no_diff: args.skip_no_diff,
     })

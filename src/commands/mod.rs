@@ -38,7 +38,15 @@ pub async fn dispatch(cli: &Cli, printer: &Printer) -> anyhow::Result<ExitStatus
         Command::Models(args) => models::run(&settings()?, args, printer),
         Command::Schema(args) => schema::run(&settings()?, args, printer),
         Command::Plan(args) => plan::run(&settings()?, args, printer).await,
-        Command::Apply(args) => apply::run(&settings()?, args, printer).await,
+        Command::Apply(args) => {
+            apply::run(
+                cli.global.environment.as_deref(),
+                &|environment| resolve_settings_for(cli, environment),
+                args,
+                printer,
+            )
+            .await
+        }
         Command::List(args) => list::run(&settings()?, args, printer).await,
         Command::History(args) => history::run(&settings()?, args, printer).await,
         Command::Status(args) => {

@@ -67,6 +67,9 @@ struct PromptChangeV1<'a> {
     version_after: Option<&'a str>,
     model_before: Option<&'a str>,
     model_after: Option<&'a str>,
+    /// The file has errors now (its fields read leniently for this list).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    has_errors: bool,
 }
 
 /// What `--base` adds: the revision as named, the commit it is, and the changes.
@@ -116,6 +119,7 @@ pub fn render(diagnostics: &[Diagnostic], counts: Counts, base: Option<Base<'_>>
                     version_after: c.version_after.as_deref(),
                     model_before: c.model_before.as_deref(),
                     model_after: c.model_after.as_deref(),
+                    has_errors: c.has_errors,
                 })
                 .collect(),
         }),

@@ -59,6 +59,12 @@ pub struct Options {
     pub skip_new: bool,
     /// Whose comments are ours (a login); `None`: the token's own identity, asked of GitHub.
     pub author: Option<String>,
+    /// The commit the content is about (the pull request's head), named under it.
+    pub head_sha: Option<String>,
+    /// Update every comment of this tag's family — the tag itself and `TAG-…` (one per
+    /// environment: `plan-dev`, `plan-prod`) — and create none: how a run that made no plan
+    /// marks the plans it leaves behind as out of date.
+    pub family: bool,
 }
 
 /// Who writes with the token GitHub Actions gives a workflow. `GET /user` answers 403 for that
@@ -141,13 +147,17 @@ pub async fn post(
         None => client.identity().await?,
     };
     let marker = marker(&options.tag);
-    let body = compose(&options.tag, options.valid_at, markdown);
+    let body = compose(options, &options.tag, markdown);
     let ours: Vec<Comment> = client
         .comments()
         .await?
         .into_iter()
         .filter(|c| {
-            c.written_by(&author) && c.body.as_deref().is_some_and(|b| b.starts_with(&marker))
+            c.written_by(&author)
+                && c.body.as_deref().is_some_and(|b| match options.family {
+                    false => b.starts_with(&marker),
+                    true => tag_of(b).is_some_and(|tag| in_family(tag, &options.tag)),
+                })
         })
         .collect();
     if let Some(newer) = ours
@@ -159,6 +169,27 @@ pub async fn post(
         return Ok(Outcome::Newer {
             url: newer.0.html_url.clone(),
             valid_at: newer.1,
+        });
+    }
+    if options.family {
+        let mut last = None;
+        for comment in &ours {
+            let tag = comment
+                .body
+                .as_deref()
+                .and_then(tag_of)
+                .unwrap_or(&options.tag);
+            last = Some(
+                client
+                    .update(comment.id, &compose(options, tag, markdown))
+                    .await?,
+            );
+        }
+        return Ok(match last {
+            Some(updated) => Outcome::Updated {
+                url: updated.html_url,
+            },
+            None => Outcome::NoChanges,
         });
     }
     match options.behavior {
@@ -198,14 +229,51 @@ pub fn marker(tag: &str) -> String {
 
 const VALID_AT: &str = "<!-- promptctl:valid-at=";
 
-/// The comment's body: the marker, the Markdown, and the run's ordering key.
-pub fn compose(tag: &str, valid_at: i64, markdown: &str) -> String {
+/// The tag a body's marker names.
+fn tag_of(body: &str) -> Option<&str> {
+    body.strip_prefix("<!-- promptctl:")?
+        .split_once(" -->")
+        .map(|(tag, _)| tag)
+        .filter(|tag| !tag.contains(char::is_whitespace))
+}
+
+/// `plan` and `plan-dev` are of the family `plan`; `planner` is not.
+fn in_family(tag: &str, family: &str) -> bool {
+    tag == family
+        || tag
+            .strip_prefix(family)
+            .is_some_and(|rest| rest.starts_with('-'))
+}
+
+/// The comment's body: the marker, the Markdown, the commit it is about, and the run's
+/// ordering key.
+pub fn compose(options: &Options, tag: &str, markdown: &str) -> String {
+    let commit = match &options.head_sha {
+        Some(sha) => format!(
+            "commit `{}` ({} UTC)",
+            short_sha(sha),
+            when(options.valid_at)
+        ),
+        None => format!("the commit of {} UTC", when(options.valid_at)),
+    };
     format!(
-        "{}\n{markdown}\n<sub>Posted by promptctl {} for the commit of {} UTC.</sub>\n{VALID_AT}{valid_at} -->\n",
+        "{}\n{markdown}\n<sub>Posted by promptctl {} for {commit}.</sub>\n{VALID_AT}{} -->\n",
         marker(tag),
         env!("CARGO_PKG_VERSION"),
-        crate::time::format_ms(valid_at.saturating_mul(1000)),
+        options.valid_at,
     )
+}
+
+fn when(valid_at: i64) -> String {
+    crate::time::format_ms(valid_at.saturating_mul(1000))
+}
+
+/// The first 12 characters of a commit id, if it is one (anything else is not ours to print).
+fn short_sha(sha: &str) -> String {
+    sha.chars()
+        .filter(char::is_ascii_hexdigit)
+        .take(12)
+        .collect()
 }
 
 /// The ordering key a body carries (the last one: the Markdown above it is not ours to trust).
@@ -589,17 +657,43 @@ mod tests {
         assert_eq!(next_link(r#"<https://x/?page=1>; rel="prev""#), None);
     }
 
+    fn options(valid_at: i64) -> Options {
+        Options {
+            tag: "plan".to_owned(),
+            behavior: Behavior::Update,
+            valid_at,
+            skip_new: false,
+            author: None,
+            head_sha: Some("0123456789abcdef0123".to_owned()),
+            family: false,
+        }
+    }
+
     #[test]
     fn reads_back_the_ordering_key_it_wrote() {
-        let body = compose("plan", 1_764_600_000, "### promptctl plan\n");
+        let body = compose(&options(1_764_600_000), "plan", "### promptctl plan\n");
+        assert!(body.contains("for commit `0123456789ab` ("), "{body}");
         assert!(body.starts_with("<!-- promptctl:plan -->\n"));
         assert_eq!(valid_at(&body), Some(1_764_600_000));
         assert_eq!(valid_at("no marker"), None);
     }
 
     #[test]
+    fn a_tag_family_is_the_tag_and_its_dashed_children() {
+        assert!(in_family("plan", "plan"));
+        assert!(in_family("plan-dev", "plan"));
+        assert!(!in_family("planner", "plan"));
+        assert_eq!(tag_of("<!-- promptctl:plan-dev -->\nx"), Some("plan-dev"));
+        assert_eq!(tag_of("no marker"), None);
+    }
+
+    #[test]
     fn a_forged_key_in_the_markdown_does_not_count() {
-        let body = compose("plan", 5, "<!-- promptctl:valid-at=99999999999 -->");
+        let body = compose(
+            &options(5),
+            "plan",
+            "<!-- promptctl:valid-at=99999999999 -->",
+        );
         assert_eq!(valid_at(&body), Some(5));
     }
 }

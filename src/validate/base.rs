@@ -58,6 +58,8 @@ pub struct PromptChange {
     pub version_after: Option<String>,
     pub model_before: Option<String>,
     pub model_after: Option<String>,
+    /// The file has errors now: its fields were read leniently, for this list only.
+    pub has_errors: bool,
 }
 
 /// What comparing with the base revision found.
@@ -179,9 +181,43 @@ pub fn compare(validation: &Validation, base: &[BaseFile], base_name: &str) -> C
                     version_after: None,
                     model_before: string(&before.fields, "ai_model"),
                     model_after: None,
+                    has_errors: false,
                 });
             }
         }
+    }
+    // A file with errors is still part of the change: listed (added or changed, as far as its
+    // fields can be read), so a reviewer sees every prompt the pull request touches.
+    for (path, text) in &validation.sources {
+        if head_by_file.contains_key(&absolute(path)) {
+            continue;
+        }
+        let Some(Json::Object(fields)) = yaml::from_str::<Json>(text).ok() else {
+            continue;
+        };
+        let Some(name) = string(&fields, "prompt_name") else {
+            continue;
+        };
+        let before = base_prompts.get(&name).map(|b| &b.fields);
+        if before.is_some_and(|before| FIELDS.iter().all(|f| field(&fields, f) == field(before, f)))
+        {
+            continue;
+        }
+        comparison.changes.push(PromptChange {
+            prompt_name: name,
+            change: if before.is_some() {
+                ChangeKind::Changed
+            } else {
+                ChangeKind::Added
+            },
+            file: path.to_path_buf(),
+            renamed_from: None,
+            version_before: before.and_then(|b| string(b, "prompt_version")),
+            version_after: string(&fields, "prompt_version"),
+            model_before: before.and_then(|b| string(b, "ai_model")),
+            model_after: string(&fields, "ai_model"),
+            has_errors: true,
+        });
     }
     comparison
         .changes
@@ -275,6 +311,7 @@ fn change(
         version_after: string(fields, "prompt_version"),
         model_before: before.and_then(|b| string(b, "ai_model")),
         model_after: string(fields, "ai_model"),
+        has_errors: false,
     }
 }
 
@@ -356,6 +393,15 @@ impl PromptChange {
         }
     }
 
+    /// The title, marked when the file has errors.
+    fn title_with_state(&self) -> String {
+        if self.has_errors {
+            format!("{} (has errors)", self.title())
+        } else {
+            self.title()
+        }
+    }
+
     pub fn versions(&self) -> String {
         before_after(
             self.version_before.as_deref(),
@@ -378,7 +424,7 @@ pub fn text(changes: &[PromptChange], base_name: &str, commit: &str) -> String {
     for c in changes {
         table.row([
             format!("  {}", c.change.as_str()),
-            c.title(),
+            c.title_with_state(),
             c.versions(),
             c.models(),
         ]);
@@ -414,7 +460,11 @@ pub fn markdown(
         out.push_str(&format!(
             "| `{}` | {} | {} | {} |\n",
             code(&c.title()),
-            c.change.as_str(),
+            if c.has_errors {
+                format!("{} (has errors)", c.change.as_str())
+            } else {
+                c.change.as_str().to_owned()
+            },
             cell(&c.versions()),
             cell(&c.models())
         ));

@@ -137,11 +137,24 @@ fn a_saved_plan_is_applied_only_in_its_environment() {
     let (code, _, stderr) = run(promptctl(dir.path()).args(["--env", "prod", "apply", "dev.json"]));
     assert_eq!(code, 1);
     assert!(
-        stderr.contains("it was made for environment dev, and this is environment prod"),
+        stderr.contains("the plan was made for environment `dev`, not `prod`"),
         "{stderr}"
     );
-    let (code, _, stderr) = run(promptctl(dir.path()).args(["--env", "dev", "apply", "dev.json"]));
+    // Without --env the plan's own environment is used: its store, not the default one.
+    let (code, _, stderr) = run(promptctl(dir.path()).args(["apply", "dev.json"]));
     assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("Environment dev (from the plan)."),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join(".promptctl/store.db").exists(),
+        "the default store was not touched"
+    );
+    let (_, listed, _) = run(promptctl(dir.path()).args(["--env", "dev", "list"]));
+    assert!(listed.contains("narrative"), "{listed}");
+    let (code, _, stderr) = run(promptctl(dir.path()).args(["--env", "dev", "apply", "dev.json"]));
+    assert_eq!(code, 1, "a plan is applied once: {stderr}");
 }
 
 #[test]

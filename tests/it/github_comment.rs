@@ -683,3 +683,95 @@ fn with_a_personal_token_the_users_own_comments_are_ours() {
             .any(|c| c.id == bots && c.body.contains("Template diff"))
     );
 }
+
+#[test]
+fn a_failed_validation_marks_every_plan_comment_out_of_date_and_creates_none() {
+    let plans = plans();
+    let github = StandIn::start();
+    // An earlier push left a plan per environment.
+    for tag in ["plan-dev", "plan-prod"] {
+        let (code, _, stderr) =
+            github.comment_plan(plans.dir.path(), &plans.first, "100", &["--tag", tag]);
+        assert_eq!(code, 0, "{stderr}");
+    }
+    let planned = github.comments();
+    assert_eq!(planned.len(), 2);
+    let reason = plans.dir.path().join("validate.txt");
+    fs_err::write(
+        &reason,
+        "::error file=prompts/a.yaml,line=3,title=unknown-model::`openai/gpt-9` is not in the catalog%0Ahelp: …\nerror: 1 file has errors\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = github.comment(
+        plans.dir.path(),
+        &[
+            "--pull-request",
+            "7",
+            "--out-of-date",
+            reason.to_str().unwrap(),
+            "--valid-at",
+            "200",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let now = github.comments();
+    assert_eq!(now.len(), 2, "none created: {now:?}");
+    for (before, after) in planned.iter().zip(&now) {
+        assert_eq!(before.id, after.id, "updated in place");
+        let tag = if after.body.contains("<!-- promptctl:plan-dev -->") {
+            "plan-dev"
+        } else {
+            "plan-prod"
+        };
+        assert!(
+            after.body.starts_with(&format!("<!-- promptctl:{tag} -->")),
+            "keeps its own tag: {}",
+            after.body
+        );
+        assert!(after.body.contains("out of date"), "{}", after.body);
+        assert!(
+            after
+                .body
+                .contains("error: prompts/a.yaml:3: `openai/gpt-9` is not in the catalog"),
+            "quotes why, by file and line: {}",
+            after.body
+        );
+        assert!(!after.body.contains("to create"), "the old plan is gone");
+    }
+    // On a pull request with no plan comment, it posts nothing.
+    let empty = StandIn::start();
+    let (code, _, stderr) = empty.comment(
+        plans.dir.path(),
+        &[
+            "--pull-request",
+            "7",
+            "--out-of-date",
+            reason.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(empty.comments().is_empty());
+}
+
+#[test]
+fn the_comment_names_the_commit_it_planned() {
+    let plans = plans();
+    let github = StandIn::start();
+    let event = plans.dir.path().join("event.json");
+    fs_err::write(
+        &event,
+        r#"{"number": 7, "pull_request": {"number": 7, "head": {"sha": "4f2a9c1e7b3d5a6f8e9d0c1b2a3f4e5d6c7b8a9f"}}}"#,
+    )
+    .unwrap();
+    let (code, _, stderr) = run(promptctl(plans.dir.path())
+        .args(["comment", "github", "--plan"])
+        .arg(&plans.first)
+        .args(["--valid-at", "100"])
+        .env("GITHUB_API_URL", &github.url)
+        .env("GITHUB_REPOSITORY", REPOSITORY)
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_EVENT_PATH", &event));
+    assert_eq!(code, 0, "{stderr}");
+    let body = &github.comments()[0].body;
+    assert!(body.contains("for commit `4f2a9c1e7b3d`"), "{body}");
+}

@@ -220,6 +220,27 @@ fn a_renamed_prompt_is_a_warning_in_its_file() {
 }
 
 #[test]
+fn a_new_prompt_with_an_error_is_in_the_changed_list() {
+    let dir = repository();
+    fs_err::write(
+        dir.path().join("prompts/fresh.yaml"),
+        prompt("fresh", "v1", "openai/gpt-9", "New in the branch."),
+    )
+    .unwrap();
+    let (code, report, stderr) = validate_json(dir.path());
+    assert_eq!(code, 1, "{stderr}");
+    let found: Vec<String> = codes(&report).into_iter().map(|(c, _, _)| c).collect();
+    assert_eq!(found, vec!["unknown-model".to_owned()]);
+    let change = &report["base"]["changes"][0];
+    assert_eq!(change["prompt_name"], "fresh");
+    assert_eq!(change["change"], "added");
+    assert_eq!(change["model_after"], "openai/gpt-9");
+    assert_eq!(change["has_errors"], true);
+    let (_, _, text) = run(promptctl(dir.path()).args(["validate", "--base", "main"]));
+    assert!(text.contains("fresh (has errors)"), "{text}");
+}
+
+#[test]
 fn a_broken_file_is_not_also_reported_as_removed() {
     let dir = repository();
     fs_err::write(

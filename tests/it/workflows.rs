@@ -240,3 +240,77 @@ fn the_action_downloads_what_the_release_workflow_publishes() {
     downloaded.dedup();
     assert_eq!(downloaded, built, "action.yml's targets and release.yml's");
 }
+
+/// The promptctl command line the action runs for a step's `with:` inputs (action.yml's
+/// `promptctl <command>` step, for the inputs the examples use).
+fn action_command(with: &serde_json::Value) -> Vec<String> {
+    let input = |name: &str| with[name].as_str().unwrap_or_default().to_owned();
+    let mut args = Vec::new();
+    if !input("env").is_empty() {
+        args.extend(["--env".to_owned(), input("env")]);
+    }
+    match input("command").as_str() {
+        "validate" => args.push("validate".to_owned()),
+        "plan" => {
+            args.extend(
+                [
+                    "plan",
+                    "--out",
+                    "promptctl.plan.json",
+                    "--detailed-exitcode",
+                ]
+                .map(String::from),
+            );
+            if !input("max-cost-increase").is_empty() {
+                args.extend(["--max-cost-increase".to_owned(), input("max-cost-increase")]);
+            }
+        }
+        other => panic!("the example pull-request workflow runs `{other}`"),
+    }
+    args
+}
+
+#[test]
+fn the_example_pull_request_workflow_passes_in_a_project_that_has_only_prompts() {
+    // A project as the example's README sets it up: prompts/, and promptctl.yaml naming `dev`
+    // (a SQLite store here, where the README's is a server). No usage.yaml, no models.yaml.
+    let dir = tempfile::tempdir().unwrap();
+    crate::common::copy_prompts(dir.path());
+    fs_err::write(
+        dir.path().join("promptctl.yaml"),
+        "environments:\n  dev: { store: \"sqlite:dev.db\" }\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = crate::common::run(crate::common::promptctl(dir.path()).args([
+        "--store",
+        "sqlite:dev.db",
+        "apply",
+        "--auto-approve",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    crate::common::new_version(
+        &dir.path()
+            .join("prompts/incidents/generate_mock_incident_data.yaml"),
+        "v9.9.9",
+        "A new first line.",
+    );
+    let workflow = parsed(&repo_root().join("examples/github/pull-request.yml"));
+    let steps = workflow["jobs"]["plan"]["steps"].as_array().unwrap();
+    let mut ran = 0;
+    for step in steps {
+        let uses = step["uses"].as_str().unwrap_or_default();
+        if !uses.starts_with("promptctl/promptctl") {
+            continue;
+        }
+        let args = action_command(&step["with"]);
+        let (code, _, stderr) =
+            crate::common::run(crate::common::promptctl(dir.path()).args(&args));
+        assert!(
+            code == 0 || code == 2,
+            "`promptctl {}` as the example runs it fails (exit {code}): {stderr}",
+            args.join(" ")
+        );
+        ran += 1;
+    }
+    assert_eq!(ran, 2, "validate and plan");
+}

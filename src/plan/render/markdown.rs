@@ -7,8 +7,8 @@
 //! has its table cut, with a count of the rows left out.
 
 use super::{
-    NO_CHANGES, RULES_HEADLINE, footer, is_long, overlay_lines, policy_groups, rules_lines, symbol,
-    unified_diff, unknown_cost, value,
+    NO_CHANGES, RULES_HEADLINE, footer, is_long, overlay_lines, policy_groups, rules_lines,
+    shown_on_create, symbol, unified_diff, unknown_cost, value,
 };
 use crate::markdown::{cell, code, fence_for, html};
 use crate::plan::cost::{PlanCost, describe};
@@ -167,10 +167,15 @@ fn row(change: &Change, cost: Option<&crate::plan::cost::Cost>) -> String {
     let fields: Vec<String> = change
         .fields
         .iter()
-        .filter(|(name, _)| !is_long(name) || change.action != Action::Create)
+        .filter(|(name, field)| {
+            change.action != Action::Create
+                || (!is_long(name) && shown_on_create(name, &field.after))
+        })
         .map(|(name, field)| {
             if is_long(name) {
                 format!("`{name}` changed")
+            } else if change.action == Action::Create {
+                format!("`{name}` = {}", cell(&value(&field.after)))
             } else {
                 format!(
                     "`{name}`: {} → {}",
@@ -202,8 +207,7 @@ fn diffs(changes: &[Change], room: usize) -> String {
         let Some(template) = change.fields.get("prompt_template") else {
             continue;
         };
-        let (Some(before), Some(after)) = (template.before.as_str(), template.after.as_str())
-        else {
+        let Some(after) = template.after.as_str() else {
             continue;
         };
         if cut {
@@ -211,14 +215,32 @@ fn diffs(changes: &[Change], room: usize) -> String {
             continue;
         }
         let from = change.replaces.first().map_or("before", String::as_str);
-        let diff = unified_diff(before, after, from, &change.prompt_version);
+        // A new prompt's template whole; a changed one as a diff.
+        let (title, language, diff) = match template.before.as_str() {
+            Some(before) => (
+                format!(
+                    "Template diff: <code>{}</code> {} → {}",
+                    html(&change.prompt_name),
+                    html(from),
+                    html(&change.prompt_version)
+                ),
+                "diff",
+                unified_diff(before, after, from, &change.prompt_version),
+            ),
+            None => (
+                format!(
+                    "Template of the new <code>{}</code> {}",
+                    html(&change.prompt_name),
+                    html(&change.prompt_version)
+                ),
+                "text",
+                with_final_newline(after),
+            ),
+        };
         let section = |body: &str, note: &str| {
             let fence = fence_for(body);
             format!(
-                "\n<details><summary>Template diff: <code>{}</code> {} → {}</summary>\n\n{fence}diff\n{body}{fence}\n{note}\n</details>\n",
-                html(&change.prompt_name),
-                html(from),
-                html(&change.prompt_version)
+                "\n<details><summary>{title}</summary>\n\n{fence}{language}\n{body}{fence}\n{note}\n</details>\n"
             )
         };
         let whole = section(&diff, "");
@@ -242,6 +264,14 @@ fn diffs(changes: &[Change], room: usize) -> String {
         ));
     }
     out
+}
+
+fn with_final_newline(text: &str) -> String {
+    if text.ends_with('\n') {
+        text.to_owned()
+    } else {
+        format!("{text}\n")
+    }
 }
 
 /// Room kept for the note naming how many diffs were left out.

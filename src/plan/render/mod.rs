@@ -127,6 +127,16 @@ pub fn value(value: &Value) -> String {
     }
 }
 
+/// Whether a create shows `field` set to `value`: not the name and version (the change's own
+/// line says them), nor `is_active: true` (what every new version is); everything else.
+pub fn shown_on_create(field: &str, value: &Value) -> bool {
+    match field {
+        "prompt_name" | "prompt_version" => false,
+        "is_active" => value != &Value::Bool(true),
+        _ => true,
+    }
+}
+
 /// Fields shown as a diff or a size rather than a value.
 pub fn is_long(field: &str) -> bool {
     matches!(field, "prompt_template" | "input_schema" | "output_schema")

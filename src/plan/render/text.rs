@@ -2,7 +2,7 @@
 
 use super::{
     NO_CHANGES, RULES_HEADLINE, VIOLATIONS_SHOWN, footer, is_long, overlay_lines, policy_groups,
-    rules_lines, subject, symbol, unified_diff, unknown_cost, value, verb,
+    rules_lines, shown_on_create, subject, symbol, unified_diff, unknown_cost, value, verb,
 };
 use crate::plan::cost::{Cost, PlanCost, describe};
 use crate::plan::{Action, Change, Plan};
@@ -148,7 +148,10 @@ fn render_change(change: &Change, cost: Option<&Cost>, out: &mut String) {
         verb(change)
     ));
     let width = change.fields.keys().map(String::len).max().unwrap_or(0);
-    for (name, field) in &change.fields {
+    let shown = change.fields.iter().filter(|(name, field)| {
+        change.action != Action::Create || shown_on_create(name, &field.after)
+    });
+    for (name, field) in shown {
         if is_long(name) {
             let before = field.before.as_str().unwrap_or_default();
             let after = field.after.as_str().unwrap_or_default();
