@@ -41,7 +41,10 @@ pub(super) async fn run(
             // A file that would be refused is refused before a store is opened (or created).
             let read = crate::ops::store::read_export(settings, &options)?;
             for (from, to, rows) in &read.mapped {
-                printer.status(&format!("Mapped {rows} rows from {from} to {to}"));
+                printer.status(&format!(
+                    "Mapped {rows} row{} from {from} to {to}",
+                    if *rows == 1 { "" } else { "s" }
+                ));
             }
             super::with_store(settings, Access::Create, async |store| {
                 restore(store, settings, &read.restore, &options, printer).await
@@ -103,8 +106,12 @@ async fn restore(
         printer.error(&format!("warning: {warning}"));
     }
     printer.status(&format!(
-        "Restored {} rows into {} (revision {}); {} without ai_model",
-        report.rows, report.store, report.revision, report.without_model
+        "Restored {} row{} into {} (revision {}); {} without ai_model",
+        report.rows,
+        if report.rows == 1 { "" } else { "s" },
+        report.store,
+        report.revision,
+        report.without_model
     ));
     if report.without_model > 0 {
         printer.hint("`promptctl plan` shows the backfill that gives them the default model");

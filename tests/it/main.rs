@@ -30,6 +30,7 @@ mod one_truth;
 mod output_cli;
 mod plan_props;
 mod policies;
+mod readme;
 mod reconcile_cli;
 mod reconcile_rules;
 mod renderers;
