@@ -129,6 +129,13 @@ pub enum Command {
   promptctl import
   promptctl import --name summarize_incident --force")]
     Import(ImportArgs),
+    /// What the prompts in git cost a month (usage.yaml), and what a model change would cost
+    #[command(after_help = "Examples:
+  promptctl cost
+  promptctl cost --what-if openai/gpt-5.2                              # every prompt moves
+  promptctl cost --what-if openai/gpt-5-mini --where subsystem=incidents
+  promptctl cost --scenario high --format markdown")]
+    Cost(CostArgs),
     /// Set the model of many prompt files at once, keeping comments and layout
     #[command(after_help = "Examples:
   promptctl set-model openai/gpt-5-mini --where subsystem=incidents
@@ -289,6 +296,25 @@ pub struct SetModelArgs {
     /// Print the diff; change nothing
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CostArgs {
+    /// Also price the selected prompts (every prompt without --prompt or --where) on MODEL
+    #[arg(long, value_name = "MODEL")]
+    pub what_if: Option<String>,
+    /// Only this prompt moves (repeatable)
+    #[arg(long = "prompt", value_name = "NAME", requires = "what_if")]
+    pub prompts: Vec<String>,
+    /// Only prompts whose field matches move; `*` globs; repeatable, all must match.
+    /// Keys: subsystem, workflow_step, ai_model, prompt_name
+    #[arg(long = "where", value_name = "KEY=VALUE", requires = "what_if", value_parser = crate::rewrite::WhereClause::parse)]
+    pub clauses: Vec<crate::rewrite::WhereClause>,
+    /// A scenario of usage.yaml (`scenarios:`): its multiplier scales every prompt's requests
+    #[arg(long, value_name = "NAME")]
+    pub scenario: Option<String>,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
 }
 
 #[derive(Debug, Args)]

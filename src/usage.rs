@@ -1,5 +1,6 @@
 //! `usage.yaml`: how much each prompt is used, for the monthly cost of a plan.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use schemars::JsonSchema;
@@ -15,6 +16,10 @@ use crate::yaml;
 pub struct UsageFile {
     /// Entries, first match wins.
     pub usage: Vec<UsageEntry>,
+    /// Named multipliers of every entry's requests, for `promptctl cost --scenario NAME`:
+    /// `{low: 0.5, high: 3}`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub scenarios: BTreeMap<String, f64>,
 }
 
 /// The usage of the prompts an entry matches (by name glob and/or subsystem; both must match).
@@ -37,6 +42,14 @@ pub struct UsageEntry {
 }
 
 impl UsageEntry {
+    /// This entry with its requests multiplied by `factor` (a scenario).
+    pub fn scaled(&self, factor: f64) -> UsageEntry {
+        UsageEntry {
+            requests_per_month: self.requests_per_month * factor,
+            ..self.clone()
+        }
+    }
+
     /// USD a month on `model`: the one cost formula, for plans, policies, the console and
     /// `promptctl cost`.
     pub fn monthly_usd(&self, model: &crate::catalog::Model) -> f64 {
@@ -49,6 +62,8 @@ impl UsageEntry {
 pub enum UsageError {
     #[error(transparent)]
     File(#[from] yaml::FileError),
+    #[error("{path}: scenario `{name}`: a multiplier of requests must be a number, zero or more")]
+    Scenario { path: String, name: String },
     #[error("{path}: entry {index}: {message}")]
     Invalid {
         path: String,
@@ -67,6 +82,14 @@ impl UsageFile {
     /// Refuse numbers no usage can have, naming `origin` and the entry.
     pub fn check(&self, origin: &str) -> Result<(), UsageError> {
         let display = origin.to_owned();
+        for (name, factor) in &self.scenarios {
+            if !factor.is_finite() || *factor < 0.0 {
+                return Err(UsageError::Scenario {
+                    path: display,
+                    name: name.clone(),
+                });
+            }
+        }
         for (index, entry) in self.usage.iter().enumerate() {
             let numbers = [
                 entry.requests_per_month,

@@ -4,6 +4,7 @@
 mod apply;
 mod comment;
 mod completions;
+mod cost;
 mod history;
 mod import;
 mod init;
@@ -36,6 +37,7 @@ pub async fn dispatch(cli: &Cli, printer: &Printer) -> anyhow::Result<ExitStatus
     match &cli.command {
         Command::Validate(args) => validate::run(&settings()?, args, printer),
         Command::Models(args) => models::run(&settings()?, args, printer),
+        Command::Cost(args) => cost::run(&settings()?, args, printer),
         Command::Schema(args) => schema::run(&settings()?, args, printer),
         Command::Plan(args) => plan::run(&settings()?, args, printer).await,
         Command::Apply(args) => {

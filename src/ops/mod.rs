@@ -6,6 +6,7 @@
 
 pub mod assign;
 pub mod comment;
+pub mod cost;
 pub mod drift;
 pub mod import;
 pub mod init;

@@ -73,6 +73,11 @@ impl WhereClause {
             .get(self.field.key())
             .and_then(Node::as_str)
             .unwrap_or_default();
+        self.matches_value(value)
+    }
+
+    /// Whether the field's value `value` matches.
+    pub fn matches_value(&self, value: &str) -> bool {
         glob(&self.pattern, value)
     }
 }

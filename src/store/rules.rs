@@ -108,7 +108,10 @@ impl Rules {
                 return Err(format!("policy `{}` is listed twice", policy.name));
             }
         }
-        let usage = document.usage.map(|usage| UsageFile { usage });
+        let usage = document.usage.map(|usage| UsageFile {
+            usage,
+            scenarios: Default::default(),
+        });
         if let Some(usage) = &usage {
             usage
                 .check("the rules of record")

@@ -11,6 +11,7 @@
 mod common;
 mod console;
 mod console_browser;
+mod cost_cli;
 mod environments;
 mod error_messages;
 mod exit_status;

@@ -1,0 +1,28 @@
+//! `promptctl cost`
+
+use crate::cli::{CostArgs, PlanFormat};
+use crate::error::ExitStatus;
+use crate::ops::cost::{CostOptions, project_cost};
+use crate::printer::Printer;
+use crate::settings::Settings;
+
+pub(super) fn run(
+    settings: &Settings,
+    args: &CostArgs,
+    printer: &Printer,
+) -> anyhow::Result<ExitStatus> {
+    let options = CostOptions {
+        what_if: args.what_if.clone(),
+        names: args.prompts.clone(),
+        clauses: args.clauses.clone(),
+        scenario: args.scenario.clone(),
+    };
+    let report =
+        project_cost(settings, &options).map_err(|e| super::failure(e, printer, "pricing"))?;
+    printer.data(&match args.format {
+        PlanFormat::Text => crate::views::cost::text(&report),
+        PlanFormat::Json => crate::formats::cost_json_v1::render(&report),
+        PlanFormat::Markdown => crate::views::cost::markdown(&report),
+    })?;
+    Ok(ExitStatus::Success)
+}
