@@ -136,6 +136,13 @@ pub enum Command {
   promptctl cost --what-if openai/gpt-5-mini --where subsystem=incidents
   promptctl cost --scenario high --format markdown")]
     Cost(CostArgs),
+    /// A plan that returns every production prompt to what it was at a revision
+    #[command(after_help = "Examples:
+  promptctl history                                  # pick the revision
+  promptctl rollback --to-revision 12                # the plan
+  promptctl rollback --to-revision 12 --out back.json && promptctl apply back.json
+  promptctl rollback --to-revision 12 --write-files  # and make git say the same")]
+    Rollback(RollbackArgs),
     /// Set the model of many prompt files at once, keeping comments and layout
     #[command(after_help = "Examples:
   promptctl set-model openai/gpt-5-mini --where subsystem=incidents
@@ -296,6 +303,22 @@ pub struct SetModelArgs {
     /// Print the diff; change nothing
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The revision to return to (`promptctl history` shows them)
+    #[arg(long, value_name = "N")]
+    pub to_revision: i64,
+    /// Save the plan, to apply exactly it with `promptctl apply FILE`
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Also rewrite `ai_model` in the prompt files to the models of that revision (keeping
+    /// comments and layout), so a pull request makes the rollback permanent
+    #[arg(long)]
+    pub write_files: bool,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
 }
 
 #[derive(Debug, Args)]

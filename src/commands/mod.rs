@@ -11,6 +11,7 @@ mod init;
 mod list;
 mod models;
 mod plan;
+mod rollback;
 mod schema;
 mod serve;
 mod set_model;
@@ -38,6 +39,7 @@ pub async fn dispatch(cli: &Cli, printer: &Printer) -> anyhow::Result<ExitStatus
         Command::Validate(args) => validate::run(&settings()?, args, printer),
         Command::Models(args) => models::run(&settings()?, args, printer),
         Command::Cost(args) => cost::run(&settings()?, args, printer),
+        Command::Rollback(args) => rollback::run(&settings()?, args, printer).await,
         Command::Schema(args) => schema::run(&settings()?, args, printer),
         Command::Plan(args) => plan::run(&settings()?, args, printer).await,
         Command::Apply(args) => {

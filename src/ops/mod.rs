@@ -13,6 +13,7 @@ pub mod init;
 pub mod list;
 pub mod models;
 pub mod plan;
+pub mod rollback;
 pub mod set_model;
 pub mod status;
 pub mod store;

@@ -297,6 +297,29 @@ pub async fn history(
         .await?)
 }
 
+/// The audit entries of revisions after `revision`, newest first, read in growing pages until
+/// one reaches back to it or `cap` entries are read; and whether every such entry was read.
+pub async fn history_since(
+    store: &dyn Store,
+    revision: i64,
+    cap: usize,
+) -> Result<(Vec<AuditEntry>, bool), store::StoreError> {
+    let mut limit = 1024.min(cap);
+    loop {
+        let entries = store.history(None, limit).await?;
+        let reached =
+            entries.len() < limit || entries.last().is_some_and(|e| e.revision <= revision);
+        if reached || limit >= cap {
+            let entries: Vec<AuditEntry> = entries
+                .into_iter()
+                .filter(|e| e.revision > revision)
+                .collect();
+            return Ok((entries, reached));
+        }
+        limit = (limit * 4).min(cap);
+    }
+}
+
 /// Fields a create names with their values; the rest it names only.
 const CREATE_SHOWN: [&str; 5] = [
     "ai_model",

@@ -82,6 +82,43 @@ pub fn patch_values(patch: &Patch) -> Map<String, Value> {
     map
 }
 
+/// The columns a patch can set, as [`patch_values`] names them.
+pub const PATCHABLE: [&str; 9] = [
+    "ai_model",
+    "max_tokens",
+    "temperature",
+    "description",
+    "workflow_step",
+    "subsystem",
+    "is_active",
+    "replaced_at",
+    "replaced_by",
+];
+
+/// The patch that sets `values` (the inverse of [`patch_values`]); `None` when a value is not
+/// of its column's type, or names a column a patch cannot set. (`ai_model` cannot be unset.)
+pub fn patch_from_values(values: &Map<String, Value>) -> Option<Patch> {
+    fn optional<T: serde::de::DeserializeOwned>(value: &Value) -> Option<Option<T>> {
+        serde_json::from_value::<Option<T>>(value.clone()).ok()
+    }
+    let mut patch = Patch::default();
+    for (field, value) in values {
+        match field.as_str() {
+            "ai_model" => patch.ai_model = Some(value.as_str()?.to_owned()),
+            "max_tokens" => patch.max_tokens = Some(optional(value)?),
+            "temperature" => patch.temperature = Some(optional(value)?),
+            "description" => patch.description = Some(optional(value)?),
+            "workflow_step" => patch.workflow_step = Some(optional(value)?),
+            "subsystem" => patch.subsystem = Some(optional(value)?),
+            "is_active" => patch.is_active = Some(value.as_bool()?),
+            "replaced_at" => patch.replaced_at = Some(optional(value)?),
+            "replaced_by" => patch.replaced_by = Some(optional(value)?),
+            _ => return None,
+        }
+    }
+    Some(patch)
+}
+
 /// The value a row holds in the column `field`, as [`row_values`] gives it.
 pub fn row_value(row: &LiveRow, field: &str) -> Value {
     match field {

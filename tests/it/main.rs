@@ -36,6 +36,7 @@ mod reconcile_cli;
 mod reconcile_rules;
 mod renderers;
 mod rewrite_cli;
+mod rollback_cli;
 mod rules_of_record;
 mod secrets_in_urls;
 mod serve_process;

@@ -84,7 +84,11 @@ impl View {
         previous: Option<&View>,
     ) -> Result<View, StoreError> {
         let history = match previous {
-            Some(previous) => newer_than(store, previous.revision).await?,
+            Some(previous) => {
+                crate::ops::store::history_since(store, previous.revision, HISTORY_WINDOW)
+                    .await?
+                    .0
+            }
             None => store.history(None, HISTORY_WINDOW).await?,
         };
         Ok(View::build(&snapshot, &history, previous))
@@ -163,25 +167,6 @@ impl View {
             .rows
             .partition_point(|r| r.prompt_name.as_str() <= name);
         start..end
-    }
-}
-
-/// The audit entries of revisions after `revision`, newest first: read in growing pages until
-/// one reaches back to it.
-async fn newer_than(store: &dyn Store, revision: i64) -> Result<Vec<AuditEntry>, StoreError> {
-    let mut limit = 1024;
-    loop {
-        let entries = store.history(None, limit).await?;
-        let complete = entries.len() < limit
-            || limit >= HISTORY_WINDOW
-            || entries.last().is_some_and(|e| e.revision <= revision);
-        if complete {
-            return Ok(entries
-                .into_iter()
-                .filter(|e| e.revision > revision)
-                .collect());
-        }
-        limit = (limit * 4).min(HISTORY_WINDOW);
     }
 }
 
