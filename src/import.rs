@@ -195,6 +195,17 @@ fn render(
     if let Some(temperature) = row.temperature {
         text.push_str(&format!("temperature: {}\n", json!(temperature)));
     }
+    let canary = match (&row.canary_model, row.canary_percent) {
+        (Some(model), Some(percent)) => {
+            text.push_str(&format!(
+                "canary:\n  ai_model: {}\n  percent: {}\n",
+                quoted(model),
+                json!(percent)
+            ));
+            json!({"ai_model": model, "percent": percent})
+        }
+        _ => Value::Null,
+    };
     let schema = |stored: &Option<String>| {
         stored
             .as_deref()
@@ -217,6 +228,7 @@ fn render(
         "subsystem": row.subsystem,
         "max_tokens": row.max_tokens,
         "temperature": row.temperature,
+        "canary": canary,
         "input_schema": schema(&row.input_schema),
         "output_schema": schema(&row.output_schema),
         "prompt_template": row.prompt_template,

@@ -33,6 +33,7 @@
 //!   they are at a revision (`validate --base`).
 
 pub mod apply;
+pub mod canary;
 pub mod catalog;
 pub mod cli;
 pub mod commands;

@@ -310,6 +310,20 @@ fn read_lines(text: &str) -> Result<Vec<Value>, ExportError> {
 
 type FieldError = (Option<&'static str>, String);
 
+/// A number field, if present (`null` reads as absent).
+fn take_number(
+    map: &mut Map<String, Value>,
+    field: &'static str,
+) -> Result<Option<f64>, FieldError> {
+    match take(map, field) {
+        None => Ok(None),
+        Some(value) => value.as_f64().map(Some).ok_or((
+            Some(field),
+            format!("expected a number, found {}", kind(&value)),
+        )),
+    }
+}
+
 fn read_row(value: Value, now: i64) -> Result<LiveRow, FieldError> {
     let Value::Object(mut map) = value else {
         return Err((None, format!("expected an object, found {}", kind(&value))));
@@ -347,13 +361,7 @@ fn read_row(value: Value, now: i64) -> Result<LiveRow, FieldError> {
         subsystem: take_string(&mut map, "subsystem")?,
         ai_model: take_string(&mut map, "ai_model")?.filter(|m| !m.trim().is_empty()),
         max_tokens: take_integer(&mut map, "max_tokens")?,
-        temperature: match take(&mut map, "temperature") {
-            None => None,
-            Some(value) => Some(value.as_f64().ok_or((
-                Some("temperature"),
-                format!("expected a number, found {}", kind(&value)),
-            ))?),
-        },
+        temperature: take_number(&mut map, "temperature")?,
         is_active: match take(&mut map, "is_active") {
             None => true,
             Some(Value::Bool(b)) => b,
@@ -368,6 +376,8 @@ fn read_row(value: Value, now: i64) -> Result<LiveRow, FieldError> {
         created_by: take_string(&mut map, "created_by")?,
         replaced_at: take_integer(&mut map, "replaced_at")?,
         replaced_by: take_string(&mut map, "replaced_by")?,
+        canary_model: take_string(&mut map, "canary_model")?,
+        canary_percent: take_number(&mut map, "canary_percent")?,
         template_sha256: None,
         prompt_name,
         prompt_version,

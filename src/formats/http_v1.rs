@@ -261,6 +261,24 @@ pub struct ActivePromptV1 {
     pub subsystem: Option<String>,
     /// The store revision this answer reflects.
     pub revision: i64,
+    /// The prompt's canary, where it has one: without `?subject=`, a client splits itself by
+    /// the published rule (README: canaries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canary: Option<CanaryV1>,
+    /// With `?subject=ID` on a prompt with a canary: the arm the subject is on, `canary` or
+    /// `stable`; `ai_model` is that arm's model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+}
+
+/// A canary: the model a share of the subjects runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Canary")]
+pub struct CanaryV1 {
+    pub ai_model: String,
+    /// Above 0, below 100.
+    pub percent: f64,
 }
 
 /// One entry of `GET /v1/prompts`.

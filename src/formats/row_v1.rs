@@ -73,6 +73,12 @@ pub struct RowV1<'a> {
     pub replaced_at: Option<i64>,
     /// The `prompt_version` that replaced this row.
     pub replaced_by: Option<Cow<'a, str>>,
+    /// The model a share of the traffic runs (a canary); absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canary_model: Option<Cow<'a, str>>,
+    /// The canary's share of subjects, in percent (above 0, below 100); absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canary_percent: Option<f64>,
 }
 
 /// A row to insert. `ai_model` is required: no write creates a row without a model.
@@ -104,6 +110,13 @@ pub struct NewRowV1 {
     #[schemars(range(min = 0.0, max = 2.0))]
     pub temperature: Option<f64>,
     pub is_active: bool,
+    /// A canary: a model of the catalog that `canary_percent` of the subjects run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1024), regex(pattern = IDENTIFIER))]
+    pub canary_model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.01, max = 99.99))]
+    pub canary_percent: Option<f64>,
 }
 
 /// The fields an update sets. An absent field is left as it is; `null` clears it.
@@ -148,6 +161,13 @@ pub struct PatchV1 {
     #[serde(default, with = "present", skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>", length(max = 1024), regex(pattern = PLAIN))]
     pub replaced_by: Option<Option<String>>,
+    /// Set a canary's model (with `canary_percent`), or end the canary (both `null`).
+    #[serde(default, with = "present", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>", length(max = 1024), regex(pattern = IDENTIFIER))]
+    pub canary_model: Option<Option<String>>,
+    #[serde(default, with = "present", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<f64>", range(min = 0.01, max = 99.99))]
+    pub canary_percent: Option<Option<f64>>,
 }
 
 /// `"field": null` in a patch means "clear it" (`Some(None)`), which serde would otherwise
@@ -346,6 +366,8 @@ impl<'a> From<&'a LiveRow> for RowV1<'a> {
             created_by: borrowed(&row.created_by),
             replaced_at: row.replaced_at,
             replaced_by: borrowed(&row.replaced_by),
+            canary_model: borrowed(&row.canary_model),
+            canary_percent: row.canary_percent,
         }
     }
 }
@@ -376,6 +398,8 @@ impl From<RowV1<'_>> for LiveRow {
             created_by: owned(row.created_by),
             replaced_at: row.replaced_at,
             replaced_by: owned(row.replaced_by),
+            canary_model: owned(row.canary_model),
+            canary_percent: row.canary_percent,
             template_sha256: None,
         }
     }
@@ -396,6 +420,8 @@ impl From<&NewRow> for NewRowV1 {
             max_tokens: row.max_tokens,
             temperature: row.temperature,
             is_active: row.is_active,
+            canary_model: row.canary_model.clone(),
+            canary_percent: row.canary_percent,
         }
     }
 }
@@ -415,6 +441,8 @@ impl From<NewRowV1> for NewRow {
             max_tokens: row.max_tokens,
             temperature: row.temperature,
             is_active: row.is_active,
+            canary_model: row.canary_model,
+            canary_percent: row.canary_percent,
         }
     }
 }
@@ -431,6 +459,8 @@ impl From<&Patch> for PatchV1 {
             is_active: patch.is_active,
             replaced_at: patch.replaced_at,
             replaced_by: patch.replaced_by.clone(),
+            canary_model: patch.canary_model.clone(),
+            canary_percent: patch.canary_percent,
         }
     }
 }
@@ -447,6 +477,8 @@ impl From<PatchV1> for Patch {
             is_active: patch.is_active,
             replaced_at: patch.replaced_at,
             replaced_by: patch.replaced_by,
+            canary_model: patch.canary_model,
+            canary_percent: patch.canary_percent,
         }
     }
 }

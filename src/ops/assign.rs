@@ -37,30 +37,64 @@ pub async fn assign_model(
     store: &dyn Store,
     assignment: &Assignment<'_>,
 ) -> Result<ApplyOutcome, AssignError> {
-    if assignment.rows.is_empty() {
+    let patch = Patch {
+        ai_model: Some(assignment.model.to_owned()),
+        ..Patch::default()
+    };
+    patch_rows(
+        store,
+        assignment.store_id,
+        &assignment.actor,
+        assignment.rows,
+        patch,
+    )
+    .await
+}
+
+/// End the canary of `rows` (each at the `row_version` the caller read): every request runs
+/// the stable model again. Drift until git agrees, like any console change.
+pub async fn end_canary(
+    store: &dyn Store,
+    store_id: &str,
+    actor: &str,
+    rows: &[(String, i64)],
+) -> Result<ApplyOutcome, AssignError> {
+    let patch = Patch {
+        canary_model: Some(None),
+        canary_percent: Some(None),
+        ..Patch::default()
+    };
+    patch_rows(store, store_id, actor, rows, patch).await
+}
+
+/// One change set that applies `patch` to every row, each guarded by its `row_version`.
+async fn patch_rows(
+    store: &dyn Store,
+    store_id: &str,
+    actor: &str,
+    rows: &[(String, i64)],
+    patch: Patch,
+) -> Result<ApplyOutcome, AssignError> {
+    if rows.is_empty() {
         return Err(AssignError::NoRows);
     }
-    if assignment.rows.len() > MAX_ROWS {
+    if rows.len() > MAX_ROWS {
         return Err(AssignError::TooMany);
     }
     let changes = ChangeSet {
-        store_id: assignment.store_id.to_owned(),
-        actor: assignment.actor.clone(),
+        store_id: store_id.to_owned(),
+        actor: actor.to_owned(),
         idempotency_key: None,
         request_sha256: None,
         policy_overrides: Vec::new(),
         rules: None,
-        ops: assignment
-            .rows
+        ops: rows
             .iter()
             .map(|(id, row_version)| Op::Update {
                 action: Action::Update,
                 id: id.clone(),
                 expected_row_version: *row_version,
-                patch: Patch {
-                    ai_model: Some(assignment.model.to_owned()),
-                    ..Patch::default()
-                },
+                patch: patch.clone(),
             })
             .collect(),
     };

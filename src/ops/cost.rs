@@ -146,7 +146,17 @@ pub fn cost(
             .map(|e| e.scaled(factor));
         let price = |model: &str| Some(entry.as_ref()?.monthly_usd(catalog.get(model)?));
         let moves = report.what_if.is_some() && selected(prompt, options);
-        let monthly = price(prompt.ai_model());
+        // A canary's share of the requests runs its model (the stable model moves with
+        // --what-if; the canary's does not).
+        let monthly = match prompt.canary() {
+            Some((canary, percent)) => {
+                let share = percent / 100.0;
+                price(prompt.ai_model())
+                    .zip(price(canary))
+                    .map(|(stable, canary)| stable * (1.0 - share) + canary * share)
+            }
+            None => price(prompt.ai_model()),
+        };
         let what_if = moves
             .then(|| options.what_if.as_deref().and_then(price))
             .flatten();

@@ -166,7 +166,11 @@ fn check_policies(settings: &Settings, prompts: &[Prompt]) -> Vec<crate::policy:
         environment: settings.environment.as_deref(),
         today: &today,
     };
-    crate::policy::check(policies, prompts, &cx)
+    // A canary's model is judged as the prompt's own: a share of the traffic runs it.
+    let canaries: Vec<Prompt> = prompts.iter().filter_map(Prompt::as_canary).collect();
+    let mut violations = crate::policy::check(policies, prompts, &cx);
+    violations.extend(crate::policy::check(policies, &canaries, &cx));
+    violations
 }
 
 /// Problems found after validation join it, with their files' texts (clean files' texts are

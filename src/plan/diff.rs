@@ -317,6 +317,24 @@ fn mutable_diff(prompt: &Prompt, row: &LiveRow) -> (Patch, BTreeMap<String, Fiel
             field(json!(row.temperature), json!(prompt.temperature())),
         );
     }
+    let (canary_model, canary_percent) = match prompt.canary() {
+        Some((model, percent)) => (Some(model), Some(percent)),
+        None => (None, None),
+    };
+    if row.canary_model.as_deref() != canary_model {
+        patch.canary_model = Some(canary_model.map(str::to_owned));
+        fields.insert(
+            "canary_model".to_owned(),
+            field(json!(row.canary_model), json!(canary_model)),
+        );
+    }
+    if row.canary_percent != canary_percent {
+        patch.canary_percent = Some(canary_percent);
+        fields.insert(
+            "canary_percent".to_owned(),
+            field(json!(row.canary_percent), json!(canary_percent)),
+        );
+    }
     for (name, live, desired, slot) in [
         (
             "description",
@@ -440,6 +458,8 @@ fn new_row(prompt: &Prompt) -> NewRow {
             .map(|n| i64::try_from(n).unwrap_or(i64::MAX)),
         temperature: prompt.temperature(),
         is_active: true,
+        canary_model: prompt.canary().map(|(model, _)| model.to_owned()),
+        canary_percent: prompt.canary().map(|(_, percent)| percent),
     }
 }
 

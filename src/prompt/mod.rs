@@ -38,6 +38,8 @@ pub struct Prompt {
     max_tokens: Option<u64>,
     temperature: Option<f64>,
     is_active: bool,
+    /// The canary's model and percent.
+    canary: Option<(String, f64)>,
     /// Compact JSON with sorted keys: a parsed schema costs several times its text, and a
     /// plan of 100,000 prompts holds every one.
     input_schema: Option<Box<str>>,
@@ -66,6 +68,7 @@ impl Prompt {
             max_tokens: raw.max_tokens,
             temperature: raw.temperature,
             is_active: raw.is_active.unwrap_or(true),
+            canary: raw.canary.map(|c| (c.ai_model, c.percent)),
             input_schema: raw.input_schema.as_ref().map(canonical_json),
             output_schema: raw.output_schema.as_ref().map(canonical_json),
             origin: Origin {
@@ -112,6 +115,24 @@ impl Prompt {
     /// At most the model's maximum output.
     pub fn max_tokens(&self) -> Option<u64> {
         self.max_tokens
+    }
+
+    /// The canary: the model a share of the traffic runs, and the share in percent.
+    pub fn canary(&self) -> Option<(&str, f64)> {
+        self.canary
+            .as_ref()
+            .map(|(model, percent)| (model.as_str(), *percent))
+    }
+
+    /// This prompt as its canary's traffic runs it (the canary's model), for the rules that
+    /// judge a model in use (policies) and for cost.
+    pub fn as_canary(&self) -> Option<Prompt> {
+        let (model, _) = self.canary.as_ref()?;
+        Some(Prompt {
+            ai_model: model.clone(),
+            canary: None,
+            ..self.clone()
+        })
     }
 
     pub fn temperature(&self) -> Option<f64> {

@@ -31,6 +31,18 @@ pub fn is_valid_name(name: &str) -> bool {
 /// Text fields that must hold more than white space.
 pub const NOT_BLANK: &str = r"\S";
 
+/// `canary:` of a prompt file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCanary {
+    /// The model a share of the traffic runs, `provider/model`, from the model catalog.
+    pub ai_model: String,
+    /// The share of subjects on the canary, in percent: above 0, below 100, in hundredths at
+    /// most.
+    #[schemars(range(min = 0.01, max = 99.99))]
+    pub percent: f64,
+}
+
 /// One prompt as written in `prompts/**/*.yaml`. Field names are the store's column names.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -96,6 +108,15 @@ pub struct RawPrompt {
         skip_serializing_if = "Option::is_none"
     )]
     pub temperature: Option<f64>,
+    /// A canary: `percent` of the subjects (`GET /v1/prompts/NAME?subject=ID`) run `ai_model`
+    /// instead of the prompt's own. Promote it by setting the prompt's `ai_model` and removing
+    /// `canary`.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub canary: Option<RawCanary>,
     /// `false` deactivates the prompt in the store. Default `true`.
     #[serde(
         default,

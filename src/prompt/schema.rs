@@ -15,13 +15,22 @@ pub fn prompt_schema(catalog: &Catalog) -> Value {
     let mut schema = schema_of::<RawPrompt>();
     schema["required"] = json!(REQUIRED);
     let models = catalog.models();
-    schema["properties"]["ai_model"] = json!({
-        "type": "string",
-        "description": "The model the prompt runs on, from the model catalog (`promptctl models`).",
-        "enum": models.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
-        "enumDescriptions": models.iter().map(Model::summary).collect::<Vec<_>>(),
-        "markdownEnumDescriptions": models.iter().map(Model::summary).collect::<Vec<_>>(),
-    });
+    let model_enum = |description: &str| {
+        json!({
+            "type": "string",
+            "description": description,
+            "enum": models.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
+            "enumDescriptions": models.iter().map(Model::summary).collect::<Vec<_>>(),
+            "markdownEnumDescriptions": models.iter().map(Model::summary).collect::<Vec<_>>(),
+        })
+    };
+    schema["properties"]["ai_model"] =
+        model_enum("The model the prompt runs on, from the model catalog (`promptctl models`).");
+    if let Some(canary) = schema.pointer_mut("/$defs/RawCanary/properties") {
+        canary["ai_model"] = model_enum(
+            "The model a share of the traffic runs, from the model catalog (`promptctl models`).",
+        );
+    }
     schema
 }
 

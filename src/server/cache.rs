@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use sha2::{Digest, Sha256};
 
-use crate::formats::http_v1::{ActivePromptV1, PromptListV1, PromptSummaryV1};
+use crate::formats::http_v1::{ActivePromptV1, CanaryV1, PromptListV1, PromptSummaryV1};
 use crate::store::{Delta, LiveRow, Scope, Snapshot};
 
 /// A ready response body and its ETag.
@@ -29,12 +29,40 @@ impl Cached {
     }
 }
 
+/// A prompt's answers: without a subject, and, for a prompt with a canary, per arm.
+#[derive(Debug)]
+pub(super) struct PromptAnswers {
+    pub(super) plain: Cached,
+    pub(super) arms: Option<Arms>,
+}
+
+/// The answers of a prompt with a canary to `?subject=`: one per arm.
+#[derive(Debug)]
+pub(super) struct Arms {
+    pub(super) percent: f64,
+    pub(super) stable: Cached,
+    pub(super) canary: Cached,
+}
+
+impl PromptAnswers {
+    /// The answer for `subject` (the canary split), or the plain one.
+    pub(super) fn for_subject(&self, name: &str, subject: Option<&str>) -> &Cached {
+        match (&self.arms, subject) {
+            (Some(arms), Some(subject)) => match crate::canary::arm(name, subject, arms.percent) {
+                crate::canary::Arm::Canary => &arms.canary,
+                crate::canary::Arm::Stable => &arms.stable,
+            },
+            _ => &self.plain,
+        }
+    }
+}
+
 /// The active production prompts at one revision.
 #[derive(Debug, Default)]
 pub(super) struct PromptCache {
     store_id: String,
     pub(super) revision: i64,
-    pub(super) prompts: HashMap<String, Cached>,
+    pub(super) prompts: HashMap<String, Arc<PromptAnswers>>,
     pub(super) list: Option<Cached>,
     /// What it was built from, when it was built from a whole read: the console reads it
     /// rather than the store again. A patched cache has none.
@@ -212,10 +240,22 @@ fn model(row: &LiveRow, default_model: &str) -> String {
         .unwrap_or_else(|| default_model.to_owned())
 }
 
-/// `GET /v1/prompts/{name}`'s answer for `row`.
-fn answer(row: &LiveRow, revision: i64, default_model: &str, fallback_model: &str) -> Cached {
+/// `GET /v1/prompts/{name}`'s answers for `row`.
+fn answer(
+    row: &LiveRow,
+    revision: i64,
+    default_model: &str,
+    fallback_model: &str,
+) -> Arc<PromptAnswers> {
     let parse = |text: &Option<String>| text.as_deref().and_then(|t| serde_json::from_str(t).ok());
-    Cached::of(&ActivePromptV1 {
+    let canary = match (&row.canary_model, row.canary_percent) {
+        (Some(model), Some(percent)) => Some(CanaryV1 {
+            ai_model: model.clone(),
+            percent,
+        }),
+        _ => None,
+    };
+    let plain = ActivePromptV1 {
         prompt_name: row.prompt_name.clone(),
         prompt_version: row.prompt_version.clone(),
         prompt_template: row.prompt_template.clone(),
@@ -228,6 +268,26 @@ fn answer(row: &LiveRow, revision: i64, default_model: &str, fallback_model: &st
         workflow_step: row.workflow_step.clone(),
         subsystem: row.subsystem.clone(),
         revision,
+        canary: canary.clone(),
+        variant: None,
+    };
+    let arms = canary.map(|canary| {
+        let arm = |model: String, variant: crate::canary::Arm| {
+            Cached::of(&ActivePromptV1 {
+                ai_model: model,
+                variant: Some(variant.as_str().to_owned()),
+                ..plain.clone()
+            })
+        };
+        Arms {
+            percent: canary.percent,
+            stable: arm(plain.ai_model.clone(), crate::canary::Arm::Stable),
+            canary: arm(canary.ai_model.clone(), crate::canary::Arm::Canary),
+        }
+    });
+    Arc::new(PromptAnswers {
+        plain: Cached::of(&plain),
+        arms,
     })
 }
 
@@ -266,6 +326,8 @@ mod tests {
             ai_model: Some(model.to_owned()),
             max_tokens: None,
             temperature: None,
+            canary_model: None,
+            canary_percent: None,
             is_active: true,
             created_at,
             created_by: None,
@@ -276,7 +338,7 @@ mod tests {
     }
 
     fn body(cache: &PromptCache, name: &str) -> serde_json::Value {
-        serde_json::from_slice(&cache.prompts[name].body).unwrap()
+        serde_json::from_slice(&cache.prompts[name].plain.body).unwrap()
     }
 
     #[test]
@@ -340,7 +402,10 @@ mod tests {
             )
             .unwrap();
         assert!(!again.prompts.contains_key("a"), "deactivated");
-        assert_eq!(again.prompts["b"].body, patched.prompts["b"].body);
+        assert_eq!(
+            again.prompts["b"].plain.body,
+            patched.prompts["b"].plain.body
+        );
     }
 
     #[test]
@@ -362,7 +427,10 @@ mod tests {
             rows: vec![a],
         };
         let patched = cache.patch(delta.clone(), "d", "f").unwrap();
-        assert_eq!(patched.prompts["b"].body, cache.prompts["b"].body);
+        assert_eq!(
+            patched.prompts["b"].plain.body,
+            cache.prompts["b"].plain.body
+        );
         assert_eq!(body(&patched, "a")["revision"], 5);
         let elsewhere = Delta {
             store_id: "other".to_owned(),

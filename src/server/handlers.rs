@@ -173,9 +173,20 @@ fn cached(entry: &Cached, headers: &HeaderMap) -> Response {
 async fn prompt(
     State(state): Shared,
     name: Result<Path<String>, PathRejection>,
+    query: Result<Query<SubjectQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let Path(name) = name.map_err(path_rejection)?;
+    let Query(query) = query.map_err(|_| {
+        ApiError::bad_request("the query takes `subject`, a text of 1 to 1024 bytes")
+    })?;
+    if let Some(subject) = &query.subject
+        && (subject.is_empty() || subject.chars().count() > 1024)
+    {
+        return Err(ApiError::bad_request(
+            "`subject` must be 1 to 1024 bytes: the id the canary split is computed on",
+        ));
+    }
     let cache = state.cache();
     let entry = cache.prompts.get(&name).ok_or_else(|| {
         ApiError::not_found(format!(
@@ -183,7 +194,16 @@ async fn prompt(
             shorten(&name)
         ))
     })?;
-    Ok(cached(entry, &headers))
+    Ok(cached(
+        entry.for_subject(&name, query.subject.as_deref()),
+        &headers,
+    ))
+}
+
+/// `?subject=ID`: whose request this is, for the canary split.
+#[derive(Deserialize)]
+struct SubjectQuery {
+    subject: Option<String>,
 }
 
 /// A name from a request, shortened for an error message.

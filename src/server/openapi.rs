@@ -204,13 +204,20 @@ fn operation(route: &Route, generator: &mut SchemaGenerator) -> Operation {
         },
         ("GET", "/v1/prompts/{name}") => Operation {
             response: schema(|g| g.subschema_for::<ActivePromptV1>()),
-            errors: vec![(
-                "404",
-                "No active production prompt of that name (`not_found`)",
-            )],
+            errors: vec![
+                (
+                    "404",
+                    "No active production prompt of that name (`not_found`)",
+                ),
+                (
+                    "400",
+                    "A `subject` that is empty or over 1024 bytes (`bad_request`)",
+                ),
+            ],
             etag: true,
             parameters: vec![
                 json!({"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}),
+                json!({"name": "subject", "in": "query", "required": false, "description": "Whose request this is: on a prompt with a canary, the answer is the subject's arm (`variant`), the same on every request and replica", "schema": {"type": "string", "minLength": 1, "maxLength": 1024}}),
                 header("If-None-Match", "An ETag from an earlier answer"),
             ],
             ..none()

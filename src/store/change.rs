@@ -22,6 +22,8 @@ pub struct NewRow {
     pub max_tokens: Option<i64>,
     pub temperature: Option<f64>,
     pub is_active: bool,
+    pub canary_model: Option<String>,
+    pub canary_percent: Option<f64>,
 }
 
 /// Fields an update may set; `None` leaves a field as it is. `Some(None)` clears it.
@@ -36,6 +38,9 @@ pub struct Patch {
     pub is_active: Option<bool>,
     pub replaced_at: Option<Option<i64>>,
     pub replaced_by: Option<Option<String>>,
+    /// Set or end a canary: set with `canary_percent`, both `Some(None)` to end it.
+    pub canary_model: Option<Option<String>>,
+    pub canary_percent: Option<Option<f64>>,
 }
 
 impl Patch {
@@ -68,6 +73,12 @@ impl Patch {
         if let Some(Some(at)) = self.replaced_at {
             note("replaced_at", values::time(at));
         }
+        if let Some(Some(model)) = &self.canary_model {
+            note("canary_model", values::model(model));
+        }
+        if let Some(Some(percent)) = self.canary_percent {
+            note("canary_percent", values::canary_percent(percent));
+        }
         problems
     }
 
@@ -95,6 +106,8 @@ impl Patch {
             is_active: changed(&self.is_active, &row.is_active),
             replaced_at: changed(&self.replaced_at, &row.replaced_at),
             replaced_by: changed(&self.replaced_by, &row.replaced_by),
+            canary_model: changed(&self.canary_model, &row.canary_model),
+            canary_percent: changed(&self.canary_percent, &row.canary_percent),
         }
     }
 
@@ -112,7 +125,9 @@ impl Patch {
             subsystem,
             is_active,
             replaced_at,
-            replaced_by
+            replaced_by,
+            canary_model,
+            canary_percent
         );
     }
 }
@@ -326,6 +341,8 @@ impl NewRow {
             output_schema: self.output_schema.as_deref(),
             max_tokens: self.max_tokens,
             temperature: self.temperature,
+            canary_model: self.canary_model.as_deref(),
+            canary_percent: self.canary_percent,
         })
     }
 }
@@ -403,6 +420,8 @@ pub fn row_from_new(new: &NewRow, id: String, now: i64, actor: &str) -> LiveRow 
         created_by: Some(actor.to_owned()),
         replaced_at: None,
         replaced_by: None,
+        canary_model: new.canary_model.clone(),
+        canary_percent: new.canary_percent,
         template_sha256: None,
     }
 }

@@ -107,6 +107,12 @@ pub struct LiveRow {
     pub replaced_at: Option<i64>,
     /// The `prompt_version` that replaced this row.
     pub replaced_by: Option<String>,
+    /// The model a share of the traffic runs ([`LiveRow::canary_percent`]), if any.
+    #[sqlx(default)]
+    pub canary_model: Option<String>,
+    /// The share of subjects on the canary, in percent (0 < p < 100).
+    #[sqlx(default)]
+    pub canary_percent: Option<f64>,
     /// The [`template_sha256`] of the template, when the row was read by
     /// [`Store::snapshot_for_diff`] and the store keeps one: the template itself is then
     /// left out (empty). `None` on every other read.
@@ -284,6 +290,8 @@ pub fn restored_row_problems(row: &LiveRow) -> Vec<values::FieldProblem> {
         output_schema: row.output_schema.as_deref(),
         max_tokens: row.max_tokens,
         temperature: row.temperature,
+        canary_model: row.canary_model.as_deref(),
+        canary_percent: row.canary_percent,
     });
     let mut note = |field: &'static str, checked: Result<(), String>| {
         if let Err(problem) = checked {

@@ -37,6 +37,8 @@ pub fn row_values(row: &LiveRow) -> Map<String, Value> {
     map.insert("created_by".into(), json!(row.created_by));
     map.insert("replaced_at".into(), json!(row.replaced_at));
     map.insert("replaced_by".into(), json!(row.replaced_by));
+    map.insert("canary_model".into(), json!(row.canary_model));
+    map.insert("canary_percent".into(), json!(row.canary_percent));
     map
 }
 
@@ -55,6 +57,8 @@ pub fn new_row_values(row: &NewRow) -> Map<String, Value> {
     map.insert("max_tokens".into(), json!(row.max_tokens));
     map.insert("temperature".into(), json!(row.temperature));
     map.insert("is_active".into(), json!(row.is_active));
+    map.insert("canary_model".into(), json!(row.canary_model));
+    map.insert("canary_percent".into(), json!(row.canary_percent));
     map
 }
 
@@ -79,11 +83,16 @@ pub fn patch_values(patch: &Patch) -> Map<String, Value> {
     set("is_active", patch.is_active.map(|v| json!(v)));
     set("replaced_at", patch.replaced_at.map(|v| json!(v)));
     set("replaced_by", patch.replaced_by.as_ref().map(|v| json!(v)));
+    set(
+        "canary_model",
+        patch.canary_model.as_ref().map(|v| json!(v)),
+    );
+    set("canary_percent", patch.canary_percent.map(|v| json!(v)));
     map
 }
 
 /// The columns a patch can set, as [`patch_values`] names them.
-pub const PATCHABLE: [&str; 9] = [
+pub const PATCHABLE: [&str; 11] = [
     "ai_model",
     "max_tokens",
     "temperature",
@@ -93,6 +102,8 @@ pub const PATCHABLE: [&str; 9] = [
     "is_active",
     "replaced_at",
     "replaced_by",
+    "canary_model",
+    "canary_percent",
 ];
 
 /// The patch that sets `values` (the inverse of [`patch_values`]); `None` when a value is not
@@ -113,6 +124,8 @@ pub fn patch_from_values(values: &Map<String, Value>) -> Option<Patch> {
             "is_active" => patch.is_active = Some(value.as_bool()?),
             "replaced_at" => patch.replaced_at = Some(optional(value)?),
             "replaced_by" => patch.replaced_by = Some(optional(value)?),
+            "canary_model" => patch.canary_model = Some(optional(value)?),
+            "canary_percent" => patch.canary_percent = Some(optional(value)?),
             _ => return None,
         }
     }
@@ -131,6 +144,8 @@ pub fn row_value(row: &LiveRow, field: &str) -> Value {
         "is_active" => json!(row.is_active),
         "replaced_at" => json!(row.replaced_at),
         "replaced_by" => json!(row.replaced_by),
+        "canary_model" => json!(row.canary_model),
+        "canary_percent" => json!(row.canary_percent),
         _ => row_values(row).remove(field).unwrap_or(Value::Null),
     }
 }

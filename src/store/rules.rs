@@ -309,6 +309,8 @@ struct Written<'a> {
     temperature: Option<f64>,
     subsystem: Option<&'a str>,
     workflow_step: Option<&'a str>,
+    canary_model: Option<&'a str>,
+    canary_percent: Option<f64>,
     /// The write sets the model, a limit, or what policies match on, or turns the row on.
     judged: bool,
 }
@@ -428,6 +430,34 @@ impl Judge<'_> {
         advisories
     }
 
+    /// The canary of the row as written: model and percent together, and its model judged as
+    /// the row's own is (catalog, policies), since a share of the traffic runs it.
+    fn canary(&mut self, row: &Written<'_>, overrides: &[super::PolicyOverride]) -> Vec<String> {
+        if let Err(problem) = super::values::canary(row.canary_model, row.canary_percent) {
+            self.refuse(
+                &row.what,
+                Some((row.prompt_name, row.prompt_version)),
+                Rule::RowFormat(None),
+                Some("canary"),
+                problem,
+                None,
+            );
+            return Vec::new();
+        }
+        let Some(model) = row.canary_model else {
+            return Vec::new();
+        };
+        let canary = Written {
+            what: format!("{} (canary)", row.what),
+            ai_model: Some(model),
+            canary_model: None,
+            canary_percent: None,
+            ..*row
+        };
+        self.catalog(&canary);
+        self.policies(&canary, overrides)
+    }
+
     /// A new row's content, as `validate` checks a prompt file's: its schemas and template.
     fn content(&mut self, what: &str, row: &NewRow) {
         let prompt = Some((row.prompt_name.as_str(), row.prompt_version.as_str()));
@@ -537,16 +567,20 @@ pub fn check_change_set<'r>(
                     temperature: row.temperature,
                     subsystem: row.subsystem.as_deref(),
                     workflow_step: row.workflow_step.as_deref(),
+                    canary_model: row.canary_model.as_deref(),
+                    canary_percent: row.canary_percent,
                     judged: true,
                 };
                 judge.catalog(&written);
                 notes.extend(judge.policies(&written, &changes.policy_overrides));
+                notes.extend(judge.canary(&written, &changes.policy_overrides));
             }
             Op::Update { id, patch, .. } => {
                 let Some(row) = rows(id) else { continue };
                 let written = after_patch(what, row, patch);
                 judge.catalog(&written);
                 notes.extend(judge.policies(&written, &changes.policy_overrides));
+                notes.extend(judge.canary(&written, &changes.policy_overrides));
             }
         }
     }
@@ -564,7 +598,9 @@ fn after_patch<'a>(what: String, row: &'a LiveRow, patch: &'a Patch) -> Written<
         || patch.max_tokens.is_some()
         || patch.temperature.is_some()
         || patch.subsystem.is_some()
-        || patch.workflow_step.is_some();
+        || patch.workflow_step.is_some()
+        || patch.canary_model.is_some()
+        || patch.canary_percent.is_some();
     Written {
         what,
         prompt_name: &row.prompt_name,
@@ -582,6 +618,11 @@ fn after_patch<'a>(what: String, row: &'a LiveRow, patch: &'a Patch) -> Written<
             Some(value) => value.as_deref(),
             None => row.workflow_step.as_deref(),
         },
+        canary_model: match &patch.canary_model {
+            Some(value) => value.as_deref(),
+            None => row.canary_model.as_deref(),
+        },
+        canary_percent: patch.canary_percent.unwrap_or(row.canary_percent),
         judged,
     }
 }
@@ -643,11 +684,14 @@ pub fn check_restore_numbered(
             temperature: row.temperature,
             subsystem: row.subsystem.as_deref(),
             workflow_step: row.workflow_step.as_deref(),
+            canary_model: row.canary_model.as_deref(),
+            canary_percent: row.canary_percent,
             judged: true,
         };
         judge.catalog(&written);
         let before = judge.refusals.len();
         notes.extend(judge.policies(&written, &[]));
+        notes.extend(judge.canary(&written, &[]));
         // A restore is not refused for a policy: what would refuse it is said instead.
         for refusal in judge.refusals.drain(before..) {
             notes.push(refusal.to_string());

@@ -55,6 +55,24 @@ pub fn temperature(value: f64) -> Result<(), String> {
     Ok(())
 }
 
+/// A canary's share: see [`crate::canary::check_percent`].
+pub fn canary_percent(percent: f64) -> Result<(), String> {
+    crate::canary::check_percent(percent)
+}
+
+/// A canary (`canary_model`, `canary_percent`): both or neither; the model like `ai_model`,
+/// the percent above 0 and below 100 in hundredths at most (the split is in basis points).
+pub fn canary(canary_model: Option<&str>, percent: Option<f64>) -> Result<(), String> {
+    match (canary_model, percent) {
+        (None, None) => Ok(()),
+        (Some(canary_model), Some(percent)) => {
+            model(canary_model)?;
+            canary_percent(percent)
+        }
+        _ => Err("canary_model and canary_percent are set together, or neither".to_owned()),
+    }
+}
+
 /// A time (milliseconds since the Unix epoch): not before 1970, nor past what a JSON reader
 /// holds exactly.
 pub fn time(value: i64) -> Result<(), String> {
@@ -118,6 +136,8 @@ pub struct RowFields<'a> {
     pub output_schema: Option<&'a str>,
     pub max_tokens: Option<i64>,
     pub temperature: Option<f64>,
+    pub canary_model: Option<&'a str>,
+    pub canary_percent: Option<f64>,
 }
 
 /// Every problem of the fields every row has, the same for every write path.
@@ -158,6 +178,7 @@ pub fn row(fields: &RowFields<'_>) -> Vec<FieldProblem> {
     if let Some(value) = fields.temperature {
         note("temperature", temperature(value));
     }
+    note("canary", canary(fields.canary_model, fields.canary_percent));
     problems
 }
 

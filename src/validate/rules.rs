@@ -40,6 +40,7 @@ type Rule = fn(&RawPrompt, &FileContext<'_>, &mut Vec<Diagnostic>);
 /// Every rule, in the order their diagnostics read best.
 pub(super) const RULES: &[Rule] = &[
     model_use,
+    canary_use,
     schemas_are_json_schema,
     template_variables_declared,
 ];
@@ -69,7 +70,62 @@ fn model_use(prompt: &RawPrompt, cx: &FileContext<'_>, out: &mut Vec<Diagnostic>
             .with_help(problem.help()),
         );
     }
-    let span = cx.span_of(&["ai_model"]);
+    lifecycle(model, cx.span_of(&["ai_model"]), cx, out);
+}
+
+/// The canary's model is held to what `ai_model` is (catalog, retirement, limits, deprecation),
+/// and its percent to 0 < p < 100 in hundredths.
+fn canary_use(prompt: &RawPrompt, cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(canary) = &prompt.canary else {
+        return;
+    };
+    let span = cx.span_of(&["canary", "ai_model"]);
+    for problem in cx.catalog.check_use(
+        &canary.ai_model,
+        prompt.max_tokens,
+        prompt.temperature,
+        cx.today,
+    ) {
+        let at = match problem.field() {
+            "ai_model" => span,
+            field => cx.span_of(&[field]),
+        };
+        out.push(
+            Diagnostic::error(
+                problem.code(),
+                cx.file,
+                at,
+                format!("canary: {}", problem.message()),
+            )
+            .with_help(problem.help()),
+        );
+    }
+    if let Err(problem) = crate::canary::check_percent(canary.percent) {
+        out.push(Diagnostic::error(
+            Code::InvalidValue,
+            cx.file,
+            cx.span_of(&["canary", "percent"]),
+            format!("canary: {problem}"),
+        ));
+    }
+    if prompt.ai_model.as_deref() == Some(canary.ai_model.as_str()) {
+        out.push(
+            Diagnostic::error(
+                Code::InvalidValue,
+                cx.file,
+                span,
+                format!("canary: `{}` is the prompt's own model", canary.ai_model),
+            )
+            .with_help("a canary runs another model: promote it by setting `ai_model` and removing `canary`"),
+        );
+    }
+    if let Some(model) = cx.catalog.get(&canary.ai_model) {
+        lifecycle(model, span, cx, out);
+    }
+}
+
+/// A deprecated model, or one deprecated within the window, is a warning at `span`.
+fn lifecycle(model: &Model, span: Span, cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
     match model.lifecycle(cx.today) {
         Lifecycle::Retired => {}
         Lifecycle::Deprecated => out.push(

@@ -114,7 +114,8 @@ impl PromptSchema {
             }
             let node = root.find(path.iter().cloned());
             let field = dotted(&path);
-            let diagnostic = match error.kind() {
+            let kind = error.kind();
+            let diagnostic = match kind {
                 ValidationErrorKind::Required { property } => {
                     let key = property.as_str().unwrap_or_default();
                     if key == "ai_model" {
@@ -163,7 +164,9 @@ impl PromptSchema {
                         node.type_name()
                     ),
                 ),
-                ValidationErrorKind::Enum { .. } if field == "ai_model" => {
+                ValidationErrorKind::Enum { .. }
+                    if field == "ai_model" || field == "canary.ai_model" =>
+                {
                     // The catalog's own rule, as every write to a store checks it.
                     let id = node.as_str().unwrap_or_default();
                     let mut problems = catalog.check_use(id, None, None, "");
@@ -182,10 +185,12 @@ impl PromptSchema {
                     } else {
                         Code::InvalidValue
                     };
-                    let range = if field == "temperature" {
-                        "between 0 and 2".to_owned()
-                    } else {
-                        format!("at least {limit}")
+                    let below = matches!(kind, ValidationErrorKind::Minimum { .. });
+                    let range = match field.as_str() {
+                        "temperature" => "between 0 and 2".to_owned(),
+                        "canary.percent" => "above 0 and below 100".to_owned(),
+                        _ if below => format!("at least {limit}"),
+                        _ => format!("at most {limit}"),
                     };
                     Diagnostic::error(
                         code,

@@ -224,6 +224,8 @@ fn api_v1_bodies() {
                     ai_model: "openai/gpt-5".to_owned(),
                     max_tokens: Some(1000),
                     temperature: None,
+                    canary_model: None,
+                    canary_percent: None,
                     is_active: true,
                 },
                 expect_new_name: true,
@@ -312,6 +314,30 @@ fn api_v1_bodies() {
             workflow_step: None,
             subsystem: Some("incidents".to_owned()),
             revision: 8,
+            canary: None,
+            variant: None,
+        }),
+    );
+    golden(
+        "api/active-prompt-canary-arm.json",
+        &pretty(&ActivePromptV1 {
+            prompt_name: "beta".to_owned(),
+            prompt_version: "v1".to_owned(),
+            prompt_template: "Beta.".to_owned(),
+            ai_model: "openai/gpt-5.2".to_owned(),
+            fallback_model: "openai/gpt-4o-mini".to_owned(),
+            max_tokens: Some(800),
+            temperature: None,
+            input_schema: None,
+            output_schema: None,
+            workflow_step: None,
+            subsystem: None,
+            revision: 9,
+            canary: Some(promptctl::formats::http_v1::CanaryV1 {
+                ai_model: "openai/gpt-5.2".to_owned(),
+                percent: 10.0,
+            }),
+            variant: Some("canary".to_owned()),
         }),
     );
     golden(

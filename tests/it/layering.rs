@@ -7,7 +7,9 @@ use crate::common::repo_root;
 
 /// The early stages and the small helpers they may use.
 const EARLY: &[&str] = &["yaml", "diag", "catalog", "prompt", "validate"];
-const HELPERS: &[&str] = &["suggest", "time", "table", "glob", "markdown", "shown"];
+const HELPERS: &[&str] = &[
+    "suggest", "time", "table", "glob", "markdown", "shown", "canary",
+];
 
 fn rust_files(path: &Path) -> Vec<PathBuf> {
     if path.is_file() {

@@ -8,6 +8,7 @@
     unreachable_pub
 )]
 
+mod canary;
 mod common;
 mod console;
 mod console_browser;

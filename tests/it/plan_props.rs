@@ -161,6 +161,8 @@ fn rows(live: &[Row]) -> Restore {
                 ai_model: r.model.map(|m| MODELS[m].to_owned()),
                 max_tokens: None,
                 temperature: None,
+                canary_model: None,
+                canary_percent: None,
                 is_active: r.active,
                 created_at: 1,
                 created_by: None,

@@ -37,6 +37,8 @@ fn rows() -> Restore {
                 ai_model: None,
                 max_tokens: None,
                 temperature: None,
+                canary_model: None,
+                canary_percent: None,
                 is_active: true,
                 created_at: 1,
                 created_by: None,

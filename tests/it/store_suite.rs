@@ -19,6 +19,8 @@ fn new_row(name: &str, version: &str) -> NewRow {
         ai_model: "openai/gpt-5".to_owned(),
         max_tokens: Some(1000),
         temperature: None,
+        canary_model: None,
+        canary_percent: None,
         is_active: true,
     }
 }

@@ -7,8 +7,8 @@
 //! has its table cut, with a count of the rows left out.
 
 use super::{
-    NO_CHANGES, RULES_HEADLINE, footer, is_long, overlay_lines, policy_groups, rules_lines,
-    shown_on_create, symbol, unified_diff, unknown_cost, value,
+    NO_CHANGES, RULES_HEADLINE, canary_line, footer, is_canary_field, is_long, overlay_lines,
+    policy_groups, rules_lines, shown_on_create, symbol, unified_diff, unknown_cost, value,
 };
 use crate::markdown::{cell, code, fence_for, html};
 use crate::plan::cost::{PlanCost, describe};
@@ -168,8 +168,9 @@ fn row(change: &Change, cost: Option<&crate::plan::cost::Cost>) -> String {
         .fields
         .iter()
         .filter(|(name, field)| {
-            change.action != Action::Create
-                || (!is_long(name) && shown_on_create(name, &field.after))
+            !is_canary_field(name)
+                && (change.action != Action::Create
+                    || (!is_long(name) && shown_on_create(name, &field.after)))
         })
         .map(|(name, field)| {
             if is_long(name) {
@@ -185,6 +186,14 @@ fn row(change: &Change, cost: Option<&crate::plan::cost::Cost>) -> String {
             }
         })
         .collect();
+    let mut fields = fields;
+    if let Some((before, after)) = canary_line(change) {
+        fields.push(if change.action == Action::Create {
+            format!("canary = {}", cell(&after))
+        } else {
+            format!("canary: {} → {}", cell(&before), cell(&after))
+        });
+    }
     format!(
         "| `{}` | `{}` | `{}` | {} | {} | {} | {} |\n",
         symbol(change.action),

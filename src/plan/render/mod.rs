@@ -137,6 +137,32 @@ pub fn shown_on_create(field: &str, value: &Value) -> bool {
     }
 }
 
+/// Whether `field` is shown by [`canary_line`] rather than on its own.
+pub fn is_canary_field(field: &str) -> bool {
+    matches!(field, "canary_model" | "canary_percent")
+}
+
+/// A change of the canary in one line, before and after: `none` → `openai/gpt-5.2 at 10%`, or
+/// `10%` → `50%` when only the share moves, or the models when only the model does.
+pub fn canary_line(change: &super::Change) -> Option<(String, String)> {
+    let model = change.fields.get("canary_model");
+    let percent = change.fields.get("canary_percent");
+    let share = |value: &Value| match value.as_f64() {
+        Some(p) => format!("{}%", (p * 100.0).round() / 100.0),
+        None => "none".to_owned(),
+    };
+    let whole = |model: &Value, percent: &Value| match model.as_str() {
+        Some(model) => format!("{model} at {}", share(percent)),
+        None => "none".to_owned(),
+    };
+    match (model, percent) {
+        (Some(m), Some(p)) => Some((whole(&m.before, &p.before), whole(&m.after, &p.after))),
+        (None, Some(p)) => Some((share(&p.before), share(&p.after))),
+        (Some(m), None) => Some((value(&m.before), value(&m.after))),
+        (None, None) => None,
+    }
+}
+
 /// Fields shown as a diff or a size rather than a value.
 pub fn is_long(field: &str) -> bool {
     matches!(field, "prompt_template" | "input_schema" | "output_schema")

@@ -1,8 +1,9 @@
 //! The plan as `promptctl plan` prints it.
 
 use super::{
-    NO_CHANGES, RULES_HEADLINE, VIOLATIONS_SHOWN, footer, is_long, overlay_lines, policy_groups,
-    rules_lines, shown_on_create, subject, symbol, unified_diff, unknown_cost, value, verb,
+    NO_CHANGES, RULES_HEADLINE, VIOLATIONS_SHOWN, canary_line, footer, is_canary_field, is_long,
+    overlay_lines, policy_groups, rules_lines, shown_on_create, subject, symbol, unified_diff,
+    unknown_cost, value, verb,
 };
 use crate::plan::cost::{Cost, PlanCost, describe};
 use crate::plan::{Action, Change, Plan};
@@ -147,9 +148,21 @@ fn render_change(change: &Change, cost: Option<&Cost>, out: &mut String) {
         paint(BOLD, &subject(change)),
         verb(change)
     ));
-    let width = change.fields.keys().map(String::len).max().unwrap_or(0);
+    let width = change
+        .fields
+        .keys()
+        .map(|name| {
+            if is_canary_field(name) {
+                "canary".len()
+            } else {
+                name.len()
+            }
+        })
+        .max()
+        .unwrap_or(0);
     let shown = change.fields.iter().filter(|(name, field)| {
-        change.action != Action::Create || shown_on_create(name, &field.after)
+        !is_canary_field(name)
+            && (change.action != Action::Create || shown_on_create(name, &field.after))
     });
     for (name, field) in shown {
         if is_long(name) {
@@ -182,6 +195,13 @@ fn render_change(change: &Change, cost: Option<&Cost>, out: &mut String) {
                 value(&field.before),
                 value(&field.after)
             ));
+        }
+    }
+    if let Some((before, after)) = canary_line(change) {
+        if change.action == Action::Create {
+            out.push_str(&format!("      {:width$} = {after}\n", "canary"));
+        } else {
+            out.push_str(&format!("      {:width$}: {before} → {after}\n", "canary"));
         }
     }
     if let Some(cost) = cost {

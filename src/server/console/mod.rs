@@ -46,6 +46,7 @@ pub(crate) fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/prompts", get(prompts_page))
         .route("/prompts/{name}", get(prompt_page))
         .route("/prompts/{name}/model", post(change_model))
+        .route("/prompts/{name}/canary/end", post(end_canary))
         .route("/models", get(models_page))
         .route("/history", get(history_page))
         .route("/console/selection", get(assign::selection))
@@ -402,6 +403,7 @@ async fn prompt_page(
     };
     let notice = query.done.as_deref().and_then(|done| match done {
         "changed" => Some("The model was changed."),
+        "canary-ended" => Some("The canary was ended: every request runs the stable model. Until git says the same, promptctl plan shows it as drift."),
         "conflict" => Some("Nothing was changed: the prompt changed since the page was loaded. Here it is as it is now."),
         _ => None,
     });
@@ -432,6 +434,56 @@ struct ChangeModelForm {
     id: String,
     row_version: i64,
     model: String,
+}
+
+/// The prompt page's "End canary": the row's canary removed, as one change set.
+#[derive(Deserialize)]
+struct EndCanaryForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+    id: String,
+    row_version: i64,
+}
+
+async fn end_canary(
+    State(state): Shared,
+    axum::Extension(session): axum::Extension<Session>,
+    name: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    Form(form): Form<EndCanaryForm>,
+) -> Response {
+    let Ok(Path(name)) = name else {
+        return unreadable_path(&session);
+    };
+    if let Some(refused) = csrf_refusal(&session, form.csrf.as_deref()) {
+        return refused;
+    }
+    let back = format!("/prompts/{}", query::encode(&name));
+    let view = match state.console_view().await {
+        Ok(view) => view,
+        Err(error) => return unavailable(&error, &session),
+    };
+    let rows = [(form.id, form.row_version)];
+    let outcome = crate::ops::assign::end_canary(
+        state.store.as_ref(),
+        &view.store_id,
+        &crate::store::console_actor(&session.name),
+        &rows,
+    )
+    .await;
+    crate::server::refresh_after_write(&state).await;
+    match outcome {
+        Ok(_) => Redirect::to(&format!("{back}?done=canary-ended")).into_response(),
+        Err(crate::ops::assign::AssignError::Store(crate::store::StoreError::Conflict(_))) => {
+            Redirect::to(&format!("{back}?done=conflict")).into_response()
+        }
+        Err(error) => {
+            let (status, message, details) = assign::failure(&error);
+            html_status(
+                status,
+                pages::problem_list("Not changed", &message, details.lines(), Some(&session)),
+            )
+        }
+    }
 }
 
 /// The prompt page's "Change model": a form post, so it works without JavaScript.

@@ -102,6 +102,18 @@ fn last_change(change: Option<&LastChange>) -> Markup {
     }
 }
 
+/// A row's canary, as a badge: the model a share of the traffic runs.
+fn canary_badge(row: &LiveRow) -> Markup {
+    match (&row.canary_model, row.canary_percent) {
+        (Some(model), Some(percent)) => html! {
+            " " span.badge.canary title="A canary: this share of the subjects runs this model" {
+                "canary " (model) " at " (percent) "%"
+            }
+        },
+        _ => html! {},
+    }
+}
+
 fn model_cell(model_id: Option<&str>) -> Markup {
     match model_id {
         Some(id) => html! {
@@ -242,7 +254,7 @@ pub(super) fn prompts(
                             @if row.scope != crate::store::Scope::Production { " " span.badge { (row.scope.as_str()) } }
                         }
                         td { code { (row.prompt_version) } }
-                        td { (model_cell(row.ai_model.as_deref())) @if let Some(m) = model { " " (standing(m, today)) } @if model.is_some_and(|m| m.is_recommended()) { " " span.badge.recommended title="recommended" { "★" } } }
+                        td { (model_cell(row.ai_model.as_deref())) (canary_badge(row)) @if let Some(m) = model { " " (standing(m, today)) } @if model.is_some_and(|m| m.is_recommended()) { " " span.badge.recommended title="recommended" { "★" } } }
                         td { (row.subsystem.as_deref().unwrap_or("—")) }
                         td { span class={ "badge git " (git.label().replace(' ', "-")) } { (git.label()) } }
                         td { @if let Some(m) = model { (m.tier.as_str()) } @else { "—" } }
@@ -360,7 +372,16 @@ pub(super) fn prompt(
         @if let Some(notice) = notice { p.notice role="status" { (notice) } }
         section.card {
             h2 { "Model" }
-            p { (model_cell(current.ai_model.as_deref())) @if let Some(m) = model { " " (standing(m, today)) } }
+            p { (model_cell(current.ai_model.as_deref())) (canary_badge(current)) @if let Some(m) = model { " " (standing(m, today)) } }
+            @if session.role == Role::Admin && current.canary_model.is_some() {
+                form.end-canary method="post" action={ "/prompts/" (super::query::encode(name)) "/canary/end" } {
+                    input type="hidden" name="_csrf" value=(session.csrf);
+                    input type="hidden" name="id" value=(current.id);
+                    input type="hidden" name="row_version" value=(current.row_version);
+                    (drift_note())
+                    button type="submit" { "End canary" }
+                }
+            }
             @if let Some(m) = model {
                 dl.model-card {
                     dt { "Name" } dd { (m.name) }

@@ -13,7 +13,7 @@ use super::{LiveRow, Op, Patch};
 const META_COLUMNS: &str = "id, row_version, updated_at, prompt_name, prompt_version, \
     description, scope, developer_session_id, parent_prompt_id, expires_at, workflow_step, \
     subsystem, ai_model, max_tokens, temperature, is_active, created_at, created_by, \
-    replaced_at, replaced_by, template_sha256";
+    replaced_at, replaced_by, template_sha256, canary_model, canary_percent";
 
 /// The columns of `ai_prompt_contents`: a version's content, which never changes in place.
 const CONTENT_COLUMNS: &str = "id, prompt_template, input_schema, output_schema";
@@ -63,6 +63,8 @@ fn meta_values(row: &LiveRow) -> Vec<SqlValue> {
         Int(row.replaced_at),
         Text(row.replaced_by.clone()),
         Text(Some(super::template_sha256(&row.prompt_template))),
+        Text(row.canary_model.clone()),
+        Real(row.canary_percent),
     ]
 }
 
@@ -143,6 +145,12 @@ pub(in crate::store) fn update_many(
     if let Some(v) = &patch.replaced_by {
         set("replaced_by", Text(v.clone()));
     }
+    if let Some(v) = &patch.canary_model {
+        set("canary_model", Text(v.clone()));
+    }
+    if let Some(v) = patch.canary_percent {
+        set("canary_percent", Real(v));
+    }
     set("updated_at", Int(Some(now)));
     let mut pairs = Vec::with_capacity(rows.len());
     for (id, expected) in rows {
@@ -216,20 +224,21 @@ pub(in crate::store) fn updated_ids(ops: &[Op]) -> Vec<&str> {
 const HEAD_COLUMNS: &str = "id, row_version, updated_at, prompt_name, prompt_version, \
     '' AS prompt_template, description, NULL AS input_schema, NULL AS output_schema, scope, \
     developer_session_id, parent_prompt_id, expires_at, workflow_step, subsystem, ai_model, \
-    max_tokens, temperature, is_active, created_at, created_by, replaced_at, replaced_by";
+    max_tokens, temperature, is_active, created_at, created_by, replaced_at, replaced_by, \
+    canary_model, canary_percent";
 
 /// Every column of a [`LiveRow`]: the fields joined with the content.
 const JOINED_COLUMNS: &str = "p.id, p.row_version, p.updated_at, p.prompt_name, \
     p.prompt_version, c.prompt_template, p.description, c.input_schema, c.output_schema, \
     p.scope, p.developer_session_id, p.parent_prompt_id, p.expires_at, p.workflow_step, \
     p.subsystem, p.ai_model, p.max_tokens, p.temperature, p.is_active, p.created_at, \
-    p.created_by, p.replaced_at, p.replaced_by";
+    p.created_by, p.replaced_at, p.replaced_by, p.canary_model, p.canary_percent";
 
 /// Every column of a [`LiveRow`], unprefixed, in [`JOINED_COLUMNS`] order: a backed-up row.
 const ROW_COLUMNS: &str = "id, row_version, updated_at, prompt_name, prompt_version, \
     prompt_template, description, input_schema, output_schema, scope, developer_session_id, \
     parent_prompt_id, expires_at, workflow_step, subsystem, ai_model, max_tokens, temperature, \
-    is_active, created_at, created_by, replaced_at, replaced_by";
+    is_active, created_at, created_by, replaced_at, replaced_by, canary_model, canary_percent";
 
 /// Copy every row of the store, whole, into backup `$1`.
 pub(in crate::store) fn back_up_rows() -> String {

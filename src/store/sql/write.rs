@@ -327,7 +327,7 @@ pub(in crate::store) async fn apply_in(
                 ));
                 let key = after.to_string();
                 let index = *group_of.entry(key).or_insert_with(|| {
-                    groups.push((patch, Vec::new()));
+                    groups.push((*patch, Vec::new()));
                     groups.len() - 1
                 });
                 groups[index]
@@ -428,8 +428,8 @@ enum Write<'a> {
         action: Action,
         row: &'a LiveRow,
         expected_row_version: i64,
-        /// Only the fields that change the row.
-        patch: Patch,
+        /// Only the fields that change the row (boxed: a patch is most of the variant).
+        patch: Box<Patch>,
     },
     Insert {
         action: Action,
@@ -454,7 +454,7 @@ fn effective_writes<'a>(ops: &'a [Op], rows: &'a HashMap<String, LiveRow>) -> Ve
                     action: *action,
                     row,
                     expected_row_version: *expected_row_version,
-                    patch,
+                    patch: Box::new(patch),
                 })
             }
             Op::Insert { action, row, .. } => Some(Write::Insert {
