@@ -31,6 +31,7 @@ pub(super) fn for_route(route: &Route) -> MethodRouter<Arc<AppState>> {
         (Method::GET, "/v1/prompts") => get(prompts),
         (Method::GET, "/v1/prompts/{name}") => get(prompt),
         (Method::GET, "/v1/history") => get(history),
+        (Method::GET, "/v1/watch") => get(super::watch::watch),
         (Method::GET, "/v1/models") => get(models),
         (Method::GET, "/v1/rules") => get(rules),
         (Method::POST, "/v1/restore") => post(restore),

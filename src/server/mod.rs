@@ -14,6 +14,7 @@ mod host;
 mod listen;
 mod log_sink;
 pub mod openapi;
+mod watch;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
@@ -69,6 +70,10 @@ pub struct AppState {
     changed: Notify,
     /// The web console's sessions and view.
     console: console::Console,
+    /// The revision of the installed cache, for `GET /v1/watch`.
+    revisions: tokio::sync::watch::Sender<i64>,
+    /// Set when the server stops: watch streams end, so shutdown does not wait on them.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl AppState {
@@ -158,7 +163,15 @@ impl AppState {
             Err(poisoned) => poisoned.into_inner(),
         };
         if slot.list.is_none() || cache.revision >= slot.revision {
+            let revision = cache.revision;
             *slot = cache;
+            self.revisions.send_if_modified(|current| {
+                let moved = revision > *current;
+                if moved {
+                    *current = revision;
+                }
+                moved
+            });
         }
     }
 }
@@ -210,6 +223,12 @@ pub fn routes() -> Vec<Route> {
             "/v1/prompts/{name}",
             Some(Role::Read),
             "The active production version of a prompt, with its model",
+        ),
+        route(
+            Method::GET,
+            "/v1/watch",
+            Some(Role::Read),
+            "Server-Sent Events, one per store revision, naming the prompts it changed",
         ),
         route(
             Method::GET,
@@ -452,6 +471,8 @@ pub async fn serve_on(
         refreshing: tokio::sync::Mutex::new(()),
         changed: Notify::new(),
         console: console::Console::new(),
+        revisions: tokio::sync::watch::channel(0).0,
+        closing: tokio::sync::watch::channel(false).0,
     });
     state.refresh().await?;
     let refresher = tokio::spawn(refresh_loop(Arc::clone(&state), options.refresh_interval));
@@ -469,7 +490,13 @@ pub async fn serve_on(
         listener,
         app(Arc::clone(&state), &options),
         options.limits,
-        shutdown,
+        {
+            let state = Arc::clone(&state);
+            async move {
+                shutdown.await;
+                state.closing.send_replace(true);
+            }
+        },
     )
     .await;
     refresher.abort();

@@ -23,6 +23,8 @@ struct Operation {
     etag: bool,
     parameters: Vec<Value>,
     links: Value,
+    /// The answer is `text/event-stream` (Server-Sent Events), not JSON.
+    event_stream: bool,
 }
 
 /// The OpenAPI document.
@@ -70,7 +72,11 @@ fn described(route: &Route, operation: Operation, generator: &mut SchemaGenerato
     let error = generator.subschema_for::<ErrorBodyV1>();
     let error_response = |description: &str| json!({"description": description, "content": {"application/json": {"schema": error.clone()}}});
     let mut responses = Map::new();
-    let mut ok = json!({"description": "OK", "content": {"application/json": {"schema": operation.response}}});
+    let mut ok = if operation.event_stream {
+        json!({"description": "OK: an event stream that stays open", "content": {"text/event-stream": {"schema": operation.response}}})
+    } else {
+        json!({"description": "OK", "content": {"application/json": {"schema": operation.response}}})
+    };
     if operation.etag {
         ok["headers"] = json!({"ETag": {"description": "Changes when the answer does", "schema": {"type": "string"}}});
         responses.insert(
@@ -145,6 +151,7 @@ fn operation(route: &Route, generator: &mut SchemaGenerator) -> Operation {
         etag: false,
         parameters: Vec::new(),
         links: json!({}),
+        event_stream: false,
     };
     let header = |name: &str, description: &str| json!({"name": name, "in": "header", "required": false, "description": description, "schema": {"type": "string"}});
     let writes = vec![
@@ -220,6 +227,19 @@ fn operation(route: &Route, generator: &mut SchemaGenerator) -> Operation {
                 json!({"name": "subject", "in": "query", "required": false, "description": "Whose request this is: on a prompt with a canary, the answer is the subject's arm (`variant`), the same on every request and replica", "schema": {"type": "string", "minLength": 1, "maxLength": 1024}}),
                 header("If-None-Match", "An ETag from an earlier answer"),
             ],
+            ..none()
+        },
+        ("GET", "/v1/watch") => Operation {
+            response: json!({"type": "string", "description": "Events `revision`, each with `id: REVISION` and `data: {\"revision\": N, \"names\": [prompt names], \"more\": N}` (more: names left out past 1,000), one per revision in order; a comment every 15 s keeps the connection open"}),
+            errors: vec![("400", "`since` that is not a whole number (`bad_request`)")],
+            parameters: vec![
+                json!({"name": "since", "in": "query", "required": false, "description": "Send the revisions after this one (default: from now on)", "schema": {"type": "integer", "minimum": 0}}),
+                header(
+                    "Last-Event-ID",
+                    "The last revision received: a reconnecting client resumes after it (wins over `since`)",
+                ),
+            ],
+            event_stream: true,
             ..none()
         },
         ("GET", "/v1/history") => Operation {

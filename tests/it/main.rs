@@ -51,4 +51,5 @@ mod template_digest;
 mod validate_base;
 mod validate_cli;
 mod validate_fixtures;
+mod watch;
 mod workflows;

@@ -1,0 +1,147 @@
+//! `GET /v1/watch?since=REV`: Server-Sent Events, one per store revision, so an application
+//! refreshes a prompt the moment it changes instead of when a TTL runs out. Each event's id is
+//! its revision (a client that reconnects sends `Last-Event-ID` and misses nothing); its data
+//! names the prompts the revision changed. Events come from the audit log, in revision order,
+//! as this server's cache moves forward (after its own writes at once; after another
+//! replica's, on the database's signal).
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::error::ApiError;
+
+/// Names an event lists at most; `more` counts the rest.
+const NAMES_SHOWN: usize = 1000;
+
+/// Audit entries a catch-up reads at most before it says the client is too far behind.
+const CATCH_UP: usize = 1_000_000;
+
+#[derive(Deserialize)]
+pub(super) struct WatchQuery {
+    since: Option<i64>,
+}
+
+/// One event's data.
+#[derive(Serialize)]
+struct RevisionEvent {
+    revision: i64,
+    /// The prompts the revision changed, by name.
+    names: Vec<String>,
+    /// Names left out of `names`.
+    #[serde(skip_serializing_if = "is_zero")]
+    more: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+pub(super) async fn watch(
+    State(state): State<Arc<AppState>>,
+    query: Result<Query<WatchQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+) -> Response {
+    let Ok(Query(query)) = query else {
+        return ApiError::bad_request("`since` must be a revision, a whole number").into_response();
+    };
+    let resume = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    let current = state.cache().revision;
+    let from = resume.or(query.since).unwrap_or(current).max(0);
+    let watcher = Watcher {
+        revisions: state.revisions.subscribe(),
+        closing: state.closing.subscribe(),
+        state,
+        sent: from,
+        pending: VecDeque::new(),
+    };
+    let stream = futures_util::stream::unfold(watcher, |mut watcher| async move {
+        watcher
+            .next()
+            .await
+            .map(|event| (Ok::<_, Infallible>(event), watcher))
+    });
+    Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response()
+}
+
+/// One client's stream: what it was last sent, and the events read but not yet sent.
+struct Watcher {
+    state: Arc<AppState>,
+    revisions: tokio::sync::watch::Receiver<i64>,
+    closing: tokio::sync::watch::Receiver<bool>,
+    sent: i64,
+    pending: VecDeque<Event>,
+}
+
+impl Watcher {
+    /// The next event, waiting for the store to move; `None` ends the stream (the server is
+    /// stopping, or the log cannot be read: the client reconnects with `Last-Event-ID`).
+    async fn next(&mut self) -> Option<Event> {
+        loop {
+            if let Some(event) = self.pending.pop_front() {
+                return Some(event);
+            }
+            if *self.closing.borrow() {
+                return None;
+            }
+            let current = *self.revisions.borrow_and_update();
+            if current > self.sent {
+                self.read_up_to(current).await?;
+                continue;
+            }
+            tokio::select! {
+                changed = self.revisions.changed() => changed.ok()?,
+                _ = self.closing.changed() => return None,
+            }
+        }
+    }
+
+    /// Queue one event per revision after `sent` up to `current`.
+    async fn read_up_to(&mut self, current: i64) -> Option<()> {
+        let (entries, complete) =
+            crate::ops::store::history_since(self.state.store.as_ref(), self.sent, CATCH_UP)
+                .await
+                .map_err(|error| tracing::warn!(%error, "watch: cannot read the audit log"))
+                .ok()?;
+        if !complete {
+            tracing::warn!(since = self.sent, "watch: the client is too far behind");
+            return None;
+        }
+        let mut by_revision: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
+        for entry in entries.into_iter().filter(|e| e.revision <= current) {
+            let names = by_revision.entry(entry.revision).or_default();
+            if let Some(name) = entry.prompt_name {
+                names.insert(name);
+            }
+        }
+        for (revision, names) in by_revision {
+            let more = names.len().saturating_sub(NAMES_SHOWN);
+            let data = RevisionEvent {
+                revision,
+                names: names.into_iter().take(NAMES_SHOWN).collect(),
+                more,
+            };
+            let event = Event::default()
+                .id(revision.to_string())
+                .event("revision")
+                .json_data(&data)
+                .ok()?;
+            self.pending.push_back(event);
+        }
+        self.sent = current;
+        Some(())
+    }
+}
