@@ -336,6 +336,10 @@ pub struct CostArgs {
     /// A scenario of usage.yaml (`scenarios:`): its multiplier scales every prompt's requests
     #[arg(long, value_name = "NAME")]
     pub scenario: Option<String>,
+    /// Requests as the promptctl server of --store / --env counted them (GET /v1/usage, scaled
+    /// to a 30-day month) instead of usage.yaml's; tokens per request still from usage.yaml
+    #[arg(long)]
+    pub observed: bool,
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
     pub format: PlanFormat,
 }

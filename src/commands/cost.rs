@@ -6,16 +6,22 @@ use crate::ops::cost::{CostOptions, project_cost};
 use crate::printer::Printer;
 use crate::settings::Settings;
 
-pub(super) fn run(
+pub(super) async fn run(
     settings: &Settings,
     args: &CostArgs,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
+    let observed = if args.observed {
+        Some(crate::ops::cost::observed_requests(settings).await?)
+    } else {
+        None
+    };
     let options = CostOptions {
         what_if: args.what_if.clone(),
         names: args.prompts.clone(),
         clauses: args.clauses.clone(),
         scenario: args.scenario.clone(),
+        observed,
     };
     let report =
         project_cost(settings, &options).map_err(|e| super::failure(e, printer, "pricing"))?;

@@ -38,7 +38,7 @@ pub async fn dispatch(cli: &Cli, printer: &Printer) -> anyhow::Result<ExitStatus
     match &cli.command {
         Command::Validate(args) => validate::run(&settings()?, args, printer),
         Command::Models(args) => models::run(&settings()?, args, printer),
-        Command::Cost(args) => cost::run(&settings()?, args, printer),
+        Command::Cost(args) => cost::run(&settings()?, args, printer).await,
         Command::Rollback(args) => rollback::run(&settings()?, args, printer).await,
         Command::Schema(args) => schema::run(&settings()?, args, printer),
         Command::Plan(args) => plan::run(&settings()?, args, printer).await,

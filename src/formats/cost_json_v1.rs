@@ -10,6 +10,8 @@ struct CostJsonV1<'a> {
     format_version: u32,
     /// The scenario's name and multiplier of requests; null without one.
     scenario: Option<ScenarioV1<'a>>,
+    /// Requests are those a promptctl server counted (`--observed`), not usage.yaml's.
+    observed: bool,
     /// USD a month of every prompt with usage and a known price.
     total_monthly_usd: f64,
     /// With the what-if move; null without one.
@@ -76,6 +78,7 @@ pub fn render(report: &CostReport) -> String {
                 name,
                 multiplier: *multiplier,
             }),
+        observed: report.observed,
         total_monthly_usd: cents(report.total_usd),
         total_monthly_usd_after: report.total_after_usd().map(cents),
         what_if: report.what_if.as_ref().map(|w| WhatIfV1 {

@@ -735,3 +735,27 @@ impl From<PolicyOverrideV1> for PolicyOverride {
         }
     }
 }
+
+/// `GET /v1/usage`: reads of each prompt on this server since it started (a replica counts
+/// its own: sum the replicas).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Usage")]
+pub struct UsageV1 {
+    /// When counting started (the server's start), milliseconds since the Unix epoch.
+    pub since: i64,
+    /// When this answer was made.
+    pub now: i64,
+    pub prompts: Vec<PromptUsageV1>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "PromptUsage")]
+pub struct PromptUsageV1 {
+    pub prompt_name: String,
+    pub requests: u64,
+    /// Of which on the stable model, and on the canary's.
+    pub stable: u64,
+    pub canary: u64,
+}

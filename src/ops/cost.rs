@@ -23,6 +23,34 @@ pub struct CostOptions {
     pub clauses: Vec<WhereClause>,
     /// A scenario of usage.yaml: its multiplier scales every entry's requests.
     pub scenario: Option<String>,
+    /// Requests a month as a promptctl server observed them, by prompt name
+    /// ([`observed_requests`]): they take the place of usage.yaml's (its tokens still count).
+    pub observed: Option<std::collections::HashMap<String, f64>>,
+}
+
+/// Milliseconds in the 30-day month the observed rate is scaled to.
+const MONTH_MS: f64 = 30.0 * 24.0 * 3600.0 * 1000.0;
+
+/// Requests a month of each prompt, from the counts of the promptctl server the project's
+/// store names (`GET /v1/usage`, since it started, scaled to 30 days).
+pub async fn observed_requests(
+    settings: &Settings,
+) -> Result<std::collections::HashMap<String, f64>, OpsError> {
+    let url = &settings.store.url;
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(OpsError::Refused(format!(
+            "--observed reads the request counts of a promptctl server, and the store is {}: pass --store https://… (or --env NAME of one)",
+            crate::store::redact(url)
+        )));
+    }
+    let server = crate::store::http::HttpStore::new(url, settings.store.token.clone())?;
+    let usage = server.usage().await?;
+    let window = (usage.now - usage.since).max(1) as f64;
+    Ok(usage
+        .prompts
+        .into_iter()
+        .map(|p| (p.prompt_name, p.requests as f64 * MONTH_MS / window))
+        .collect())
 }
 
 /// One active prompt and its monthly cost.
@@ -72,6 +100,8 @@ pub struct CostReport {
     pub what_if: Option<WhatIf>,
     /// The scenario and its multiplier.
     pub scenario: Option<(String, f64)>,
+    /// Requests are a server's observed ones, not usage.yaml's.
+    pub observed: bool,
     /// Active prompts usage.yaml does not cover, by name: their cost is unknown, not zero.
     pub without_usage: Vec<String>,
     /// Covered prompts whose model (or what-if model) has no price in the catalog.
@@ -135,6 +165,7 @@ pub fn cost(
             after_usd: 0.0,
         }),
         scenario: options.scenario.clone().map(|name| (name, factor)),
+        observed: options.observed.is_some(),
         without_usage: Vec::new(),
         unpriced: Vec::new(),
     };
@@ -143,7 +174,15 @@ pub fn cost(
     for prompt in active {
         let entry = usage
             .entry(prompt.prompt_name(), prompt.subsystem())
-            .map(|e| e.scaled(factor));
+            .map(|e| match &options.observed {
+                // A prompt the server never served was not requested.
+                Some(observed) => crate::usage::UsageEntry {
+                    requests_per_month: observed.get(prompt.prompt_name()).copied().unwrap_or(0.0),
+                    ..e.clone()
+                }
+                .scaled(factor),
+                None => e.scaled(factor),
+            });
         let price = |model: &str| Some(entry.as_ref()?.monthly_usd(catalog.get(model)?));
         let moves = report.what_if.is_some() && selected(prompt, options);
         // A canary's share of the requests runs its model (the stable model moves with

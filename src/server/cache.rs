@@ -34,6 +34,8 @@ impl Cached {
 pub(super) struct PromptAnswers {
     pub(super) plain: Cached,
     pub(super) arms: Option<Arms>,
+    /// The prompt's request counters, found on its first request.
+    pub(super) counters: std::sync::OnceLock<Arc<super::usage::Counters>>,
 }
 
 /// The answers of a prompt with a canary to `?subject=`: one per arm.
@@ -45,14 +47,19 @@ pub(super) struct Arms {
 }
 
 impl PromptAnswers {
-    /// The answer for `subject` (the canary split), or the plain one.
-    pub(super) fn for_subject(&self, name: &str, subject: Option<&str>) -> &Cached {
+    /// The answer for `subject` (the canary split), or the plain one, and its arm.
+    pub(super) fn for_subject(
+        &self,
+        name: &str,
+        subject: Option<&str>,
+    ) -> (&Cached, crate::canary::Arm) {
+        use crate::canary::Arm;
         match (&self.arms, subject) {
             (Some(arms), Some(subject)) => match crate::canary::arm(name, subject, arms.percent) {
-                crate::canary::Arm::Canary => &arms.canary,
-                crate::canary::Arm::Stable => &arms.stable,
+                Arm::Canary => (&arms.canary, Arm::Canary),
+                Arm::Stable => (&arms.stable, Arm::Stable),
             },
-            _ => &self.plain,
+            _ => (&self.plain, Arm::Stable),
         }
     }
 }
@@ -288,6 +295,7 @@ fn answer(
     Arc::new(PromptAnswers {
         plain: Cached::of(&plain),
         arms,
+        counters: std::sync::OnceLock::new(),
     })
 }
 

@@ -32,6 +32,7 @@ pub(super) fn for_route(route: &Route) -> MethodRouter<Arc<AppState>> {
         (Method::GET, "/v1/prompts/{name}") => get(prompt),
         (Method::GET, "/v1/history") => get(history),
         (Method::GET, "/v1/watch") => get(super::watch::watch),
+        (Method::GET, "/v1/usage") => get(usage),
         (Method::GET, "/v1/models") => get(models),
         (Method::GET, "/v1/rules") => get(rules),
         (Method::POST, "/v1/restore") => post(restore),
@@ -195,10 +196,16 @@ async fn prompt(
             shorten(&name)
         ))
     })?;
-    Ok(cached(
-        entry.for_subject(&name, query.subject.as_deref()),
-        &headers,
-    ))
+    let (answer, arm) = entry.for_subject(&name, query.subject.as_deref());
+    entry
+        .counters
+        .get_or_init(|| state.usage.of(&name))
+        .count(arm);
+    Ok(cached(answer, &headers))
+}
+
+async fn usage(State(state): Shared) -> Response {
+    json_response(&state.usage.report())
 }
 
 /// `?subject=ID`: whose request this is, for the canary split.

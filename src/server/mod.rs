@@ -14,6 +14,7 @@ mod host;
 mod listen;
 mod log_sink;
 pub mod openapi;
+pub mod usage;
 mod watch;
 
 use std::net::SocketAddr;
@@ -74,6 +75,8 @@ pub struct AppState {
     revisions: tokio::sync::watch::Sender<i64>,
     /// Set when the server stops: watch streams end, so shutdown does not wait on them.
     closing: tokio::sync::watch::Sender<bool>,
+    /// Reads of each prompt since the server started.
+    usage: usage::Usage,
 }
 
 impl AppState {
@@ -229,6 +232,12 @@ pub fn routes() -> Vec<Route> {
             "/v1/watch",
             Some(Role::Read),
             "Server-Sent Events, one per store revision, naming the prompts it changed",
+        ),
+        route(
+            Method::GET,
+            "/v1/usage",
+            Some(Role::Read),
+            "Reads of each prompt (and canary arm) on this server since it started",
         ),
         route(
             Method::GET,
@@ -473,6 +482,7 @@ pub async fn serve_on(
         console: console::Console::new(),
         revisions: tokio::sync::watch::channel(0).0,
         closing: tokio::sync::watch::channel(false).0,
+        usage: usage::Usage::new(),
     });
     state.refresh().await?;
     let refresher = tokio::spawn(refresh_loop(Arc::clone(&state), options.refresh_interval));

@@ -242,6 +242,10 @@ fn operation(route: &Route, generator: &mut SchemaGenerator) -> Operation {
             event_stream: true,
             ..none()
         },
+        ("GET", "/v1/usage") => Operation {
+            response: schema(|g| g.subschema_for::<crate::formats::http_v1::UsageV1>()),
+            ..none()
+        },
         ("GET", "/v1/history") => Operation {
             response: json!({"type": "array", "items": schema(|g| g.subschema_for::<AuditEntryV1>())}),
             errors: vec![(

@@ -65,6 +65,12 @@ impl HttpStore {
         })
     }
 
+    /// `GET /v1/usage`: the server's counts of reads per prompt since it started.
+    pub async fn usage(&self) -> Result<crate::formats::http_v1::UsageV1, StoreError> {
+        self.request::<(), _>(Method::GET, "/v1/usage", None, Kind::Read)
+            .await
+    }
+
     async fn request<B: Serialize + Sync, T: DeserializeOwned>(
         &self,
         method: Method,

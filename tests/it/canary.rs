@@ -278,3 +278,68 @@ fn export_restore_and_import_keep_the_canary_and_cost_prices_its_share() {
     let cost: Value = serde_json::from_str(&cost).unwrap();
     assert_eq!(cost["total_monthly_usd"], 1.17);
 }
+
+#[test]
+fn the_server_counts_reads_per_arm_and_cost_observed_prices_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let (admin, read) = tokens(dir.path());
+    let server = Server::start(
+        dir.path(),
+        &["--database", "sqlite:served.db", "--tokens", "tokens"],
+    );
+    let prompts = dir.path().join("prompts");
+    fs_err::create_dir_all(&prompts).unwrap();
+    fs_err::write(
+        prompts.join("narrative.yaml"),
+        with_canary("openai/gpt-5.2", "50"),
+    )
+    .unwrap();
+    let (code, _, stderr) = run(promptctl(dir.path())
+        .args(["--store", &server.url, "apply", "--auto-approve"])
+        .env("PROMPTCTL_TOKEN", &admin));
+    assert_eq!(code, 0, "{stderr}");
+    let url = format!("{}/v1/prompts/narrative", server.url);
+    let mut canary = 0;
+    for i in 0..40 {
+        let subject = format!("s{i}");
+        get(&format!("{url}?subject={subject}"), &read);
+        if promptctl::canary::arm("narrative", &subject, 50.0) == promptctl::canary::Arm::Canary {
+            canary += 1;
+        }
+    }
+    get(&url, &read);
+    let usage = get(&format!("{}/v1/usage", server.url), &read);
+    let counted = &usage["prompts"][0];
+    assert_eq!(counted["prompt_name"], "narrative");
+    assert_eq!(counted["requests"], 41);
+    assert_eq!(counted["canary"], canary);
+    assert_eq!(counted["stable"], 41 - canary);
+
+    fs_err::write(
+        dir.path().join("usage.yaml"),
+        "usage:\n  - prompt: narrative\n    requests_per_month: 1\n    input_tokens: 1000\n    output_tokens: 1000\n",
+    )
+    .unwrap();
+    let (code, json, stderr) = run(promptctl(dir.path())
+        .args([
+            "--store",
+            &server.url,
+            "cost",
+            "--observed",
+            "--format",
+            "json",
+        ])
+        .env("PROMPTCTL_TOKEN", &read));
+    assert_eq!(code, 0, "{stderr}");
+    let cost: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(cost["observed"], true);
+    let requests = cost["prompts"][0]["requests_per_month"].as_f64().unwrap();
+    // 41 reads in the seconds the server has run: a month at that rate is far more than 1.
+    assert!(requests > 10_000.0, "{requests}");
+    let (code, _, stderr) = run(promptctl(dir.path()).args(["cost", "--observed"]));
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("--observed reads the request counts of a promptctl server"),
+        "{stderr}"
+    );
+}
