@@ -352,6 +352,11 @@ pub struct ServeArgs {
     /// Address to listen on
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8787")]
     pub listen: std::net::SocketAddr,
+    /// POST each applied revision here (repeatable; https://, or http:// on loopback), signed
+    /// with HMAC-SHA256 of the body under PROMPTCTL_WEBHOOK_SECRET (header
+    /// X-Promptctl-Signature: sha256=HEX)
+    #[arg(long = "webhook", value_name = "URL")]
+    pub webhooks: Vec<String>,
     /// Tokens file: `ROLE NAME SHA256HEX` a line [env: PROMPTCTL_TOKENS holds the same lines]
     #[arg(long, value_name = "FILE")]
     pub tokens: Option<PathBuf>,

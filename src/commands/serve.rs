@@ -24,6 +24,7 @@ pub(super) async fn run(
         );
     }
     let tokens = tokens(args)?;
+    let webhooks = webhooks(args)?;
     let log = init_logging(verbose);
     let served = async {
         let store = crate::store::open(&database, None, crate::store::Access::Create).await?;
@@ -39,6 +40,7 @@ pub(super) async fn run(
                 header_timeout: Duration::from_secs(args.header_timeout.max(1)),
                 max_connections: args.max_connections.max(1),
             },
+            webhooks,
         };
         server::serve(Arc::from(store), options).await?;
         anyhow::Ok(())
@@ -47,6 +49,30 @@ pub(super) async fn run(
     log.flush();
     served?;
     Ok(ExitStatus::Success)
+}
+
+/// `--webhook URL`s and `PROMPTCTL_WEBHOOK_SECRET`, which they need.
+fn webhooks(args: &ServeArgs) -> anyhow::Result<Option<server::webhooks::Webhooks>> {
+    if args.webhooks.is_empty() {
+        return Ok(None);
+    }
+    let endpoints = args
+        .webhooks
+        .iter()
+        .map(|url| server::webhooks::Endpoint::parse(url).map_err(anyhow::Error::msg))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let secret = std::env::var("PROMPTCTL_WEBHOOK_SECRET")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "--webhook needs PROMPTCTL_WEBHOOK_SECRET: the key each delivery is signed with (receivers check X-Promptctl-Signature)"
+            )
+        })?;
+    Ok(Some(server::webhooks::Webhooks {
+        endpoints,
+        secret: crate::secret::Secret::new(secret),
+    }))
 }
 
 /// The tokens to accept: `--tokens FILE`, else `PROMPTCTL_TOKENS`; none only with

@@ -759,3 +759,32 @@ pub struct PromptUsageV1 {
     pub stable: u64,
     pub canary: u64,
 }
+
+/// `GET /v1/webhooks/deliveries`: one webhook endpoint's state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "WebhookDelivery")]
+pub struct WebhookDeliveryV1 {
+    /// The endpoint's URL, its secrets (userinfo, query) left out.
+    pub url: String,
+    /// Every revision up to this one was delivered (acknowledged with a 2xx).
+    pub delivered_revision: i64,
+    /// Failed attempts since the last success.
+    pub failed_attempts: i64,
+    /// The last answer (`200`, `503`) or failure (`cannot connect: …`).
+    pub last_status: Option<String>,
+    /// Milliseconds since the Unix epoch.
+    pub last_attempt_at: Option<i64>,
+}
+
+impl From<&crate::store::WebhookDelivery> for WebhookDeliveryV1 {
+    fn from(d: &crate::store::WebhookDelivery) -> WebhookDeliveryV1 {
+        WebhookDeliveryV1 {
+            url: d.shown_url.clone(),
+            delivered_revision: d.delivered_revision,
+            failed_attempts: d.attempts,
+            last_status: d.last_status.clone(),
+            last_attempt_at: d.last_attempt_at,
+        }
+    }
+}

@@ -76,6 +76,9 @@ impl From<StoreError> for ApiError {
                 api
             }
             StoreError::Invalid(message) => ApiError::unprocessable(message),
+            StoreError::Unsupported(message) => {
+                ApiError::new(StatusCode::NOT_IMPLEMENTED, "unsupported", message)
+            }
             StoreError::Refused(refusals) => {
                 let mut api = ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,

@@ -33,6 +33,7 @@ pub(super) fn for_route(route: &Route) -> MethodRouter<Arc<AppState>> {
         (Method::GET, "/v1/history") => get(history),
         (Method::GET, "/v1/watch") => get(super::watch::watch),
         (Method::GET, "/v1/usage") => get(usage),
+        (Method::GET, "/v1/webhooks/deliveries") => get(deliveries),
         (Method::GET, "/v1/models") => get(models),
         (Method::GET, "/v1/rules") => get(rules),
         (Method::POST, "/v1/restore") => post(restore),
@@ -202,6 +203,16 @@ async fn prompt(
         .get_or_init(|| state.usage.of(&name))
         .count(arm);
     Ok(cached(answer, &headers))
+}
+
+async fn deliveries(State(state): Shared) -> Result<Response, ApiError> {
+    let deliveries = state.store.webhook_deliveries().await?;
+    Ok(json_response(
+        &deliveries
+            .iter()
+            .map(crate::formats::http_v1::WebhookDeliveryV1::from)
+            .collect::<Vec<_>>(),
+    ))
 }
 
 async fn usage(State(state): Shared) -> Response {

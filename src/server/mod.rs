@@ -16,6 +16,7 @@ mod log_sink;
 pub mod openapi;
 pub mod usage;
 mod watch;
+pub mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
@@ -49,6 +50,8 @@ pub struct ServeOptions {
     pub request_timeout: Duration,
     /// How long a connection may take to send a request head, and how many may be open.
     pub limits: ConnectionLimits,
+    /// Where each applied revision is POSTed, and the secret that signs it.
+    pub webhooks: Option<webhooks::Webhooks>,
 }
 
 /// Above this many changed rows a refresh reads the whole store rather than patching.
@@ -238,6 +241,12 @@ pub fn routes() -> Vec<Route> {
             "/v1/usage",
             Some(Role::Read),
             "Reads of each prompt (and canary arm) on this server since it started",
+        ),
+        route(
+            Method::GET,
+            "/v1/webhooks/deliveries",
+            Some(Role::Admin),
+            "Each webhook endpoint: the last revision delivered and the last attempt",
         ),
         route(
             Method::GET,
@@ -486,6 +495,10 @@ pub async fn serve_on(
     });
     state.refresh().await?;
     let refresher = tokio::spawn(refresh_loop(Arc::clone(&state), options.refresh_interval));
+    let deliverer = options
+        .webhooks
+        .clone()
+        .map(|hooks| tokio::spawn(webhooks::run(Arc::clone(&state), hooks)));
     let listener_task = state.store.revision_feed().map(|mut feed| {
         let state = Arc::clone(&state);
         tokio::spawn(async move {
@@ -510,6 +523,9 @@ pub async fn serve_on(
     )
     .await;
     refresher.abort();
+    if let Some(task) = deliverer {
+        task.abort();
+    }
     if let Some(task) = listener_task {
         task.abort();
     }

@@ -242,6 +242,11 @@ fn operation(route: &Route, generator: &mut SchemaGenerator) -> Operation {
             event_stream: true,
             ..none()
         },
+        ("GET", "/v1/webhooks/deliveries") => Operation {
+            response: json!({"type": "array", "items": schema(|g| g.subschema_for::<crate::formats::http_v1::WebhookDeliveryV1>())}),
+            errors: vec![("501", "The store keeps no deliveries (`unsupported`)")],
+            ..none()
+        },
         ("GET", "/v1/usage") => Operation {
             response: schema(|g| g.subschema_for::<crate::formats::http_v1::UsageV1>()),
             ..none()

@@ -248,6 +248,35 @@ pub struct AuditEntry {
     pub after: Option<serde_json::Value>,
 }
 
+/// A webhook endpoint's delivery state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookDelivery {
+    /// A digest of the URL: the URL itself may hold a secret.
+    pub endpoint: String,
+    /// The URL without its secrets.
+    pub shown_url: String,
+    /// Every revision up to this one was delivered.
+    pub delivered_revision: i64,
+    /// Failed attempts since the last success.
+    pub attempts: i64,
+    /// `200`, `503`, `connection refused`, …
+    pub last_status: Option<String>,
+    pub last_attempt_at: Option<i64>,
+}
+
+/// One delivery attempt to record.
+#[derive(Clone, Debug)]
+pub struct DeliveryAttempt {
+    pub endpoint: String,
+    pub shown_url: String,
+    /// Where a new endpoint's cursor starts.
+    pub start_revision: i64,
+    /// The revision delivered, on success.
+    pub delivered: Option<i64>,
+    pub status: Option<String>,
+    pub at: i64,
+}
+
 /// How a restore goes.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RestoreOptions {
@@ -360,6 +389,9 @@ pub enum StoreError {
     NotEmpty { rows: usize },
     #[error("refused: {0}")]
     Invalid(String),
+    /// What this kind of store cannot do.
+    #[error("{0}")]
+    Unsupported(String),
     /// The write breaks the rules of record: every problem of every op or row.
     #[error("refused: the write breaks the store's rules of record:\n{}", refusals(.0))]
     Refused(Vec<Refusal>),
@@ -506,6 +538,47 @@ pub trait Store: Send + Sync {
     /// The newest `limit` audit entries without their before and after values: who changed
     /// which row when, for readers that need no more (a plan's note of console changes reads
     /// thousands, and a created row's after value is the whole row).
+    /// Audit entries of revisions after `revision`, oldest first, at most `limit` — whole
+    /// revisions only (a revision is never cut in two). The audit log is the outbox webhooks
+    /// are delivered from. Stores that do not keep one for this answer `Unsupported`.
+    async fn audit_after(
+        &self,
+        _revision: i64,
+        _limit: usize,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        Err(StoreError::Unsupported(
+            "webhooks need a SQLite or PostgreSQL store".to_owned(),
+        ))
+    }
+
+    /// Each webhook endpoint's delivery state.
+    async fn webhook_deliveries(&self) -> Result<Vec<WebhookDelivery>, StoreError> {
+        Err(StoreError::Unsupported(
+            "webhooks need a SQLite or PostgreSQL store".to_owned(),
+        ))
+    }
+
+    /// Record an attempt for `endpoint`: `delivered` moves its cursor (a success); the
+    /// endpoint is registered at `start_revision` if new.
+    async fn record_delivery(&self, _attempt: &DeliveryAttempt) -> Result<(), StoreError> {
+        Err(StoreError::Unsupported(
+            "webhooks need a SQLite or PostgreSQL store".to_owned(),
+        ))
+    }
+
+    /// Take (or keep) the delivery lease for `holder` until `now_ms + ttl_ms`; whether this
+    /// holder has it. One replica delivers at a time.
+    async fn take_webhook_lease(
+        &self,
+        _holder: &str,
+        _now_ms: i64,
+        _ttl_ms: i64,
+    ) -> Result<bool, StoreError> {
+        Err(StoreError::Unsupported(
+            "webhooks need a SQLite or PostgreSQL store".to_owned(),
+        ))
+    }
+
     async fn history_heads(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
         let mut entries = self.history(None, limit).await?;
         for entry in &mut entries {

@@ -52,4 +52,5 @@ mod validate_base;
 mod validate_cli;
 mod validate_fixtures;
 mod watch;
+mod webhooks;
 mod workflows;

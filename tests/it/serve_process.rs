@@ -71,7 +71,7 @@ impl Server {
         );
     }
 
-    fn kill(mut self) -> String {
+    pub(crate) fn kill(mut self) -> String {
         let _ = self.child.kill();
         self.output()
     }

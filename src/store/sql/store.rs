@@ -326,6 +326,7 @@ where
     (String,): for<'r> FromRow<'r, DB::Row>,
     (i64,): for<'r> FromRow<'r, DB::Row>,
     RulesRow: for<'r> FromRow<'r, DB::Row>,
+    (String, String, i64, i64, Option<String>, Option<i64>): for<'r> FromRow<'r, DB::Row>,
 {
     fn location(&self) -> String {
         self.location.clone()
@@ -465,6 +466,126 @@ where
         };
         let rows = query.fetch_all(&self.pool).await?;
         Ok(rows.into_iter().map(AuditRow::into_entry).collect())
+    }
+
+    async fn audit_after(
+        &self,
+        revision: i64,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        // Whole revisions: up to the revision of the `limit`-th entry, then all of it.
+        let limit = i64::try_from(limit.max(1)).unwrap_or(i64::MAX);
+        let rows = bound_as::<DB, AuditRow>(
+            &format!(
+                "{AUDIT_SELECT} WHERE revision > $1 AND revision <= COALESCE((SELECT MAX(revision) FROM \
+                 (SELECT revision FROM audit_log WHERE revision > $2 ORDER BY revision, seq LIMIT $3) AS head), $4) \
+                 ORDER BY revision, seq"
+            ),
+            vec![
+                SqlValue::Int(Some(revision)),
+                SqlValue::Int(Some(revision)),
+                SqlValue::Int(Some(limit)),
+                SqlValue::Int(Some(revision)),
+            ],
+        )?
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(AuditRow::into_entry).collect())
+    }
+
+    async fn webhook_deliveries(&self) -> Result<Vec<crate::store::WebhookDelivery>, StoreError> {
+        let rows = bound_as::<DB, (String, String, i64, i64, Option<String>, Option<i64>)>(
+            "SELECT endpoint, shown_url, delivered_revision, attempts, last_status, last_attempt_at \
+             FROM webhook_deliveries ORDER BY shown_url, endpoint",
+            Vec::new(),
+        )?
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(
+                    endpoint,
+                    shown_url,
+                    delivered_revision,
+                    attempts,
+                    last_status,
+                    last_attempt_at,
+                )| {
+                    crate::store::WebhookDelivery {
+                        endpoint,
+                        shown_url,
+                        delivered_revision,
+                        attempts,
+                        last_status,
+                        last_attempt_at,
+                    }
+                },
+            )
+            .collect())
+    }
+
+    async fn record_delivery(
+        &self,
+        attempt: &crate::store::DeliveryAttempt,
+    ) -> Result<(), StoreError> {
+        use SqlValue::{Int, Text};
+        let mut tx = self.pool.begin().await?;
+        bound::<DB>(
+            "INSERT INTO webhook_deliveries (endpoint, shown_url, delivered_revision, attempts) \
+             VALUES ($1, $2, $3, 0) ON CONFLICT (endpoint) DO NOTHING",
+            vec![
+                Text(Some(attempt.endpoint.clone())),
+                Text(Some(attempt.shown_url.clone())),
+                Int(Some(attempt.start_revision)),
+            ],
+        )?
+        .execute(&mut *tx)
+        .await?;
+        if attempt.status.is_some() || attempt.delivered.is_some() {
+            // A success moves the cursor forward only (a slower, older attempt never moves it
+            // back) and clears the count of failures; a failure counts one more.
+            bound::<DB>(
+                "UPDATE webhook_deliveries SET \
+                 delivered_revision = CASE WHEN $1 > delivered_revision THEN $2 ELSE delivered_revision END, \
+                 attempts = CASE WHEN $3 > 0 THEN 0 ELSE attempts + 1 END, \
+                 last_status = $4, last_attempt_at = $5 WHERE endpoint = $6",
+                vec![
+                    // No delivery: -1, which moves no cursor and counts a failure.
+                    Int(Some(attempt.delivered.unwrap_or(-1))),
+                    Int(Some(attempt.delivered.unwrap_or(-1))),
+                    Int(Some(attempt.delivered.map_or(0, |_| 1))),
+                    Text(attempt.status.clone()),
+                    Int(Some(attempt.at)),
+                    Text(Some(attempt.endpoint.clone())),
+                ],
+            )?
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn take_webhook_lease(
+        &self,
+        holder: &str,
+        now_ms: i64,
+        ttl_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let result = bound::<DB>(
+            "UPDATE webhook_lease SET holder = $1, until_ms = $2 \
+             WHERE id = 1 AND (holder = $3 OR until_ms < $4)",
+            vec![
+                SqlValue::Text(Some(holder.to_owned())),
+                SqlValue::Int(Some(now_ms.saturating_add(ttl_ms))),
+                SqlValue::Text(Some(holder.to_owned())),
+                SqlValue::Int(Some(now_ms)),
+            ],
+        )?
+        .execute(&self.pool)
+        .await?;
+        Ok(DB::rows_affected(&result) == 1)
     }
 
     async fn history_heads(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {

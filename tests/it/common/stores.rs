@@ -139,6 +139,7 @@ pub async fn start_server_with(
         max_body_bytes: 4 * 1024 * 1024,
         request_timeout: std::time::Duration::from_secs(30),
         limits: promptctl::server::ConnectionLimits::default(),
+        webhooks: None,
     };
     adjust(&mut options);
     tokio::spawn(promptctl::server::serve_on(
