@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """How long a replica takes to serve a change made through another server.
 
-Usage: replica_lag.py WRITER_URL REPLICA_URL ADMIN_TOKEN READ_TOKEN [--changes 100]
+Usage: replica_lag.py WRITER_URL REPLICA_URL ADMIN_TOKEN READ_TOKEN [--changes 100] [--watch]
+
+With --watch, the replica is not polled: a `GET /v1/watch` stream is held open on it, and the
+lag is from the writer's answer to the arrival of the event of the change's revision.
 
 For each change: POST /v1/changesets to the writer (one row's ai_model, alternating between
 two models), and from the moment the writer's answer arrives, GET /v1/prompts/{name} from the
@@ -11,8 +14,39 @@ the lags in milliseconds (each, and p50/p90/p99/max). Python standard library on
 import argparse
 import http.client
 import json
+import threading
 import time
 import urllib.parse
+
+
+class Watch(threading.Thread):
+    """A `GET /v1/watch` stream read on its own thread: when each revision's event arrived."""
+
+    def __init__(self, url, token):
+        super().__init__(daemon=True)
+        self.conn = connection(url)
+        self.conn.request("GET", "/v1/watch", headers={"Authorization": f"Bearer {token}"})
+        self.response = self.conn.getresponse()
+        if self.response.status != 200:
+            raise SystemExit(f"GET /v1/watch: {self.response.status}")
+        self.arrived = {}
+        self.lock = threading.Condition()
+
+    def run(self):
+        while True:
+            line = self.response.fp.readline()
+            if not line:
+                return
+            if line.startswith(b"id: "):
+                now = time.perf_counter()
+                with self.lock:
+                    self.arrived[int(line[4:].strip())] = now
+                    self.lock.notify_all()
+
+    def wait(self, revision, timeout):
+        with self.lock:
+            self.lock.wait_for(lambda: revision in self.arrived, timeout)
+            return self.arrived.get(revision)
 
 
 def connection(url):
@@ -46,7 +80,11 @@ def main():
     parser.add_argument("read_token")
     parser.add_argument("--changes", type=int, default=100)
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds to wait per change")
+    parser.add_argument("--watch", action="store_true", help="time the watch event, not a poll")
     args = parser.parse_args()
+    watch = Watch(args.replica, args.read_token) if args.watch else None
+    if watch:
+        watch.start()
 
     writer, replica = connection(args.writer), connection(args.replica)
     snapshot = call(writer, "GET", "/v1/snapshot", args.admin_token)
@@ -72,10 +110,17 @@ def main():
                 "patch": {"ai_model": model},
             }],
         }
-        call(writer, "POST", "/v1/changesets", args.admin_token, body)
+        outcome = call(writer, "POST", "/v1/changesets", args.admin_token, body)
         returned = time.perf_counter()
         row["row_version"] += 1
         row["ai_model"] = model
+        if watch:
+            arrived = watch.wait(outcome["revision"], args.timeout)
+            if arrived is None:
+                raise SystemExit(f"change {i + 1}: no watch event for revision {outcome['revision']}")
+            # An event that beat the writer's answer counts as no lag.
+            lags.append(max(0.0, arrived - returned) * 1000)
+            continue
         path = "/v1/prompts/" + urllib.parse.quote(row["prompt_name"], safe="")
         while True:
             served = call(replica, "GET", path, args.read_token)["ai_model"]

@@ -187,15 +187,14 @@ pub fn cost(
         let moves = report.what_if.is_some() && selected(prompt, options);
         // A canary's share of the requests runs its model (the stable model moves with
         // --what-if; the canary's does not).
-        let monthly = match prompt.canary() {
-            Some((canary, percent)) => {
-                let share = percent / 100.0;
-                price(prompt.ai_model())
-                    .zip(price(canary))
-                    .map(|(stable, canary)| stable * (1.0 - share) + canary * share)
-            }
-            None => price(prompt.ai_model()),
-        };
+        let monthly = entry.as_ref().and_then(|entry| {
+            crate::plan::cost::monthly_with_canary(
+                entry,
+                catalog,
+                Some(prompt.ai_model()),
+                prompt.canary(),
+            )
+        });
         let what_if = moves
             .then(|| options.what_if.as_deref().and_then(price))
             .flatten();

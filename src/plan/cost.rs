@@ -130,10 +130,19 @@ pub fn estimate(
     prompts: &[Prompt],
     snapshot: &Snapshot,
 ) -> PlanCost {
-    let live: HashMap<&str, Option<&str>> = snapshot
+    let live: HashMap<&str, Running<'_>> = snapshot
         .active_production()
         .into_iter()
-        .map(|(name, row)| (name, row.ai_model.as_deref()))
+        .map(|(name, row)| {
+            let canary = row.canary_model.as_deref().zip(row.canary_percent);
+            (
+                name,
+                Running {
+                    model: row.ai_model.as_deref(),
+                    canary,
+                },
+            )
+        })
         .collect();
     let subsystem_of: HashMap<&str, Option<&str>> = prompts
         .iter()
@@ -145,6 +154,13 @@ pub fn estimate(
                 .map(|r| (r.prompt_name.as_str(), r.subsystem.as_deref())),
         )
         .collect();
+    let in_git: HashMap<&str, &Prompt> = prompts.iter().map(|p| (p.prompt_name(), p)).collect();
+    let git_running = |name: &str| {
+        in_git.get(name).filter(|p| p.is_active()).map(|p| Running {
+            model: Some(p.ai_model()),
+            canary: p.canary(),
+        })
+    };
     let changes = plan
         .changes
         .iter()
@@ -157,20 +173,31 @@ pub fn estimate(
                 .copied()
                 .flatten();
             let entry = usage.entry(&change.prompt_name, subsystem)?;
-            let now = live.get(change.prompt_name.as_str());
+            let now = live.get(change.prompt_name.as_str()).copied();
             let before = match now {
-                Some(model) => monthly(entry, catalog, *model),
+                Some(running) => running.monthly(entry, catalog),
                 None => Some(0.0),
             };
             let after_model = change
                 .fields
                 .get("ai_model")
                 .and_then(|f| f.after.as_str())
-                .or_else(|| now.copied().flatten());
+                .or_else(|| now.and_then(|r| r.model));
+            // The canary git sets (a create, an update, a replace), else the live one.
+            let after_canary = match change.action {
+                Action::Create | Action::Update | Action::Replace => {
+                    git_running(&change.prompt_name).and_then(|r| r.canary)
+                }
+                _ => now.and_then(|r| r.canary),
+            };
             let after = match change.action {
                 Action::Deactivate if change.is_active || now.is_some() => Some(0.0),
                 Action::Backfill if !change.is_active => return None,
-                _ => monthly(entry, catalog, after_model),
+                _ => Running {
+                    model: after_model,
+                    canary: after_canary,
+                }
+                .monthly(entry, catalog),
             };
             Some(Cost {
                 monthly_before_usd: before,
@@ -180,19 +207,19 @@ pub fn estimate(
         .collect();
     // What runs after: what runs now, changed only where the plan changes it (so `--target`
     // prices only its targets, and the store's prompts git lacks keep running).
-    let in_git: HashMap<&str, &Prompt> = prompts.iter().map(|p| (p.prompt_name(), p)).collect();
-    // By name: the model that runs after (`None`: none does).
-    let mut after_of: HashMap<&str, Option<&str>> = HashMap::new();
+    // By name: what runs after (`None`: nothing does).
+    let mut after_of: HashMap<&str, Option<Running<'_>>> = HashMap::new();
     for change in plan.changes.iter().filter(|c| c.scope == Scope::Production) {
         let name = change.prompt_name.as_str();
-        let git = in_git.get(name).filter(|p| p.is_active());
+        let git = git_running(name);
         let after = match change.action {
-            Action::Create | Action::Update | Action::Replace => git.map(|p| Some(p.ai_model())),
+            Action::Create | Action::Update | Action::Replace => git.map(Some),
             // A second active version turned off leaves git's running.
-            Action::Deactivate => Some(git.map(|p| p.ai_model())),
-            Action::Backfill if change.is_active && git.is_none() => {
-                Some(change.fields.get("ai_model").and_then(|f| f.after.as_str()))
-            }
+            Action::Deactivate => Some(git),
+            Action::Backfill if change.is_active && git.is_none() => Some(Some(Running {
+                model: change.fields.get("ai_model").and_then(|f| f.after.as_str()),
+                canary: live.get(name).and_then(|r| r.canary),
+            })),
             Action::Backfill => None,
         };
         if let Some(after) = after {
@@ -216,11 +243,11 @@ pub fn estimate(
         };
         covered = true;
         let before = match live.get(name) {
-            Some(model) => monthly(entry, catalog, *model),
+            Some(running) => running.monthly(entry, catalog),
             None => Some(0.0),
         };
         let after = match after_of.get(name) {
-            Some(Some(model)) => monthly(entry, catalog, Some(*model)),
+            Some(Some(running)) => running.monthly(entry, catalog),
             Some(None) => Some(0.0),
             None => before,
         };
@@ -239,6 +266,38 @@ pub fn estimate(
             monthly_after_usd: Some(after_sum),
         }),
         unknown,
+    }
+}
+
+/// What a prompt runs: its model, and its canary's model and percent.
+#[derive(Clone, Copy, Debug)]
+struct Running<'a> {
+    model: Option<&'a str>,
+    canary: Option<(&'a str, f64)>,
+}
+
+impl Running<'_> {
+    fn monthly(&self, usage: &UsageEntry, catalog: &Catalog) -> Option<f64> {
+        monthly_with_canary(usage, catalog, self.model, self.canary)
+    }
+}
+
+/// The monthly cost of a prompt on `model`, its canary (model, percent) priced at its share of
+/// the requests: the one formula for plans and `promptctl cost`. `None` where a model is
+/// unknown.
+pub fn monthly_with_canary(
+    usage: &UsageEntry,
+    catalog: &Catalog,
+    model: Option<&str>,
+    canary: Option<(&str, f64)>,
+) -> Option<f64> {
+    let stable = monthly(usage, catalog, model)?;
+    match canary {
+        Some((canary, percent)) => {
+            let share = percent / 100.0;
+            Some(stable * (1.0 - share) + monthly(usage, catalog, Some(canary))? * share)
+        }
+        None => Some(stable),
     }
 }
 

@@ -343,3 +343,33 @@ fn the_server_counts_reads_per_arm_and_cost_observed_prices_them() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_plan_prices_the_canary_at_its_share() {
+    // 1,000 requests of 1,000 in and 1,000 out: gpt-5 1,000 × (1,000 × 1.25 + 1,000 × 10) / 1M =
+    // $11.25, gpt-5.2 1,000 × (1,000 × 1.75 + 1,000 × 14) / 1M = $15.75; 10% on gpt-5.2:
+    // 0.9 × 11.25 + 0.1 × 15.75 = $11.70, +$0.45, +4%.
+    let dir = tempfile::tempdir().unwrap();
+    let prompts = dir.path().join("prompts");
+    fs_err::create_dir_all(&prompts).unwrap();
+    let file = prompts.join("narrative.yaml");
+    fs_err::write(&file, PROMPT).unwrap();
+    fs_err::write(
+        dir.path().join("usage.yaml"),
+        "usage:\n  - prompt: narrative\n    requests_per_month: 1000\n    input_tokens: 1000\n    output_tokens: 1000\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = run(promptctl(dir.path()).args(["apply", "--auto-approve"]));
+    assert_eq!(code, 0, "{stderr}");
+    fs_err::write(&file, with_canary("openai/gpt-5.2", "10")).unwrap();
+    let (code, plan, stderr) = run(promptctl(dir.path()).arg("plan"));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        plan.contains("monthly cost: $11.25 → $11.70 (+$0.45, +4.0%)"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("Monthly cost (prompts in usage.yaml): $11.25 → $11.70"),
+        "{plan}"
+    );
+}
