@@ -441,6 +441,13 @@ pub struct PlanScope {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Json,
+    /// One document a line, the fields of the story's Convex `ai_prompts` table
+    ConvexJsonl,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PlanFormat {
     Text,
     Json,
@@ -491,6 +498,10 @@ pub enum StoreCommand {
         /// Export the rows a forced restore replaced (the store keeps them), by backup id
         #[arg(long, value_name = "ID")]
         backup: Option<String>,
+        /// `json` (promptctl's export, restorable) or `convex-jsonl` (for `npx convex import
+        /// --table ai_prompts`)
+        #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+        format: ExportFormat,
     },
     /// Load an export (or a legacy export) into an empty store
     Restore {

@@ -17,12 +17,16 @@ pub(super) async fn run(
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
     match command {
-        StoreCommand::Export { out, backup } => {
+        StoreCommand::Export {
+            out,
+            backup,
+            format,
+        } => {
             let options = ExportOptions {
                 backup: backup.clone(),
             };
             super::with_store(settings, Access::Read, async |store| {
-                export(store, &options, out.as_deref(), printer).await
+                export(store, &options, *format, out.as_deref(), printer).await
             })
             .await
         }
@@ -57,11 +61,21 @@ pub(super) async fn run(
 async fn export(
     store: &dyn Store,
     options: &ExportOptions,
+    format: crate::cli::ExportFormat,
     out: Option<&Path>,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
     let snapshot = crate::ops::store::export(store, options).await?;
-    let text = export::write(&snapshot);
+    let text = match format {
+        crate::cli::ExportFormat::Json => export::write(&snapshot),
+        crate::cli::ExportFormat::ConvexJsonl => {
+            let (text, left_out) = crate::formats::convex_jsonl::write(&snapshot);
+            for sentence in left_out {
+                printer.status(&sentence);
+            }
+            text
+        }
+    };
     match out {
         Some(path) => {
             crate::fsutil::write_atomic(path, text.as_bytes())?;

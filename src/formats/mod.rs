@@ -11,6 +11,7 @@
 //! - [`saved_plan_v1`]: `plan --out` files. [`plan_json_v1`]: `plan --format json`.
 //! - [`validate_json_v1`], [`list_json_v1`], [`status_json_v1`], [`token_json_v1`].
 
+pub mod convex_jsonl;
 pub mod cost_json_v1;
 pub mod export_v1;
 pub mod http_v1;

@@ -12,6 +12,7 @@ mod canary;
 mod common;
 mod console;
 mod console_browser;
+mod convex_export;
 mod cost_cli;
 mod environments;
 mod error_messages;
