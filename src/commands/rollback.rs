@@ -51,7 +51,7 @@ pub(super) async fn run(
     }
     if !args.write_files {
         printer.error(&format!(
-            "note: git still says otherwise: the next `promptctl apply` from git would undo the rollback. `--write-files` rewrites the prompt files' ai_model to the models of revision {} for a pull request ({} file{}); a version rolled back is brought back in git by reverting its file",
+            "note: git still says otherwise: the next `promptctl apply` from git would undo the rollback. `--write-files` rewrites the prompt files' ai_model to the models of revision {} for a pull request ({} file{}); a canary, a parameter or a version rolled back is brought back in git by reverting its file",
             rollback.to_revision,
             rollback.models.len(),
             if rollback.models.len() == 1 { "" } else { "s" },
@@ -92,5 +92,19 @@ pub(super) async fn run(
         if changed == 1 { "" } else { "s" },
         rollback.to_revision
     ));
+    // What --write-files cannot write: said, so nobody takes the files for the whole rollback.
+    let unwritten: Vec<&str> = plan
+        .changes
+        .iter()
+        .filter(|c| c.fields.keys().any(|f| f != "ai_model"))
+        .map(|c| c.prompt_name.as_str())
+        .collect();
+    if !unwritten.is_empty() {
+        printer.error(&format!(
+            "warning: --write-files rewrites ai_model only; the canary, parameters or active version of {} still differ in git: revert those files to revision {}'s content in the pull request",
+            unwritten.join(", "),
+            rollback.to_revision
+        ));
+    }
     Ok(ExitStatus::Success)
 }

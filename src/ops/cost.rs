@@ -45,7 +45,8 @@ pub async fn observed_requests(
     }
     let server = crate::store::http::HttpStore::new(url, settings.store.token.clone())?;
     let usage = server.usage().await?;
-    let window = (usage.now - usage.since).max(1) as f64;
+    // A server's answer, trusted no further than arithmetic allows.
+    let window = usage.now.saturating_sub(usage.since).max(1) as f64;
     Ok(usage
         .prompts
         .into_iter()
@@ -183,7 +184,6 @@ pub fn cost(
                 .scaled(factor),
                 None => e.scaled(factor),
             });
-        let price = |model: &str| Some(entry.as_ref()?.monthly_usd(catalog.get(model)?));
         let moves = report.what_if.is_some() && selected(prompt, options);
         // A canary's share of the requests runs its model (the stable model moves with
         // --what-if; the canary's does not).
@@ -195,8 +195,17 @@ pub fn cost(
                 prompt.canary(),
             )
         });
+        // The stable model moves; the canary's share stays on the canary's model.
         let what_if = moves
-            .then(|| options.what_if.as_deref().and_then(price))
+            .then(|| {
+                let model = options.what_if.as_deref()?;
+                crate::plan::cost::monthly_with_canary(
+                    entry.as_ref()?,
+                    catalog,
+                    Some(model),
+                    prompt.canary(),
+                )
+            })
             .flatten();
         if entry.is_none() {
             report.without_usage.push(prompt.prompt_name().to_owned());

@@ -183,13 +183,23 @@ pub fn estimate(
                 .get("ai_model")
                 .and_then(|f| f.after.as_str())
                 .or_else(|| now.and_then(|r| r.model));
-            // The canary git sets (a create, an update, a replace), else the live one.
-            let after_canary = match change.action {
-                Action::Create | Action::Update | Action::Replace => {
+            // The canary the change sets (its fields: a plan from git, a rollback, a console
+            // change), else the live one.
+            let field = |name: &str| change.fields.get(name).map(|f| &f.after);
+            let after_canary =
+                if field("canary_model").is_some() || field("canary_percent").is_some() {
+                    let model = field("canary_model")
+                        .map_or_else(|| now.and_then(|r| r.canary).map(|c| c.0), |v| v.as_str());
+                    let percent = field("canary_percent").map_or_else(
+                        || now.and_then(|r| r.canary).map(|c| c.1),
+                        serde_json::Value::as_f64,
+                    );
+                    model.zip(percent)
+                } else if change.action == Action::Create || change.action == Action::Replace {
                     git_running(&change.prompt_name).and_then(|r| r.canary)
-                }
-                _ => now.and_then(|r| r.canary),
-            };
+                } else {
+                    now.and_then(|r| r.canary)
+                };
             let after = match change.action {
                 Action::Deactivate if change.is_active || now.is_some() => Some(0.0),
                 Action::Backfill if !change.is_active => return None,

@@ -181,13 +181,13 @@ async fn prompt(
 ) -> Result<Response, ApiError> {
     let Path(name) = name.map_err(path_rejection)?;
     let Query(query) = query.map_err(|_| {
-        ApiError::bad_request("the query takes `subject`, a text of 1 to 1024 bytes")
+        ApiError::bad_request("the query takes `subject`, a text of 1 to 1024 characters")
     })?;
     if let Some(subject) = &query.subject
         && (subject.is_empty() || subject.chars().count() > 1024)
     {
         return Err(ApiError::bad_request(
-            "`subject` must be 1 to 1024 bytes: the id the canary split is computed on",
+            "`subject` must be 1 to 1024 characters: the id the canary split is computed on",
         ));
     }
     let cache = state.cache();

@@ -218,7 +218,7 @@ fn operation(route: &Route, generator: &mut SchemaGenerator) -> Operation {
                 ),
                 (
                     "400",
-                    "A `subject` that is empty or over 1024 bytes (`bad_request`)",
+                    "A `subject` that is empty or over 1024 characters (`bad_request`)",
                 ),
             ],
             etag: true,

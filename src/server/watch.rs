@@ -22,8 +22,8 @@ use super::error::ApiError;
 /// Names an event lists at most; `more` counts the rest.
 const NAMES_SHOWN: usize = 1000;
 
-/// Audit entries a catch-up reads at most before it says the client is too far behind.
-const CATCH_UP: usize = 1_000_000;
+/// Audit entries a catch-up reads at a time (whole revisions, oldest first).
+const CATCH_UP: usize = 2_000;
 
 #[derive(Deserialize)]
 pub(super) struct WatchQuery {
@@ -39,6 +39,9 @@ struct RevisionEvent {
     /// Names left out of `names`.
     #[serde(skip_serializing_if = "is_zero")]
     more: usize,
+    /// The revision replaced every row (a `store restore`): refresh everything.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    all: bool,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -58,7 +61,12 @@ pub(super) async fn watch(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok());
     let current = state.cache().revision;
-    let from = resume.or(query.since).unwrap_or(current).max(0);
+    // A start past the store's revision (a store made again from scratch) would wait in
+    // silence: start at the revision there is (at worst, events the client has seen again).
+    let from = resume
+        .or(query.since)
+        .unwrap_or(current)
+        .clamp(0, current.max(0));
     let watcher = Watcher {
         revisions: state.revisions.subscribe(),
         closing: state.closing.subscribe(),
@@ -109,39 +117,47 @@ impl Watcher {
         }
     }
 
-    /// Queue one event per revision after `sent` up to `current`.
+    /// Queue one event per revision after `sent` up to `current`, reading the audit log
+    /// oldest first, a bounded batch at a time.
     async fn read_up_to(&mut self, current: i64) -> Option<()> {
-        let (entries, complete) =
-            crate::ops::store::history_since(self.state.store.as_ref(), self.sent, CATCH_UP)
+        while self.sent < current {
+            let entries = self
+                .state
+                .store
+                .audit_after(self.sent, CATCH_UP)
                 .await
                 .map_err(|error| tracing::warn!(%error, "watch: cannot read the audit log"))
                 .ok()?;
-        if !complete {
-            tracing::warn!(since = self.sent, "watch: the client is too far behind");
-            return None;
-        }
-        let mut by_revision: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
-        for entry in entries.into_iter().filter(|e| e.revision <= current) {
-            let names = by_revision.entry(entry.revision).or_default();
-            if let Some(name) = entry.prompt_name {
-                names.insert(name);
-            }
-        }
-        for (revision, names) in by_revision {
-            let more = names.len().saturating_sub(NAMES_SHOWN);
-            let data = RevisionEvent {
-                revision,
-                names: names.into_iter().take(NAMES_SHOWN).collect(),
-                more,
+            let Some(last) = entries.last().map(|e| e.revision) else {
+                // The log has nothing past `sent` (yet): the next change will say.
+                self.sent = current;
+                break;
             };
-            let event = Event::default()
-                .id(revision.to_string())
-                .event("revision")
-                .json_data(&data)
-                .ok()?;
-            self.pending.push_back(event);
+            let mut by_revision: BTreeMap<i64, (BTreeSet<String>, bool)> = BTreeMap::new();
+            for entry in entries {
+                let (names, all) = by_revision.entry(entry.revision).or_default();
+                *all |= entry.change == "restore";
+                if let Some(name) = entry.prompt_name {
+                    names.insert(name);
+                }
+            }
+            for (revision, (names, all)) in by_revision {
+                let more = names.len().saturating_sub(NAMES_SHOWN);
+                let data = RevisionEvent {
+                    revision,
+                    names: names.into_iter().take(NAMES_SHOWN).collect(),
+                    more,
+                    all,
+                };
+                let event = Event::default()
+                    .id(revision.to_string())
+                    .event("revision")
+                    .json_data(&data)
+                    .ok()?;
+                self.pending.push_back(event);
+            }
+            self.sent = last;
         }
-        self.sent = current;
         Some(())
     }
 }

@@ -19,8 +19,11 @@ use super::AppState;
 use crate::secret::Secret;
 use crate::store::{AuditEntry, DeliveryAttempt};
 
-/// How long a lease lasts without being renewed.
-const LEASE_MS: i64 = 10_000;
+/// How long a lease lasts without being renewed: longer than a delivery's time limit, and it
+/// is renewed before each delivery, so another replica takes over only after a delivery has
+/// ended (at worst sending that revision again: at least once, never out of order). A killed
+/// server's lease lapses after this long, then another (or its restart) delivers.
+const LEASE_MS: i64 = 15_000;
 /// Audit entries read per round (whole revisions).
 const BATCH: usize = 2_000;
 /// Backoff after a failed delivery, doubling to the cap.
@@ -36,13 +39,22 @@ pub struct Webhooks {
     pub secret: Secret,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Endpoint {
     url: String,
     /// A digest of the URL: the store's key (the URL may hold a secret).
     key: String,
-    /// The URL without secrets, for listings and logs.
+    /// What listings and logs show: scheme, host and port, and a digest prefix — a path or
+    /// query may hold a secret (Slack-style tokens, `code=`).
     shown: String,
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("shown", &self.shown)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Endpoint {
@@ -61,16 +73,17 @@ impl Endpoint {
             "http" if loopback => {}
             "http" => {
                 return Err(format!(
-                    "--webhook {}: http:// only on a loopback address; use https://",
-                    crate::store::redact(url)
+                    "--webhook http://{host}/…: http:// only on a loopback address; use https://"
                 ));
             }
             other => return Err(format!("--webhook: `{other}://` is not http(s)")),
         }
+        let key = crate::digest::sha256_hex(url.as_bytes());
+        let port = parsed.port().map(|p| format!(":{p}")).unwrap_or_default();
         Ok(Endpoint {
             url: url.to_owned(),
-            key: crate::digest::sha256_hex(url.as_bytes()),
-            shown: crate::store::redact(url),
+            shown: format!("{}://{host}{port}/… ({})", parsed.scheme(), &key[..8]),
+            key,
         })
     }
 }
@@ -97,31 +110,48 @@ struct ChangeV1<'a> {
 pub(super) async fn run(state: Arc<AppState>, hooks: Webhooks) {
     let holder = crate::store::new_id();
     crate::store::http::ensure_tls_provider();
-    let client = match reqwest::Client::builder().timeout(DELIVERY_TIMEOUT).build() {
+    // A redirect is an answer, not a delivery: following one would turn the POST into a GET
+    // (a login page's 200 would pass for an acknowledgement) or carry the body off to a host
+    // `--webhook` would refuse.
+    let client = match reqwest::Client::builder()
+        .timeout(DELIVERY_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+    {
         Ok(client) => client,
         Err(error) => {
             tracing::error!(%error, "webhooks: cannot make an HTTP client; nothing is delivered");
             return;
         }
     };
-    // New endpoints start at the revision the server started at.
+    // New endpoints start at the revision the server started at. A store that cannot be
+    // written now (a database restarting) is tried again, with backoff, until it can.
     let start = state.cache().revision;
-    for endpoint in &hooks.endpoints {
-        let attempt = DeliveryAttempt {
-            endpoint: endpoint.key.clone(),
-            shown_url: endpoint.shown.clone(),
-            start_revision: start,
-            delivered: None,
-            status: None,
-            at: crate::store::now_ms(),
-        };
-        if let Err(error) = state.store.record_delivery(&attempt).await {
-            tracing::error!(%error, "webhooks: cannot register the endpoints; nothing is delivered");
-            return;
+    let mut closing = state.closing.subscribe();
+    let mut delay = FIRST_BACKOFF;
+    'register: loop {
+        for endpoint in &hooks.endpoints {
+            let attempt = DeliveryAttempt {
+                endpoint: endpoint.key.clone(),
+                shown_url: endpoint.shown.clone(),
+                start_revision: start,
+                delivered: None,
+                status: None,
+                at: crate::store::now_ms(),
+            };
+            if let Err(error) = state.store.record_delivery(&attempt).await {
+                tracing::warn!(%error, "webhooks: cannot register the endpoints yet; retrying");
+                tokio::select! {
+                    () = tokio::time::sleep(delay) => {}
+                    _ = closing.changed() => return,
+                }
+                delay = (delay * 2).min(MAX_BACKOFF);
+                continue 'register;
+            }
         }
+        break;
     }
     let mut revisions = state.revisions.subscribe();
-    let mut closing = state.closing.subscribe();
     let mut waits: HashMap<String, (Instant, Duration)> = HashMap::new();
     loop {
         if *closing.borrow() {
@@ -140,7 +170,7 @@ pub(super) async fn run(state: Arc<AppState>, hooks: Webhooks) {
                     {
                         continue;
                     }
-                    match deliver(&state, &client, &hooks.secret, endpoint).await {
+                    match deliver(&state, &client, &hooks.secret, endpoint, &holder).await {
                         Ok(()) => {
                             waits.remove(&endpoint.key);
                         }
@@ -170,6 +200,7 @@ async fn deliver(
     client: &reqwest::Client,
     secret: &Secret,
     endpoint: &Endpoint,
+    holder: &str,
 ) -> Result<(), ()> {
     let store = state.store.as_ref();
     let deliveries = store.webhook_deliveries().await.map_err(|error| {
@@ -206,6 +237,18 @@ async fn deliver(
                 .collect(),
         })
         .unwrap_or_default();
+        // Still the one delivering? (Renewed before each POST; lost, another replica goes on.)
+        match store
+            .take_webhook_lease(holder, crate::store::now_ms(), LEASE_MS)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => return Ok(()),
+            Err(error) => {
+                tracing::warn!(%error, "webhooks: cannot renew the delivery lease");
+                return Err(());
+            }
+        }
         let signature = crate::digest::hmac_sha256_hex(secret.expose().as_bytes(), &body);
         let sent = client
             .post(&endpoint.url)

@@ -535,9 +535,6 @@ pub trait Store: Send + Sync {
         limit: usize,
     ) -> Result<Vec<AuditEntry>, StoreError>;
 
-    /// The newest `limit` audit entries without their before and after values: who changed
-    /// which row when, for readers that need no more (a plan's note of console changes reads
-    /// thousands, and a created row's after value is the whole row).
     /// Audit entries of revisions after `revision`, oldest first, at most `limit` — whole
     /// revisions only (a revision is never cut in two). The audit log is the outbox webhooks
     /// are delivered from. Stores that do not keep one for this answer `Unsupported`.
@@ -579,6 +576,9 @@ pub trait Store: Send + Sync {
         ))
     }
 
+    /// The newest `limit` audit entries without their before and after values: who changed
+    /// which row when, for readers that need no more (a plan's note of console changes reads
+    /// thousands, and a created row's after value is the whole row).
     async fn history_heads(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
         let mut entries = self.history(None, limit).await?;
         for entry in &mut entries {

@@ -64,6 +64,13 @@ async fn receiver(port: u16, down: bool) -> (Arc<Received>, SocketAddr) {
     let addr = listener.local_addr().unwrap();
     let app = axum::Router::new()
         .route("/hook", axum::routing::post(receive))
+        // A redirect to the real hook: not an acknowledgement.
+        .route(
+            "/moved",
+            axum::routing::post(|| async {
+                (StatusCode::FOUND, [(axum::http::header::LOCATION, "/hook")])
+            }),
+        )
         .with_state(Arc::clone(&received));
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
@@ -71,8 +78,9 @@ async fn receiver(port: u16, down: bool) -> (Arc<Received>, SocketAddr) {
     (received, addr)
 }
 
+/// Up to 40 s: a killed server's delivery lease (15 s) must lapse first.
 async fn wait_for(received: &Received, revisions: &[i64]) {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(40);
     loop {
         let got: Vec<i64> = received
             .deliveries
@@ -166,7 +174,11 @@ async fn every_revision_arrives_signed_and_in_order_after_the_receiver_was_down(
     let status: Value =
         reqwest_get(&format!("{}/v1/webhooks/deliveries", server.url), &admin).await;
     assert_eq!(status[0]["delivered_revision"], 3, "{status}");
-    assert_eq!(status[0]["url"], format!("http://{addr}/hook"));
+    let shown = status[0]["url"].as_str().unwrap();
+    assert!(
+        shown.starts_with(&format!("http://{addr}/… (")),
+        "no path, no query: {shown}"
+    );
 }
 
 async fn reqwest_get(url: &str, token: &str) -> Value {
@@ -267,4 +279,27 @@ fn a_webhook_needs_its_secret_and_https_off_loopback() {
         !stderr.contains("key=abc"),
         "the URL's secret is not printed: {stderr}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_is_not_a_delivery() {
+    let (received, addr) = receiver(0, false).await;
+    let dir = tempfile::tempdir().unwrap();
+    copy_prompts(dir.path());
+    let (admin, _) = tokens(dir.path());
+    let server = serve(
+        dir.path(),
+        "sqlite:served.db",
+        &format!("http://{addr}/moved"),
+    );
+    three_revisions(dir.path(), &server.url, &admin).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        received.deliveries.lock().unwrap().is_empty(),
+        "the redirect was not followed"
+    );
+    let status: Value =
+        reqwest_get(&format!("{}/v1/webhooks/deliveries", server.url), &admin).await;
+    assert_eq!(status[0]["delivered_revision"], 0, "{status}");
+    assert_eq!(status[0]["last_status"], "302", "{status}");
 }
