@@ -654,3 +654,77 @@ fn the_prompt_page_changes_a_model_without_javascript_and_shows_a_diff() {
         diff.body
     );
 }
+
+#[test]
+fn an_admin_ends_a_canary_from_the_prompt_page_and_it_is_drift() {
+    let console = console();
+    let name = "generate_mock_incident_data";
+    let file = console
+        .dir
+        .path()
+        .join("prompts/incidents/generate_mock_incident_data.yaml");
+    let text = fs_err::read_to_string(&file).unwrap();
+    fs_err::write(
+        &file,
+        text.replacen(
+            "ai_model: openai/gpt-5",
+            "ai_model: openai/gpt-5\ncanary:\n  ai_model: openai/gpt-5.2\n  percent: 25",
+            1,
+        ),
+    )
+    .unwrap();
+    let (code, _, stderr) = run(promptctl(console.dir.path()).args([
+        "--store",
+        "sqlite:store.db",
+        "apply",
+        "--auto-approve",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let client = Client::new();
+    let url = &console.server.url;
+    let (cookie, csrf) = sign_in(&client, url, &console.admin);
+    let page = client.get(&format!("{url}/prompts/{name}"), Some(&cookie));
+    assert!(
+        page.body.contains("canary openai/gpt-5.2 at 25%"),
+        "the badge"
+    );
+    assert!(page.body.contains("End canary"));
+    let row = row_of(&console, name);
+    let answer = client.post_form(
+        &format!("{url}/prompts/{name}/canary/end"),
+        Some(&cookie),
+        &[
+            ("_csrf", &csrf),
+            ("id", row["id"].as_str().unwrap()),
+            ("row_version", &row["row_version"].to_string()),
+        ],
+    );
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    assert_eq!(
+        answer.header("location"),
+        format!("/prompts/{name}?done=canary-ended")
+    );
+    let ended = row_of(&console, name);
+    assert!(
+        ended.get("canary_model").is_none_or(Value::is_null),
+        "{ended}"
+    );
+    // Git still has the canary: the next plan puts it back, and says the console changed it.
+    let (code, plan, _) =
+        run(promptctl(console.dir.path()).args(["--store", "sqlite:store.db", "plan"]));
+    assert_eq!(code, 0);
+    assert!(plan.contains("none → openai/gpt-5.2 at 25%"), "{plan}");
+    // A read session cannot.
+    let (read_cookie, read_csrf) = sign_in(&client, url, &console.read);
+    let refused = client.post_form(
+        &format!("{url}/prompts/{name}/canary/end"),
+        Some(&read_cookie),
+        &[
+            ("_csrf", &read_csrf),
+            ("id", ended["id"].as_str().unwrap()),
+            ("row_version", &ended["row_version"].to_string()),
+        ],
+    );
+    assert_eq!(refused.status, 403);
+}
