@@ -69,7 +69,11 @@ pub async fn plan(
     let mut snapshot = snapshot?;
     check_targets(&options.targets, &validation.prompts, &snapshot)?;
     let project_rules = settings.rules()?;
-    let rules = rules_change(project_rules.clone(), published?.map(|p| p.rules));
+    // A store that cannot keep rules of record (Langfuse) is planned without publishing them.
+    let rules = match published {
+        Err(crate::store::StoreError::Unsupported(_)) => None,
+        published => rules_change(project_rules.clone(), published?.map(|p| p.rules)),
+    };
     let mut prompts = std::mem::take(&mut validation.prompts);
     let (overlay, overlay_problems) =
         crate::overlay::apply(&settings.overlay, &mut prompts, &settings.catalog);

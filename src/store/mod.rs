@@ -10,6 +10,7 @@
 mod change;
 mod empty;
 pub mod http;
+pub mod langfuse;
 pub mod postgres;
 pub mod record;
 pub mod rules;
@@ -627,6 +628,11 @@ pub async fn open(
     if url.starts_with("http://") || url.starts_with("https://") {
         return Ok(Box::new(http::HttpStore::new(url, token)?));
     }
+    if url.starts_with("langfuse+http://") || url.starts_with("langfuse+https://") {
+        return Ok(Box::new(langfuse::LangfuseStore::new(url, &|name| {
+            std::env::var(name).ok()
+        })?));
+    }
     if let Some(path) = url.strip_prefix("sqlite:") {
         let path = std::path::Path::new(path.strip_prefix("//").unwrap_or(path));
         return Ok(Box::new(match access {
@@ -642,7 +648,7 @@ pub async fn open(
     }
     Err(StoreError::Open {
         url: redact(url),
-        message: "unknown kind of store; use sqlite:PATH, postgres://… or http(s)://…".to_owned(),
+        message: "unknown kind of store; use sqlite:PATH, postgres://…, http(s)://… or langfuse+http(s)://…".to_owned(),
     })
 }
 

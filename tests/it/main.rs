@@ -25,6 +25,7 @@ mod hostile_names;
 mod hostile_peers;
 mod http_faults;
 mod import_cli;
+mod langfuse;
 mod layering;
 mod legacy_restore;
 mod loader_props;
