@@ -76,7 +76,29 @@ bench_workdir() {
 bench_cleanup() {
   local f
   for f in "$WORK"/pids/*.pid; do [[ -e $f ]] && bench_stop "$f"; done
+  # Out of $WORK before it goes: a script that ran in it would leave what follows in its EXIT
+  # trap without a working directory, where psql cannot start (a benchmark database's drop).
+  cd /
   rm -rf "$WORK"
+}
+
+# `bench_pg_database NAME`: a PostgreSQL database of its own, made on the server of ADMIN_URL
+# (PROMPTCTL_BENCH_DATABASE_URL, default the local one); its URL in $URL. It is dropped on exit,
+# after the servers stop (bench_cleanup). Call after bench_workdir.
+bench_pg_database() {
+  ADMIN_URL=${PROMPTCTL_BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+  command -v psql >/dev/null || bench_apt postgresql-client
+  BENCH_PG_DB=promptctl_bench_$1_$$
+  URL=${ADMIN_URL%/*}/$BENCH_PG_DB
+  psql -q "$ADMIN_URL" -c "CREATE DATABASE $BENCH_PG_DB" >/dev/null
+  trap 'bench_cleanup; psql -q "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $BENCH_PG_DB WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
+}
+
+# `bench_token ROLE NAME`: a token of `promptctl token new`, printed; its line is added to
+# $WORK/tokens (serve --tokens).
+bench_token() {
+  "$BIN" token new --role "$1" --name "$2" --format json |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); open(sys.argv[1],"a").write(d["line"]+"\n"); print(d["token"])' "$WORK/tokens"
 }
 
 # A zombie left for init to reap counts as gone.

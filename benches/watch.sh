@@ -11,27 +11,18 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 COUNT=${BENCH_COUNT:-10000}
 CHANGES=${BENCH_CHANGES:-100}
-ADMIN_URL=${PROMPTCTL_BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 bench_build
-command -v psql >/dev/null || bench_apt postgresql-client
 bench_need curl
 bench_workdir
 
-DB=promptctl_bench_watch_$$
-URL=${ADMIN_URL%/*}/$DB
-psql -q "$ADMIN_URL" -c "CREATE DATABASE $DB" >/dev/null
-trap 'bench_cleanup; psql -q "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
+bench_pg_database watch
 cd "$WORK"
 bench_corpus "$WORK/prompts" "$COUNT"
 bench_run_once "apply into SQLite" "$BIN" --store "sqlite:$WORK/watch.db" apply --auto-approve >/dev/null
 bench_run_once "apply into PostgreSQL" "$BIN" --store "$URL" apply --auto-approve >/dev/null
 
-token() { # ROLE NAME: print the token, add its line to the tokens file
-  "$BIN" token new --role "$1" --name "$2" --format json |
-    python3 -c 'import json,sys; d=json.load(sys.stdin); open(sys.argv[1],"a").write(d["line"]+"\n"); print(d["token"])' "$WORK/tokens"
-}
-ADMIN=$(token admin bench-admin)
-READ=$(token read bench-read)
+ADMIN=$(bench_token admin bench-admin)
+READ=$(bench_token read bench-read)
 serve() { # NAME DATABASE: start a server, print its port
   local port
   port=$(bench_port)
