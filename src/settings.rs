@@ -103,8 +103,9 @@ pub struct Settings {
     pub usage_path: Option<PathBuf>,
     /// The store to plan and apply against.
     pub store: StoreTarget,
-    /// Who the audit log records, where the environment says (see [`Settings::actor`]).
-    actor: Option<String>,
+    /// Who the audit log records: set from the environment, else found once when a write
+    /// first asks (see [`Settings::actor`]).
+    actor: std::sync::OnceLock<String>,
     /// `--env NAME`, where given: policies limited to environments apply only in theirs.
     pub environment: Option<String>,
     /// The environment's model rules (empty without `--env`), each model in the catalog.
@@ -278,7 +279,8 @@ impl Settings {
         );
         let actor = ["PROMPTCTL_ACTOR", "GITHUB_ACTOR", "USER", "USERNAME"]
             .iter()
-            .find_map(|name| env(name).filter(|v| !v.trim().is_empty()));
+            .find_map(|name| env(name).filter(|v| !v.trim().is_empty()))
+            .map_or_else(std::sync::OnceLock::new, std::sync::OnceLock::from);
         let silenced = silenced_codes(&config, config_path.as_deref())?;
         Ok(Settings {
             silenced,
@@ -457,7 +459,7 @@ impl Settings {
     /// it); else [`crate::store::UNKNOWN_ACTOR`], which a promptctl server replaces by the
     /// token's name.
     pub fn actor(&self) -> String {
-        self.actor.clone().unwrap_or_else(|| {
+        let actor = self.actor.get_or_init(|| {
             std::process::Command::new("git")
                 .args(["config", "user.name"])
                 .current_dir(&self.root)
@@ -467,7 +469,8 @@ impl Settings {
                 .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
                 .filter(|name| !name.is_empty())
                 .unwrap_or_else(|| crate::store::UNKNOWN_ACTOR.to_owned())
-        })
+        });
+        actor.clone()
     }
 }
 

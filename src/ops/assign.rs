@@ -15,10 +15,35 @@ pub struct Assignment<'a> {
     pub store_id: &'a str,
     /// Who assigns, for the audit log (`console (NAME)`).
     pub actor: String,
-    /// The catalog id to set.
-    pub model: &'a str,
+    /// What to set.
+    pub change: RowChange<'a>,
     /// Each row's id and the `row_version` it was seen at.
     pub rows: &'a [(String, i64)],
+}
+
+/// What an assignment sets on every row.
+#[derive(Clone, Copy, Debug)]
+pub enum RowChange<'a> {
+    /// This catalog id as the model.
+    Model(&'a str),
+    /// No canary: every request runs the stable model again.
+    EndCanary,
+}
+
+impl RowChange<'_> {
+    fn patch(self) -> Patch {
+        match self {
+            RowChange::Model(model) => Patch {
+                ai_model: Some(model.to_owned()),
+                ..Patch::default()
+            },
+            RowChange::EndCanary => Patch {
+                canary_model: Some(None),
+                canary_percent: Some(None),
+                ..Patch::default()
+            },
+        }
+    }
 }
 
 /// Why an assignment applied nothing.
@@ -32,58 +57,23 @@ pub enum AssignError {
     Store(#[from] StoreError),
 }
 
-/// Set `assignment.model` on its rows, in one change set.
-pub async fn assign_model(
+/// Apply `assignment` as one change set, each row guarded by the `row_version` it was seen at:
+/// every row changes, or none.
+pub async fn assign(
     store: &dyn Store,
     assignment: &Assignment<'_>,
 ) -> Result<ApplyOutcome, AssignError> {
-    let patch = Patch {
-        ai_model: Some(assignment.model.to_owned()),
-        ..Patch::default()
-    };
-    patch_rows(
-        store,
-        assignment.store_id,
-        &assignment.actor,
-        assignment.rows,
-        patch,
-    )
-    .await
-}
-
-/// End the canary of `rows` (each at the `row_version` the caller read): every request runs
-/// the stable model again. Drift until git agrees, like any console change.
-pub async fn end_canary(
-    store: &dyn Store,
-    store_id: &str,
-    actor: &str,
-    rows: &[(String, i64)],
-) -> Result<ApplyOutcome, AssignError> {
-    let patch = Patch {
-        canary_model: Some(None),
-        canary_percent: Some(None),
-        ..Patch::default()
-    };
-    patch_rows(store, store_id, actor, rows, patch).await
-}
-
-/// One change set that applies `patch` to every row, each guarded by its `row_version`.
-async fn patch_rows(
-    store: &dyn Store,
-    store_id: &str,
-    actor: &str,
-    rows: &[(String, i64)],
-    patch: Patch,
-) -> Result<ApplyOutcome, AssignError> {
+    let rows = assignment.rows;
     if rows.is_empty() {
         return Err(AssignError::NoRows);
     }
     if rows.len() > MAX_ROWS {
         return Err(AssignError::TooMany);
     }
+    let patch = assignment.change.patch();
     let changes = ChangeSet {
-        store_id: store_id.to_owned(),
-        actor: actor.to_owned(),
+        store_id: assignment.store_id.to_owned(),
+        actor: assignment.actor.clone(),
         idempotency_key: None,
         request_sha256: None,
         policy_overrides: Vec::new(),

@@ -284,16 +284,12 @@ fn selected(prompt: &Prompt, options: &CostOptions) -> bool {
 
 /// A name no prompt has, or a selection of nothing, is a mistake to point out.
 fn check_selection(prompts: &[Prompt], options: &CostOptions) -> Result<(), OpsError> {
-    let names = prompts.iter().map(Prompt::prompt_name);
     for name in &options.names {
         if !prompts.iter().any(|p| p.prompt_name() == name) {
-            let nearest = crate::suggest::nearest(name, names.clone(), 3);
-            return Err(OpsError::Refused(format!(
-                "--prompt {name}: no prompt file has that prompt_name{}",
-                crate::suggest::did_you_mean(&nearest)
-                    .map(|h| format!("; {h}"))
-                    .unwrap_or_default()
-            )));
+            return Err(super::no_such_prompt(
+                name,
+                prompts.iter().map(Prompt::prompt_name),
+            ));
         }
     }
     if !options.clauses.is_empty()

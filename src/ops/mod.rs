@@ -173,6 +173,17 @@ fn check_policies(settings: &Settings, prompts: &[Prompt]) -> Vec<crate::policy:
     violations
 }
 
+/// `--prompt NAME` that no prompt file has: an error naming the nearest of `names`.
+fn no_such_prompt<'a>(name: &str, names: impl Iterator<Item = &'a str>) -> OpsError {
+    let nearest = crate::suggest::nearest(name, names, 3);
+    OpsError::Refused(format!(
+        "--prompt {name}: no prompt file has that prompt_name{}",
+        crate::suggest::did_you_mean(&nearest)
+            .map(|h| format!("; {h}"))
+            .unwrap_or_default()
+    ))
+}
+
 /// Problems found after validation join it, with their files' texts (clean files' texts are
 /// not kept) so they show their lines too.
 fn add_problems(validation: &mut Validation, found: Vec<crate::diag::Diagnostic>) {

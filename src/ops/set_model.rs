@@ -66,14 +66,10 @@ fn check_selection(selector: &Selector, planned: &rewrite::Planned) -> Result<()
     };
     for name in names {
         if !planned.names.iter().any(|n| n == name) {
-            let nearest =
-                crate::suggest::nearest(name, planned.names.iter().map(String::as_str), 3);
-            return Err(OpsError::Refused(format!(
-                "--prompt {name}: no prompt file has that prompt_name{}",
-                crate::suggest::did_you_mean(&nearest)
-                    .map(|h| format!("; {h}"))
-                    .unwrap_or_default()
-            )));
+            return Err(super::no_such_prompt(
+                name,
+                planned.names.iter().map(String::as_str),
+            ));
         }
     }
     if planned.selected == 0 && planned.failures.is_empty() {

@@ -77,7 +77,7 @@ impl Patch {
             note("canary_model", values::model(model));
         }
         if let Some(Some(percent)) = self.canary_percent {
-            note("canary_percent", values::canary_percent(percent));
+            note("canary_percent", crate::canary::check_percent(percent));
         }
         problems
     }

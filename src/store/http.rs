@@ -329,8 +329,8 @@ impl Store for HttpStore {
     }
 }
 
-/// Percent-encode a query value or path segment.
-fn encode(text: &str) -> String {
+/// Percent-encode a query value or path segment (every store that speaks HTTP uses it).
+pub(super) fn encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

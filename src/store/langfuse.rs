@@ -227,19 +227,6 @@ impl LangfuseStore {
     }
 }
 
-/// A path segment, percent-encoded.
-fn segment(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
 #[async_trait]
 impl Store for LangfuseStore {
     fn location(&self) -> String {
@@ -258,7 +245,7 @@ impl Store for LangfuseStore {
                     let found: PromptVersion = self
                         .get(&format!(
                             "/v2/prompts/{}?version={version}",
-                            segment(&prompt.name)
+                            super::http::encode(&prompt.name)
                         ))
                         .await?;
                     rows.push(self.row(found)?);

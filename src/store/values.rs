@@ -55,11 +55,6 @@ pub fn temperature(value: f64) -> Result<(), String> {
     Ok(())
 }
 
-/// A canary's share: see [`crate::canary::check_percent`].
-pub fn canary_percent(percent: f64) -> Result<(), String> {
-    crate::canary::check_percent(percent)
-}
-
 /// A canary (`canary_model`, `canary_percent`): both or neither; the model like `ai_model`,
 /// the percent above 0 and below 100 in hundredths at most (the split is in basis points).
 pub fn canary(canary_model: Option<&str>, percent: Option<f64>) -> Result<(), String> {
@@ -67,7 +62,7 @@ pub fn canary(canary_model: Option<&str>, percent: Option<f64>) -> Result<(), St
         (None, None) => Ok(()),
         (Some(canary_model), Some(percent)) => {
             model(canary_model)?;
-            canary_percent(percent)
+            crate::canary::check_percent(percent)
         }
         _ => Err("canary_model and canary_percent are set together, or neither".to_owned()),
     }

@@ -167,7 +167,8 @@ async fn select_rows(client: &Client, names: &[&str]) {
     }
 }
 
-async fn assign(client: &Client, model: &str) {
+/// Click "Assign model", found by its text.
+async fn open_assign_dialog(client: &Client) {
     client
         .find(Locator::XPath("//button[normalize-space()='Assign model']"))
         .await
@@ -175,6 +176,10 @@ async fn assign(client: &Client, model: &str) {
         .click()
         .await
         .unwrap();
+}
+
+async fn assign(client: &Client, model: &str) {
+    open_assign_dialog(client).await;
     let search = by_label(client, "#assign-model-search").await;
     search.send_keys(model).await.unwrap();
     by_label(client, &format!("#assign-model input[value='{model}']"))
@@ -483,13 +488,7 @@ async fn the_picker_shows_price_context_and_deprecation_and_offers_no_retired_mo
         ],
     )
     .await;
-    client
-        .find(Locator::XPath("//button[normalize-space()='Assign model']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    open_assign_dialog(&client).await;
     let option = |id: &str| format!("#assign-model label.model-option:has(input[value='{id}'])");
     let gpt5 = text_of(&client, &option("openai/gpt-5")).await;
     assert_eq!(
@@ -653,13 +652,7 @@ async fn at_390_pixels_no_page_scrolls_sideways() {
     // The dialog fits too.
     client.goto(&format!("{base}/prompts")).await.unwrap();
     select_rows(&client, &["generate_questions_before_event"]).await;
-    client
-        .find(Locator::XPath("//button[normalize-space()='Assign model']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    open_assign_dialog(&client).await;
     let overflow = client
         .execute(
             "const d = document.getElementById('assign-dialog');

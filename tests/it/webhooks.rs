@@ -126,6 +126,14 @@ async fn three_revisions(dir: &std::path::Path, store: &str, token: &str) {
     .unwrap();
 }
 
+/// A folder with the story's prompts and a tokens file; the admin token.
+fn project() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    copy_prompts(dir.path());
+    let (admin, _) = tokens(dir.path());
+    (dir, admin)
+}
+
 fn serve(dir: &std::path::Path, database: &str, hook: &str) -> Server {
     Server::start_with(
         dir,
@@ -144,9 +152,7 @@ fn serve(dir: &std::path::Path, database: &str, hook: &str) -> Server {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_revision_arrives_signed_and_in_order_after_the_receiver_was_down() {
     let (received, addr) = receiver(0, true).await;
-    let dir = tempfile::tempdir().unwrap();
-    copy_prompts(dir.path());
-    let (admin, _) = tokens(dir.path());
+    let (dir, admin) = project();
     let server = serve(
         dir.path(),
         "sqlite:served.db",
@@ -198,9 +204,7 @@ async fn reqwest_get(url: &str, token: &str) -> Value {
 async fn a_server_killed_before_delivering_delivers_after_it_restarts() {
     let port = free_port();
     let hook = format!("http://127.0.0.1:{port}/hook");
-    let dir = tempfile::tempdir().unwrap();
-    copy_prompts(dir.path());
-    let (admin, _) = tokens(dir.path());
+    let (dir, admin) = project();
     // Nothing listens on the hook's port: every delivery fails until the server is killed.
     let server = serve(dir.path(), "sqlite:served.db", &hook);
     three_revisions(dir.path(), &server.url, &admin).await;
@@ -226,9 +230,7 @@ async fn two_replicas_deliver_each_revision_once() {
     let database = TestDatabase::create(&admin_url).await;
     let (received, addr) = receiver(0, false).await;
     let hook = format!("http://{addr}/hook");
-    let dir = tempfile::tempdir().unwrap();
-    copy_prompts(dir.path());
-    let (admin, _) = tokens(dir.path());
+    let (dir, admin) = project();
     let (one, _two) = (
         serve(dir.path(), &database.url, &hook),
         serve(dir.path(), &database.url, &hook),
@@ -284,9 +286,7 @@ fn a_webhook_needs_its_secret_and_https_off_loopback() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redirect_is_not_a_delivery() {
     let (received, addr) = receiver(0, false).await;
-    let dir = tempfile::tempdir().unwrap();
-    copy_prompts(dir.path());
-    let (admin, _) = tokens(dir.path());
+    let (dir, admin) = project();
     let server = serve(
         dir.path(),
         "sqlite:served.db",

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::query::PromptQuery;
 use super::session::Session;
-use crate::ops::assign::{AssignError, Assignment, assign_model};
+use crate::ops::assign::{AssignError, Assignment, RowChange};
 use crate::server::AppState;
 use crate::store::rules::Rule;
 use crate::store::{Refusal, StoreError};
@@ -31,11 +31,11 @@ pub(super) struct AssignRequest {
     rows: Vec<Selected>,
 }
 
-/// Set `model` on `rows` as `console (NAME)`, through [`crate::ops::assign::assign_model`].
+/// Make `change` to `rows` as `console (NAME)`, through [`crate::ops::assign::assign`].
 pub(super) async fn apply(
     state: &AppState,
     session: &Session,
-    model: &str,
+    change: RowChange<'_>,
     rows: &[Selected],
 ) -> Result<usize, AssignError> {
     let view = state.console_view().await?;
@@ -43,10 +43,10 @@ pub(super) async fn apply(
     let assignment = Assignment {
         store_id: &view.store_id,
         actor: crate::store::console_actor(&session.name),
-        model,
+        change,
         rows: &rows,
     };
-    let outcome = assign_model(state.store.as_ref(), &assignment).await?;
+    let outcome = crate::ops::assign::assign(state.store.as_ref(), &assignment).await?;
     crate::server::refresh_after_write(state).await;
     Ok(outcome.applied)
 }
@@ -184,7 +184,14 @@ pub(super) async fn assign(
             Details::None,
         );
     };
-    match apply(&state, &session, &request.model, &request.rows).await {
+    match apply(
+        &state,
+        &session,
+        RowChange::Model(&request.model),
+        &request.rows,
+    )
+    .await
+    {
         Ok(updated) => answer(
             StatusCode::OK,
             updated,

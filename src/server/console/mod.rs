@@ -451,39 +451,13 @@ async fn end_canary(
     name: Result<Path<String>, axum::extract::rejection::PathRejection>,
     Form(form): Form<EndCanaryForm>,
 ) -> Response {
-    let Ok(Path(name)) = name else {
-        return unreadable_path(&session);
+    let row = assign::Selected {
+        id: form.id,
+        row_version: form.row_version,
     };
-    if let Some(refused) = csrf_refusal(&session, form.csrf.as_deref()) {
-        return refused;
-    }
-    let back = format!("/prompts/{}", query::encode(&name));
-    let view = match state.console_view().await {
-        Ok(view) => view,
-        Err(error) => return unavailable(&error, &session),
-    };
-    let rows = [(form.id, form.row_version)];
-    let outcome = crate::ops::assign::end_canary(
-        state.store.as_ref(),
-        &view.store_id,
-        &crate::store::console_actor(&session.name),
-        &rows,
-    )
-    .await;
-    crate::server::refresh_after_write(&state).await;
-    match outcome {
-        Ok(_) => Redirect::to(&format!("{back}?done=canary-ended")).into_response(),
-        Err(crate::ops::assign::AssignError::Store(crate::store::StoreError::Conflict(_))) => {
-            Redirect::to(&format!("{back}?done=conflict")).into_response()
-        }
-        Err(error) => {
-            let (status, message, details) = assign::failure(&error);
-            html_status(
-                status,
-                pages::problem_list("Not changed", &message, details.lines(), Some(&session)),
-            )
-        }
-    }
+    let change = crate::ops::assign::RowChange::EndCanary;
+    let csrf = form.csrf.as_deref();
+    form_write(&state, &session, name, csrf, change, row, "canary-ended").await
 }
 
 /// The prompt page's "Change model": a form post, so it works without JavaScript.
@@ -493,19 +467,35 @@ async fn change_model(
     name: Result<Path<String>, axum::extract::rejection::PathRejection>,
     Form(form): Form<ChangeModelForm>,
 ) -> Response {
-    let Ok(Path(name)) = name else {
-        return unreadable_path(&session);
-    };
-    if let Some(refused) = csrf_refusal(&session, form.csrf.as_deref()) {
-        return refused;
-    }
-    let rows = [assign::Selected {
+    let row = assign::Selected {
         id: form.id,
         row_version: form.row_version,
-    }];
+    };
+    let change = crate::ops::assign::RowChange::Model(&form.model);
+    let csrf = form.csrf.as_deref();
+    form_write(&state, &session, name, csrf, change, row, "changed").await
+}
+
+/// A prompt page form's write: the CSRF check, the change to the one row the page showed, and
+/// back to the page saying `done` (or that the row changed meanwhile), or the refusal.
+async fn form_write(
+    state: &AppState,
+    session: &Session,
+    name: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    csrf: Option<&str>,
+    change: crate::ops::assign::RowChange<'_>,
+    row: assign::Selected,
+    done: &str,
+) -> Response {
+    let Ok(Path(name)) = name else {
+        return unreadable_path(session);
+    };
+    if let Some(refused) = csrf_refusal(session, csrf) {
+        return refused;
+    }
     let back = format!("/prompts/{}", query::encode(&name));
-    match assign::apply(&state, &session, &form.model, &rows).await {
-        Ok(_) => Redirect::to(&format!("{back}?done=changed")).into_response(),
+    match assign::apply(state, session, change, &[row]).await {
+        Ok(_) => Redirect::to(&format!("{back}?done={done}")).into_response(),
         Err(crate::ops::assign::AssignError::Store(crate::store::StoreError::Conflict(_))) => {
             Redirect::to(&format!("{back}?done=conflict")).into_response()
         }
@@ -513,7 +503,7 @@ async fn change_model(
             let (status, message, details) = assign::failure(&error);
             html_status(
                 status,
-                pages::problem_list("Not changed", &message, details.lines(), Some(&session)),
+                pages::problem_list("Not changed", &message, details.lines(), Some(session)),
             )
         }
     }
