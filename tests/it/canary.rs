@@ -373,3 +373,53 @@ fn a_plan_prices_the_canary_at_its_share() {
         "{plan}"
     );
 }
+
+#[test]
+fn the_api_cannot_write_a_canary_validate_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let (admin, _) = tokens(dir.path());
+    let server = Server::start(
+        dir.path(),
+        &["--database", "sqlite:served.db", "--tokens", "tokens"],
+    );
+    let prompts = dir.path().join("prompts");
+    fs_err::create_dir_all(&prompts).unwrap();
+    fs_err::write(prompts.join("narrative.yaml"), PROMPT).unwrap();
+    let (code, _, stderr) = run(promptctl(dir.path())
+        .args(["--store", &server.url, "apply", "--auto-approve"])
+        .env("PROMPTCTL_TOKEN", &admin));
+    assert_eq!(code, 0, "{stderr}");
+    let snapshot = get(&format!("{}/v1/snapshot", server.url), &admin);
+    let row = &snapshot["rows"][0];
+    let post = |patch: Value| {
+        let body = serde_json::json!({"store_id": snapshot["store_id"], "actor": "attacker", "ops": [{
+            "op": "update", "action": "update", "id": row["id"],
+            "expected_row_version": row["row_version"], "patch": patch}]});
+        let output = Command::new("curl")
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST"])
+            .args(["-H", &format!("Authorization: Bearer {admin}")])
+            .args([
+                "-H",
+                "Content-Type: application/json",
+                "--data",
+                &body.to_string(),
+            ])
+            .arg(format!("{}/v1/changesets", server.url))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    // A retired model as the canary, a canary without its share, a share of 100%.
+    for patch in [
+        serde_json::json!({"canary_model": "anthropic/claude-3-sonnet", "canary_percent": 10.0}),
+        serde_json::json!({"canary_model": "openai/gpt-5.2"}),
+        serde_json::json!({"canary_model": "openai/gpt-5.2", "canary_percent": 100.0}),
+    ] {
+        assert_eq!(post(patch.clone()), "422", "{patch}");
+    }
+    let after = get(&format!("{}/v1/prompts/narrative", server.url), &admin);
+    assert!(
+        after.get("canary").is_none(),
+        "nothing was written: {after}"
+    );
+}
