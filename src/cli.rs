@@ -38,7 +38,7 @@ pub struct GlobalArgs {
     /// Config file [default: promptctl.yaml in this folder or a parent]
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Store URL: sqlite:PATH, postgres://…, http(s)://… [env: PROMPTCTL_STORE] [default: sqlite:.promptctl/store.db]
+    /// Store URL: sqlite:PATH, postgres://…, http(s)://…, convex+https://…, langfuse+https://… [env: PROMPTCTL_STORE] [default: sqlite:.promptctl/store.db]
     #[arg(long, global = true, value_name = "URL")]
     pub store: Option<String>,
     /// A named store from `environments` in promptctl.yaml

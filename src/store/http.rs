@@ -46,16 +46,7 @@ enum Kind {
 
 impl HttpStore {
     pub fn new(url: &str, token: Option<Secret>) -> Result<HttpStore, StoreError> {
-        ensure_tls_provider();
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(300))
-            .user_agent(concat!("promptctl/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| StoreError::Open {
-                url: super::redact(url),
-                message: e.to_string(),
-            })?;
+        let client = client(&super::redact(url), Duration::from_secs(300))?;
         let base = url.trim_end_matches('/').to_owned();
         Ok(HttpStore {
             client,
@@ -171,10 +162,25 @@ impl HttpStore {
     }
 }
 
+/// The HTTP client of a remote store (promptctl's server, Convex, Langfuse): rustls, a 5 s
+/// connect timeout, `timeout` for a whole request, promptctl's user agent.
+pub(super) fn client(shown: &str, timeout: Duration) -> Result<reqwest::Client, StoreError> {
+    ensure_tls_provider();
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(timeout)
+        .user_agent(concat!("promptctl/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| StoreError::Open {
+            url: shown.to_owned(),
+            message: e.to_string(),
+        })
+}
+
 /// What went wrong on the way to the server, said plainly — "connection refused", "timed
 /// out" — and without the URL reqwest would repeat (it may carry secrets; the caller names the
 /// URL, redacted).
-fn network_failure(error: &reqwest::Error) -> String {
+pub(super) fn network_failure(error: &reqwest::Error) -> String {
     let mut causes = Vec::new();
     let mut source: Option<&dyn std::error::Error> = std::error::Error::source(error);
     while let Some(cause) = source {

@@ -91,16 +91,7 @@ impl LangfuseStore {
                 })
         };
         let (public_key, secret_key) = (key("LANGFUSE_PUBLIC_KEY")?, key("LANGFUSE_SECRET_KEY")?);
-        super::http::ensure_tls_provider();
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(60))
-            .user_agent(concat!("promptctl/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| StoreError::Open {
-                url: shown.clone(),
-                message: e.to_string(),
-            })?;
+        let client = super::http::client(&shown, Duration::from_secs(60))?;
         Ok(LangfuseStore {
             client,
             base,

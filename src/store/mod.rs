@@ -8,11 +8,14 @@
 //! `ai_model`; nothing is lost: a forced restore keeps the rows it replaces in a backup.
 
 mod change;
+pub mod convex;
 mod empty;
 pub mod http;
 pub mod langfuse;
 pub mod postgres;
+mod prepare;
 pub mod record;
+pub mod row_json;
 pub mod rules;
 mod sql;
 pub mod sqlite;
@@ -633,6 +636,11 @@ pub async fn open(
             std::env::var(name).ok()
         })?));
     }
+    if url.starts_with("convex+http://") || url.starts_with("convex+https://") {
+        return Ok(Box::new(convex::ConvexStore::new(url, &|name| {
+            std::env::var(name).ok()
+        })?));
+    }
     if let Some(path) = url.strip_prefix("sqlite:") {
         let path = std::path::Path::new(path.strip_prefix("//").unwrap_or(path));
         return Ok(Box::new(match access {
@@ -648,7 +656,7 @@ pub async fn open(
     }
     Err(StoreError::Open {
         url: redact(url),
-        message: "unknown kind of store; use sqlite:PATH, postgres://…, http(s)://… or langfuse+http(s)://…".to_owned(),
+        message: "unknown kind of store; use sqlite:PATH, postgres://…, http(s)://…, convex+https://… or langfuse+http(s)://…".to_owned(),
     })
 }
 

@@ -13,6 +13,7 @@ mod common;
 mod console;
 mod console_browser;
 mod convex_export;
+mod convex_store;
 mod cost_cli;
 mod environments;
 mod error_messages;

@@ -4,7 +4,7 @@
 use promptctl::store::Restore;
 
 use crate::common::stores::restoring;
-use promptctl::store::{Action, ChangeSet, NewRow, Op, Patch, Scope, Store, StoreError, open};
+use promptctl::store::{Action, ChangeSet, NewRow, Op, Patch, Scope, Store, StoreError};
 
 fn new_row(name: &str, version: &str) -> NewRow {
     NewRow {
@@ -46,6 +46,22 @@ async fn changes(store: &dyn Store, ops: Vec<Op>) -> ChangeSet {
 }
 
 fn nothing(_: usize, _: usize) {}
+
+/// Give the legacy row of `b` (without a model) `model`, as the store holds it now: its id and
+/// row version as the store gave them (a Convex deployment assigns its own ids).
+async fn backfill_b(store: &dyn Store, model: &str) -> Op {
+    let snapshot = store.snapshot().await.unwrap();
+    let b = snapshot.rows.iter().find(|r| r.prompt_name == "b").unwrap();
+    Op::Update {
+        action: Action::Backfill,
+        id: b.id.clone(),
+        expected_row_version: b.row_version,
+        patch: Patch {
+            ai_model: Some(model.to_owned()),
+            ..Patch::default()
+        },
+    }
+}
 
 /// Give the legacy row `b-1` (at row_version 4, without a model) `model`.
 fn backfill_b1(model: &str) -> Op {
@@ -187,7 +203,7 @@ pub async fn a_stale_precondition_refuses_the_whole_set_and_lists_every_conflict
         .find(|r| r.prompt_name == "a" && r.prompt_version == "v1" && r.scope == Scope::Production)
         .unwrap();
     let ops = vec![
-        backfill_b1("openai/gpt-5"),
+        backfill_b(store, "openai/gpt-5").await,
         Op::Update {
             action: Action::Update,
             id: a1.id.clone(),
@@ -247,7 +263,7 @@ pub async fn a_failure_in_the_middle_leaves_the_store_as_before(store: &dyn Stor
     // Both inserts pass the precondition check (neither exists yet); the second breaks the
     // unique index mid-transaction, after the backfill and the first insert were written.
     let ops = vec![
-        backfill_b1("openai/gpt-5"),
+        backfill_b(store, "openai/gpt-5").await,
         insert("c", "v1"),
         insert("c", "v1"),
     ];
@@ -367,21 +383,20 @@ pub async fn a_retried_restore_applies_once(store: &dyn Store, _: &str) {
 
 pub async fn concurrent_change_sets_never_both_write_a_row(store: &dyn Store, url: &str) {
     store.restore(&legacy(), &restoring(false)).await.unwrap();
-    let other = open(url, None, promptctl::store::Access::Create)
-        .await
-        .unwrap();
-    let set_for = |model: &str| ChangeSet {
+    let other = crate::common::stores::reopen(url).await;
+    let store_id = store.snapshot().await.unwrap().store_id;
+    let b_before = backfill_b(store, "openai/gpt-5").await;
+    let set_for = async |model: &str| ChangeSet {
         policy_overrides: Vec::new(),
         rules: None,
         store_id: String::new(),
         actor: model.to_owned(),
         idempotency_key: None,
         request_sha256: None,
-        ops: vec![backfill_b1(model)],
+        ops: vec![backfill_b(store, model).await],
     };
-    let store_id = store.snapshot().await.unwrap().store_id;
-    let mut first = set_for("openai/gpt-5");
-    let mut second = set_for("openai/gpt-5-mini");
+    let mut first = set_for("openai/gpt-5").await;
+    let mut second = set_for("openai/gpt-5-mini").await;
     first.store_id.clone_from(&store_id);
     second.store_id = store_id;
     let (a, b) = tokio::join!(
@@ -389,11 +404,25 @@ pub async fn concurrent_change_sets_never_both_write_a_row(store: &dyn Store, ur
         other.apply(&second, &nothing)
     );
     assert!(a.is_ok() != b.is_ok(), "exactly one must win: {a:?} {b:?}");
+    let winner = if a.is_ok() {
+        "openai/gpt-5"
+    } else {
+        "openai/gpt-5-mini"
+    };
     let loser = if a.is_err() { a } else { b };
     assert!(matches!(loser, Err(StoreError::Conflict(_))));
     let snapshot = store.snapshot().await.unwrap();
-    let row = snapshot.rows.iter().find(|r| r.id == "b-1").unwrap();
-    assert_eq!(row.row_version, 5);
+    let Op::Update {
+        id,
+        expected_row_version,
+        ..
+    } = b_before
+    else {
+        unreachable!()
+    };
+    let row = snapshot.rows.iter().find(|r| r.id == id).unwrap();
+    assert_eq!(row.ai_model.as_deref(), Some(winner));
+    assert_ne!(row.row_version, expected_row_version, "the winner moved it");
     assert_eq!(snapshot.revision, 2);
 }
 
@@ -442,13 +471,14 @@ pub async fn a_change_set_that_changes_nothing_writes_nothing(store: &dyn Store,
         assert_eq!(store.history(None, 100).await.unwrap().len(), logged);
     }
     // With a real change beside it, only the real change is written and audited.
+    let backfill = backfill_b(store, "openai/gpt-5").await;
+    let Op::Update { id: b_id, .. } = &backfill else {
+        unreachable!()
+    };
+    let b_id = b_id.clone();
     let outcome = store
         .apply(
-            &changes(
-                store,
-                vec![update(same_values), backfill_b1("openai/gpt-5")],
-            )
-            .await,
+            &changes(store, vec![update(same_values), backfill]).await,
             &nothing,
         )
         .await
@@ -462,7 +492,7 @@ pub async fn a_change_set_that_changes_nothing_writes_nothing(store: &dyn Store,
     assert_eq!(a1_after, a1, "the unchanged row kept its row_version");
     let history = store.history(None, 100).await.unwrap();
     assert_eq!(history.len(), logged + 1);
-    assert_eq!(history[0].row_id.as_deref(), Some("b-1"));
+    assert_eq!(history[0].row_id.as_deref(), Some(b_id.as_str()));
 }
 
 pub async fn values_no_path_could_make_are_refused(store: &dyn Store, _: &str) {
@@ -818,6 +848,37 @@ macro_rules! backends {
             suite!(on_http_postgres: $($test),*);
         }
     };
+}
+
+/// The suite on a Convex deployment (promptctl.ts under convex-test, over the deployment API).
+/// What cannot hold there, and why:
+/// - `a_new_store_is_empty_at_revision_zero`: a deployment promptctl never wrote to has no
+///   store id yet (`""`): queries cannot write, so the first apply mints it.
+/// - `inserts_get_an_id_a_version_and_an_audit_entry`,
+///   `updates_move_row_version_and_record_before_and_after`: a row's `row_version` is its
+///   precondition, a digest of its fields, not a counter from 1; and `created_by` is the
+///   story's id of `users`, so the actor is in the audit log only.
+/// - `a_retried_change_set_applies_once`, `a_retried_restore_applies_once`: Convex's HTTP API
+///   has no idempotency keys, and promptctl never retries a mutation (a lost answer is
+///   "outcome unknown", exit 3).
+/// - `restore_takes_legacy_rows_into_an_empty_store_only`,
+///   `a_forced_restore_of_nothing_must_be_meant`, `counters_past_what_a_store_counts_to_are_refused`:
+///   Convex assigns its own ids and a restore keeps no `row_version`; a forced restore (which
+///   would delete the app's documents) is not built and says so.
+mod convex {
+    suite!(on_convex:
+        no_write_creates_a_row_without_a_model,
+        a_stale_precondition_refuses_the_whole_set_and_lists_every_conflict,
+        a_change_set_for_another_store_is_refused,
+        a_failure_in_the_middle_leaves_the_store_as_before,
+        concurrent_change_sets_never_both_write_a_row,
+        a_change_set_that_changes_nothing_writes_nothing,
+        values_no_path_could_make_are_refused,
+        the_diff_read_and_whole_rows_give_back_the_snapshot,
+        what_validate_refuses_no_write_stores,
+        published_rules_judge_the_writes_that_follow,
+        turning_a_row_off_is_never_refused_for_its_model,
+    );
 }
 
 backends!(

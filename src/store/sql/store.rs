@@ -10,10 +10,9 @@ use sqlx::{
     Transaction, Type,
 };
 
-use super::write::{
-    KeptOutcome, RulesRow, SELECT_RULES, WriteTx, apply_in, read_published, restore_in,
-};
+use super::write::{KeptOutcome, SELECT_RULES, WriteTx, apply_in, restore_in};
 use super::{AUDIT_SELECT, AuditRow, CHUNK, SqlValue};
+use crate::store::prepare::{RulesRow, read_published};
 use crate::store::{
     ApplyOutcome, AuditEntry, ChangeSet, Delta, LiveRow, Progress, Published, Restore,
     RestoreOptions, RestoreOutcome, RevisionFeed, Snapshot, Store, StoreError,

@@ -8,74 +8,16 @@ use super::{
     CHUNK, SqlValue, audit, back_up_rows, insert_audit, insert_rows, inserted_names, update_many,
     updated_ids,
 };
-use crate::store::record::{AppliedRecord, RestoredRecord, row_values};
-use crate::store::rules::{self, Published, Rules, RulesUpdate};
-use crate::store::values;
-use crate::store::{
-    Action, ApplyOutcome, Backup, ChangeSet, Conflict, LiveRow, NewRow, Op, POLICY_OVERRIDE, Patch,
-    Progress, RULES_PUBLISHED, Restore, RestoreOptions, RestoreOutcome, StoreError, audit_values,
-    new_id, now_ms, row_from_new,
+use crate::store::prepare::{
+    Prepared, RulesRow, Write, next_revision, policy_override_records, prepare, published_audit,
+    read_published, refuse_any, rules_for,
 };
-
-/// Every precondition of `ops` that does not hold, given the rows they update (by id) and the
-/// production versions that exist of the names they insert.
-pub(super) fn conflicts(
-    ops: &[Op],
-    rows: &HashMap<String, LiveRow>,
-    production_versions: &[(String, String)],
-) -> Vec<Conflict> {
-    let mut out = Vec::new();
-    for op in ops {
-        match op {
-            Op::Update {
-                id,
-                expected_row_version,
-                ..
-            } => match rows.get(id) {
-                Some(row) if row.row_version == *expected_row_version => {}
-                Some(row) => out.push(Conflict {
-                    prompt_name: row.prompt_name.clone(),
-                    prompt_version: row.prompt_version.clone(),
-                    id: Some(id.clone()),
-                    expected_row_version: Some(*expected_row_version),
-                    actual_row_version: Some(row.row_version),
-                    reason: format!(
-                        "row_version is {} (the plan read {expected_row_version})",
-                        row.row_version
-                    ),
-                }),
-                None => out.push(Conflict {
-                    prompt_name: String::new(),
-                    prompt_version: String::new(),
-                    id: Some(id.clone()),
-                    expected_row_version: Some(*expected_row_version),
-                    actual_row_version: None,
-                    reason: "is not in the store".to_owned(),
-                }),
-            },
-            Op::Insert {
-                row,
-                expect_new_name,
-                ..
-            } => {
-                let taken = production_versions.iter().find(|(name, version)| {
-                    *name == row.prompt_name && (*expect_new_name || *version == row.prompt_version)
-                });
-                if let Some((_, version)) = taken {
-                    out.push(Conflict {
-                        prompt_name: row.prompt_name.clone(),
-                        prompt_version: row.prompt_version.clone(),
-                        id: None,
-                        expected_row_version: None,
-                        actual_row_version: None,
-                        reason: format!("version {version} was created since the plan was made"),
-                    });
-                }
-            }
-        }
-    }
-    out
-}
+use crate::store::record::{AppliedRecord, RestoredRecord, row_values};
+use crate::store::rules::{self, Published, Rules};
+use crate::store::{
+    ApplyOutcome, Backup, ChangeSet, Conflict, LiveRow, Patch, Progress, RULES_PUBLISHED, Restore,
+    RestoreOptions, RestoreOutcome, StoreError, audit_values, new_id, now_ms, row_from_new,
+};
 
 /// The few things a backend's write transaction must do; the change-set logic above them is
 /// shared by [`apply_in`] and [`restore_in`].
@@ -100,71 +42,8 @@ pub(in crate::store) trait WriteTx: Send {
     async fn published_rules(&mut self) -> Result<Option<RulesRow>, sqlx::Error>;
 }
 
-/// A row of `store_rules` as read: revision, time, actor, the document's text.
-pub(in crate::store) type RulesRow = (i64, i64, String, String);
-
-/// The newest row of `store_rules`, read into rules.
 pub(in crate::store) const SELECT_RULES: &str =
     "SELECT revision, at, actor, rules FROM store_rules ORDER BY revision DESC LIMIT 1";
-
-/// Published rules from their row. Rules a store holds but cannot read (written by another
-/// promptctl, or by hand) stop every write until rules are published again: guessing at them
-/// could let through what they forbid.
-pub(in crate::store) fn read_published(
-    row: Option<RulesRow>,
-) -> Result<Option<Published>, StoreError> {
-    let Some((revision, at, actor, text)) = row else {
-        return Ok(None);
-    };
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-        StoreError::Invalid(format!(
-            "the rules of record published at revision {revision} do not read ({e}); publish them again with `promptctl apply`"
-        ))
-    })?;
-    let rules = Rules::from_value(value).map_err(|e| {
-        StoreError::Invalid(format!(
-            "the rules of record published at revision {revision}: {e}; publish them again with `promptctl apply`"
-        ))
-    })?;
-    Ok(Some(Published {
-        revision,
-        at,
-        actor,
-        rules,
-    }))
-}
-
-/// The rules a write is held to, and the rules it publishes (`None` when the store already
-/// holds them). A write made against other rules than the store holds now is stale.
-fn rules_for<'a>(
-    current: Option<&'a Published>,
-    update: Option<&'a RulesUpdate>,
-) -> Result<(std::borrow::Cow<'a, Rules>, Option<&'a Rules>), StoreError> {
-    let current_digest = current.map(|p| p.rules.digest());
-    let Some(update) = update else {
-        return Ok((
-            current.map_or_else(
-                || std::borrow::Cow::Owned(Rules::builtin()),
-                |p| std::borrow::Cow::Borrowed(&p.rules),
-            ),
-            None,
-        ));
-    };
-    if update.expected_digest != current_digest {
-        return Err(StoreError::Conflict(vec![Conflict {
-            prompt_name: String::new(),
-            prompt_version: String::new(),
-            id: None,
-            expected_row_version: None,
-            actual_row_version: None,
-            reason: "the store's rules of record were published anew since the plan was made"
-                .to_owned(),
-        }]));
-    }
-    let publish = (current_digest.as_deref() != Some(update.rules.digest().as_str()))
-        .then_some(&update.rules);
-    Ok((std::borrow::Cow::Borrowed(&update.rules), publish))
-}
 
 /// Publish `rules` at `revision`, with its audit entry.
 async fn publish(
@@ -187,11 +66,7 @@ async fn publish(
         ],
     )
     .await?;
-    let after = serde_json::json!({
-        "digest": digest,
-        "rules": rules.describe(),
-        "changes": rules.changes_from(before.map(|p| &p.rules)),
-    });
+    let after = published_audit(rules, before);
     Ok(audit(
         revision,
         now,
@@ -201,26 +76,6 @@ async fn publish(
         None,
         Some(&after),
     ))
-}
-
-/// The revision after `revision`, while there is room to count (see
-/// [`values::MAX_COUNTER`]).
-fn next_revision(revision: i64) -> Result<i64, StoreError> {
-    if revision >= values::MAX_COUNTER - 1 {
-        return Err(StoreError::Invalid(format!(
-            "the store's revision is {revision}: no room to count another write (restore it from an export with a lower revision)"
-        )));
-    }
-    Ok(revision + 1)
-}
-
-/// Refuse a write the rules of record refuse.
-fn refuse_any(refusals: Vec<rules::Refusal>) -> Result<(), StoreError> {
-    if refusals.is_empty() {
-        Ok(())
-    } else {
-        Err(StoreError::Refused(refusals))
-    }
 }
 
 /// Apply a change set inside `tx`: check the store, every precondition (all conflicts are
@@ -241,50 +96,19 @@ pub(in crate::store) async fn apply_in(
     {
         return stored::<AppliedRecord, _>(key, &kept, changes.request_sha256.as_deref());
     }
-    // A plan made before the store existed names no store: it applies to a store as new as
-    // the one it was made against (nothing ever written), whatever id the store got.
-    let made_before_the_store = changes.store_id.is_empty() && revision == 0;
-    if store_id != changes.store_id && !made_before_the_store {
-        return Err(StoreError::WrongStore {
-            expected: changes.store_id.clone(),
-            actual: store_id,
-        });
-    }
     let current = read_published(tx.published_rules().await?)?;
-    let (rules, publishing) = rules_for(current.as_ref(), changes.rules.as_ref())?;
     let rows = tx.rows_by_id(&updated_ids(&changes.ops)).await?;
     let versions = tx
         .production_versions(&inserted_names(&changes.ops))
         .await?;
-    // What the rules refuse is refused whether or not the rows moved since: a retry with
-    // fresh row versions would be refused all the same.
-    let verdict =
-        rules::check_change_set(&rules, changes, |id| rows.get(id), &crate::time::today());
-    refuse_any(verdict.refusals)?;
-    let found = conflicts(&changes.ops, &rows, &versions);
-    if !found.is_empty() {
-        return Err(StoreError::Conflict(found));
-    }
-    let writes = effective_writes(&changes.ops, &rows);
-    if let Some(row) = writes.iter().find_map(|write| match write {
-        Write::Update { row, .. }
-            if row
-                .row_version
-                .checked_add(1)
-                .is_none_or(|next| values::row_version(next).is_err()) =>
-        {
-            Some(row)
-        }
-        _ => None,
-    }) {
-        return Err(StoreError::Invalid(format!(
-            "row {} ({} {}) is at row_version {}: no room to count another write",
-            row.id.escape_debug(),
-            row.prompt_name.escape_debug(),
-            row.prompt_version.escape_debug(),
-            row.row_version
-        )));
-    }
+    let Prepared { publishing, writes } = prepare(
+        changes,
+        &store_id,
+        revision,
+        current.as_ref(),
+        &rows,
+        &versions,
+    )?;
     if writes.is_empty() && publishing.is_none() {
         return Ok(ApplyOutcome {
             revision,
@@ -334,7 +158,7 @@ pub(in crate::store) async fn apply_in(
                     .1
                     .push((row.id.as_str(), expected_row_version));
             }
-            Write::Insert { action, row } => {
+            Write::Insert { action, row, .. } => {
                 let live = row_from_new(row, new_id(), now, &changes.actor);
                 let after = serde_json::Value::Object(row_values(&live));
                 audits.push(audit(
@@ -392,17 +216,12 @@ pub(in crate::store) async fn apply_in(
     if let Some(rules) = publishing {
         audits.push(publish(tx, rules, current.as_ref(), revision, now, &changes.actor).await?);
     }
-    for o in &changes.policy_overrides {
-        let record = serde_json::json!({
-            "policy": o.policy,
-            "overridden_by": o.actor,
-            "prompts": o.prompts,
-        });
+    for (change, record) in policy_override_records(changes) {
         audits.push(audit(
             revision,
             now,
             &changes.actor,
-            POLICY_OVERRIDE,
+            change,
             None,
             None,
             Some(&record),
@@ -420,49 +239,6 @@ pub(in crate::store) async fn apply_in(
         record_outcome(tx, kept, revision, &AppliedRecord::from(&outcome), now).await?;
     }
     Ok(outcome)
-}
-
-/// One write a change set really makes.
-enum Write<'a> {
-    Update {
-        action: Action,
-        row: &'a LiveRow,
-        expected_row_version: i64,
-        /// Only the fields that change the row (boxed: a patch is most of the variant).
-        patch: Box<Patch>,
-    },
-    Insert {
-        action: Action,
-        row: &'a NewRow,
-    },
-}
-
-/// The writes of `ops` that change something: an update whose every field already holds its
-/// value is no write at all (no `row_version` bump, no audit entry).
-fn effective_writes<'a>(ops: &'a [Op], rows: &'a HashMap<String, LiveRow>) -> Vec<Write<'a>> {
-    ops.iter()
-        .filter_map(|op| match op {
-            Op::Update {
-                action,
-                id,
-                expected_row_version,
-                patch,
-            } => {
-                let row = rows.get(id)?;
-                let patch = patch.effective(row);
-                (!patch.is_empty()).then_some(Write::Update {
-                    action: *action,
-                    row,
-                    expected_row_version: *expected_row_version,
-                    patch: Box::new(patch),
-                })
-            }
-            Op::Insert { action, row, .. } => Some(Write::Insert {
-                action: *action,
-                row,
-            }),
-        })
-        .collect()
 }
 
 /// The rows of one update statement that did not move from the version the change set

@@ -94,6 +94,7 @@ pub fn new_version(path: &Path, version: &str, first_line: &str) -> String {
     old
 }
 
+pub mod convex;
 pub mod pg_proxy;
 pub mod proxy;
 pub mod stores;

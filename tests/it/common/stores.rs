@@ -181,6 +181,35 @@ where
     drop(stop);
 }
 
+/// Run `test` on a fresh Convex deployment (promptctl.ts under convex-test, over the
+/// deployment API), or skip where convex-test is not installed.
+pub async fn on_convex<F>(test: F)
+where
+    F: AsyncFnOnce(&dyn Store, &str),
+{
+    let Some(deployment) = crate::common::convex::Deployment::start() else {
+        return;
+    };
+    let store = deployment.store();
+    test(&store, &deployment.url).await;
+}
+
+/// The store at `url` opened again, as another process would (a Convex deployment with the
+/// test's deploy key).
+pub async fn reopen(url: &str) -> Box<dyn Store> {
+    if url.starts_with("convex+") {
+        return Box::new(
+            promptctl::store::convex::ConvexStore::new(url, &|name| {
+                (name == "CONVEX_DEPLOY_KEY").then(|| crate::common::convex::DEPLOY_KEY.to_owned())
+            })
+            .unwrap(),
+        );
+    }
+    promptctl::store::open(url, None, promptctl::store::Access::Create)
+        .await
+        .unwrap()
+}
+
 /// How tests restore: as `tester`, forced or not.
 pub fn restoring(force: bool) -> promptctl::store::RestoreOptions {
     promptctl::store::RestoreOptions {
