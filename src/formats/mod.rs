@@ -12,6 +12,7 @@
 //! - [`validate_json_v1`], [`list_json_v1`], [`status_json_v1`], [`token_json_v1`].
 
 pub mod convex_jsonl;
+pub mod convex_zip;
 pub mod cost_json_v1;
 pub mod export_v1;
 pub mod http_v1;

@@ -78,8 +78,20 @@ pub struct RestoreReport {
 /// with a `--map-model` to try for rows on models the catalog does not take.
 pub fn read_export(settings: &Settings, options: &RestoreOptions) -> Result<ReadExport, OpsError> {
     let started = std::time::Instant::now();
-    let text = fs_err::read_to_string(&options.file)?;
     let file = options.file.display();
+    let bytes = fs_err::read(&options.file)?;
+    // A Convex snapshot export (a ZIP) is read for its ai_prompts table; anything else is
+    // promptctl's JSON export or a legacy one.
+    let text = if crate::formats::convex_zip::is_zip(&bytes) {
+        crate::formats::convex_zip::documents(&bytes)
+            .map_err(|error| OpsError::Refused(format!("cannot restore {file}: {error}")))?
+    } else {
+        String::from_utf8(bytes).map_err(|_| {
+            OpsError::Refused(format!(
+                "cannot restore {file}: not UTF-8 text (nor a Convex export's ZIP)"
+            ))
+        })?
+    };
     let read = export::read_each(&text, now_ms())
         .map_err(|error| OpsError::Refused(format!("cannot restore {file}: {error}")))?;
     let export::RowsRead {
