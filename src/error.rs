@@ -104,10 +104,22 @@ impl From<anyhow::Error> for Error {
         let unknown = error.chain().any(|cause| {
             matches!(
                 cause.downcast_ref::<StoreError>(),
-                Some(StoreError::Unknown(_))
+                Some(
+                    StoreError::Unknown(_)
+                        | StoreError::Partial {
+                            answer_lost: true,
+                            ..
+                        }
+                )
             ) || matches!(
                 cause.downcast_ref::<OpsError>(),
-                Some(OpsError::Store(StoreError::Unknown(_)))
+                Some(OpsError::Store(
+                    StoreError::Unknown(_)
+                        | StoreError::Partial {
+                            answer_lost: true,
+                            ..
+                        }
+                ))
             )
         });
         if unknown {

@@ -417,6 +417,15 @@ pub enum StoreError {
     /// The commit failed and the database rolled the write back: nothing was written.
     #[error("the commit failed and the store rolled it back, so nothing was written: {0}")]
     RolledBack(String),
+    /// A store without transactions (Langfuse) stopped part-way: `report` says exactly which
+    /// changes landed, which one failed and which were not attempted. `answer_lost`: the
+    /// failed change's answer was lost, so whether it landed is unknown (exit 3).
+    #[error("the apply stopped part-way ({store} has no transaction across changes):\n{report}")]
+    Partial {
+        store: String,
+        report: String,
+        answer_lost: bool,
+    },
     /// The write may or may not have happened: the commit (or the server's answer to it) was
     /// lost. Never reported as "nothing changed".
     #[error(

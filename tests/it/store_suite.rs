@@ -881,6 +881,26 @@ mod convex {
     );
 }
 
+/// The suite on Langfuse (the stand-in of its public prompts API). Langfuse has no transaction
+/// across prompts, no revision, no audit log and no rules of record, and promptctl does not
+/// restore into it, so most of the suite cannot hold there:
+/// - every test that starts from `store restore` (legacy rows) — restore is not available;
+/// - `a_new_store_is_empty_at_revision_zero`, `inserts_get_an_id_a_version_and_an_audit_entry`,
+///   `updates_move_row_version_and_record_before_and_after`: no revision, no history; the row
+///   version is a digest of the version's text, config and labels, not a counter;
+/// - `a_retried_change_set_applies_once`: no idempotency keys;
+/// - `a_failure_in_the_middle_leaves_the_store_as_before`, `concurrent_change_sets_never_both_write_a_row`:
+///   atomicity; what Langfuse gets instead (fixed order, each precondition checked again just
+///   before its write, stop at the first failure, the landed/not-landed report, exit 3 for a
+///   lost answer) is tested in `langfuse.rs`;
+/// - `published_rules_judge_the_writes_that_follow`: no rules of record to publish.
+mod langfuse {
+    suite!(on_langfuse:
+        a_change_set_for_another_store_is_refused,
+        turning_a_row_off_is_never_refused_for_its_model,
+    );
+}
+
 backends!(
     a_new_store_is_empty_at_revision_zero,
     inserts_get_an_id_a_version_and_an_audit_entry,

@@ -194,6 +194,15 @@ where
     test(&store, &deployment.url).await;
 }
 
+/// Run `test` on an empty Langfuse project (the stand-in of its public prompts API).
+pub async fn on_langfuse<F>(test: F)
+where
+    F: AsyncFnOnce(&dyn Store, &str),
+{
+    let (store, url) = crate::langfuse::empty_project().await;
+    test(&store, &url).await;
+}
+
 /// The store at `url` opened again, as another process would (a Convex deployment with the
 /// test's deploy key).
 pub async fn reopen(url: &str) -> Box<dyn Store> {
