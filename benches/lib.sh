@@ -23,6 +23,9 @@ BENCH_TARGET=${CARGO_TARGET_DIR:-target}
 [[ $BENCH_TARGET == /* ]] || BENCH_TARGET=$BENCH_ROOT/$BENCH_TARGET
 BIN=$(bench_abs "${PROMPTCTL_BIN:-$BENCH_TARGET/release/promptctl}")
 export PROMPTCTL_TODAY=${PROMPTCTL_TODAY:-2026-06-01}
+# One author for every write, whatever the machine's identity: the raw-SQL floor takes the
+# actor from PROMPTCTL_ACTOR as apply does, and apply would otherwise fall back to git's name.
+export PROMPTCTL_ACTOR=${PROMPTCTL_ACTOR:-bench}
 # The default store and the models the files name, whatever the caller's shell says.
 unset PROMPTCTL_STORE PROMPTCTL_TOKEN PROMPTCTL_TOKENS LLM_MODEL LLM_FALLBACK_MODEL
 
@@ -182,9 +185,16 @@ bench_store() {
   local db=$1/.promptctl/store.db n rows t0
   n=$(find "$1/prompts" -type f -name '*.yaml' | wc -l)
   bench_log "setup: promptctl apply --auto-approve in $1 ($n files, empty store)"
+  [[ -x /usr/bin/time ]] || bench_apt time
+  local rss
+  rss=$(mktemp)
   t0=$(date +%s.%N)
-  (cd "$1" && bench_run_once "promptctl apply --auto-approve" "$BIN" apply --auto-approve | tail -n 1 >&2)
+  # The first apply (every row created) under GNU time: its peak memory is FIRST_APPLY_RSS (KB).
+  (cd "$1" && /usr/bin/time -f %M -o "$rss" "$BIN" apply --auto-approve | tail -n 1 >&2) ||
+    bench_die "the first apply failed in $1"
   SETUP_SECS=$(python3 -c "print(f'{$(date +%s.%N) - $t0:.2f}')")
+  FIRST_APPLY_RSS=$(tail -n 1 "$rss")
+  rm -f "$rss"
   [[ -f $db ]] || bench_die "the store was not created at $db (a promptctl.yaml above $1?)"
   rows=$(bench_sql "$db" "SELECT COUNT(*) FROM ai_prompts")
   [[ $rows -eq $n ]] || bench_die "the store in $1 holds $rows rows, expected $n"

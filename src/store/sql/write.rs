@@ -15,8 +15,9 @@ use crate::store::prepare::{
 use crate::store::record::{AppliedRecord, RestoredRecord, row_values};
 use crate::store::rules::{self, Published, Rules};
 use crate::store::{
-    ApplyOutcome, Backup, ChangeSet, Conflict, LiveRow, Patch, Progress, RULES_PUBLISHED, Restore,
-    RestoreOptions, RestoreOutcome, StoreError, audit_values, new_id, now_ms, row_from_new,
+    Action, ApplyOutcome, Backup, ChangeSet, Conflict, LiveRow, NewRow, Patch, Progress,
+    RULES_PUBLISHED, Restore, RestoreOptions, RestoreOutcome, StoreError, audit_values, new_id,
+    now_ms, row_from_new,
 };
 
 /// The few things a backend's write transaction must do; the change-set logic above them is
@@ -127,20 +128,28 @@ pub(in crate::store) async fn apply_in(
     // Writes go in batches: one statement per patch shape for updates, multi-row inserts for
     // rows and audit entries. A bulk model change of 10,000 rows is a few dozen statements,
     // not 20,000 round trips.
-    let mut audits = Vec::with_capacity(total);
-    let mut inserts = Vec::new();
+    // Updates first (a replace turns the old version off before the new one is written), each
+    // patch shape one statement per chunk; then inserts, a chunk at a time: a first apply of
+    // 100,000 prompts never holds a second copy of every template (rows, bind values and audit
+    // entries are made for a chunk, written and dropped). Audit entries follow the same order.
+    let mut audits = Audits::default();
     let mut groups: Vec<(Patch, Vec<(&str, i64)>)> = Vec::new();
     let mut group_of: HashMap<String, usize> = HashMap::new();
-    for write in writes {
-        match write {
-            Write::Update {
-                action,
-                row,
-                expected_row_version,
-                patch,
-            } => {
-                let (before, after) = audit_values(row, &patch);
-                audits.push(audit(
+    for write in &writes {
+        let Write::Update {
+            action,
+            row,
+            expected_row_version,
+            patch,
+        } = write
+        else {
+            continue;
+        };
+        let (before, after) = audit_values(row, patch);
+        audits
+            .push(
+                tx,
+                audit(
                     revision,
                     now,
                     &changes.actor,
@@ -148,31 +157,17 @@ pub(in crate::store) async fn apply_in(
                     Some(row),
                     Some(&before),
                     Some(&after),
-                ));
-                let key = after.to_string();
-                let index = *group_of.entry(key).or_insert_with(|| {
-                    groups.push((*patch, Vec::new()));
-                    groups.len() - 1
-                });
-                groups[index]
-                    .1
-                    .push((row.id.as_str(), expected_row_version));
-            }
-            Write::Insert { action, row, .. } => {
-                let live = row_from_new(row, new_id(), now, &changes.actor);
-                let after = serde_json::Value::Object(row_values(&live));
-                audits.push(audit(
-                    revision,
-                    now,
-                    &changes.actor,
-                    action.as_str(),
-                    Some(&live),
-                    None,
-                    Some(&after),
-                ));
-                inserts.push(live);
-            }
-        }
+                ),
+            )
+            .await?;
+        let key = after.to_string();
+        let index = *group_of.entry(key).or_insert_with(|| {
+            groups.push(((**patch).clone(), Vec::new()));
+            groups.len() - 1
+        });
+        groups[index]
+            .1
+            .push((row.id.as_str(), *expected_row_version));
     }
     for (patch, targets) in &groups {
         for chunk in targets.chunks(CHUNK / 2 - 16) {
@@ -190,34 +185,65 @@ pub(in crate::store) async fn apply_in(
             progress(done, total);
         }
     }
-    for (sql, values) in insert_rows(&inserts) {
-        tx.execute(&sql, values)
-            .await
-            .map_err(|error| match &error {
-                // Inserts were checked against the store and each other above; only a writer
-                // outside promptctl can have raced one in.
-                sqlx::Error::Database(db) if db.is_unique_violation() => {
-                    StoreError::Conflict(vec![Conflict {
-                        prompt_name: String::new(),
-                        prompt_version: String::new(),
-                        id: None,
-                        expected_row_version: None,
-                        actual_row_version: None,
-                        reason: "a new version was created by another writer meanwhile: \
+    let inserts: Vec<(Action, &NewRow)> = writes
+        .iter()
+        .filter_map(|write| match write {
+            Write::Insert { action, row, .. } => Some((*action, *row)),
+            Write::Update { .. } => None,
+        })
+        .collect();
+    for chunk in inserts.chunks(CHUNK / 20) {
+        let live: Vec<LiveRow> = chunk
+            .iter()
+            .map(|(_, row)| row_from_new(row, new_id(), now, &changes.actor))
+            .collect();
+        for (sql, values) in insert_rows(&live) {
+            tx.execute(&sql, values)
+                .await
+                .map_err(|error| match &error {
+                    // Inserts were checked against the store and each other above; only a writer
+                    // outside promptctl can have raced one in.
+                    sqlx::Error::Database(db) if db.is_unique_violation() => {
+                        StoreError::Conflict(vec![Conflict {
+                            prompt_name: String::new(),
+                            prompt_version: String::new(),
+                            id: None,
+                            expected_row_version: None,
+                            actual_row_version: None,
+                            reason: "a new version was created by another writer meanwhile: \
                                  a production row with the same name and version exists"
-                            .to_owned(),
-                    }])
-                }
-                _ => StoreError::from(error),
-            })?;
+                                .to_owned(),
+                        }])
+                    }
+                    _ => StoreError::from(error),
+                })?;
+        }
+        for ((action, _), row) in chunk.iter().zip(&live) {
+            let after = serde_json::Value::Object(row_values(row));
+            audits
+                .push(
+                    tx,
+                    audit(
+                        revision,
+                        now,
+                        &changes.actor,
+                        action.as_str(),
+                        Some(row),
+                        None,
+                        Some(&after),
+                    ),
+                )
+                .await?;
+        }
+        done += chunk.len();
+        progress(done, total);
     }
-    done += inserts.len();
-    progress(done, total);
     if let Some(rules) = publishing {
-        audits.push(publish(tx, rules, current.as_ref(), revision, now, &changes.actor).await?);
+        let entry = publish(tx, rules, current.as_ref(), revision, now, &changes.actor).await?;
+        audits.push(tx, entry).await?;
     }
     for (change, record) in policy_override_records(changes) {
-        audits.push(audit(
+        let entry = audit(
             revision,
             now,
             &changes.actor,
@@ -225,11 +251,10 @@ pub(in crate::store) async fn apply_in(
             None,
             None,
             Some(&record),
-        ));
+        );
+        audits.push(tx, entry).await?;
     }
-    for (sql, values) in insert_audit(audits) {
-        tx.execute(&sql, values).await?;
-    }
+    audits.flush(tx).await?;
     let outcome = ApplyOutcome {
         revision,
         applied: total,
@@ -239,6 +264,33 @@ pub(in crate::store) async fn apply_in(
         record_outcome(tx, kept, revision, &AppliedRecord::from(&outcome), now).await?;
     }
     Ok(outcome)
+}
+
+/// Audit entries on their way into the log: written a statement's worth at a time, so a large
+/// change set never holds all of them.
+#[derive(Default)]
+struct Audits {
+    pending: Vec<Vec<SqlValue>>,
+}
+
+impl Audits {
+    /// Entries per statement.
+    const BATCH: usize = CHUNK / 9;
+
+    async fn push(&mut self, tx: &mut dyn WriteTx, entry: Vec<SqlValue>) -> Result<(), StoreError> {
+        self.pending.push(entry);
+        if self.pending.len() >= Self::BATCH {
+            self.flush(tx).await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self, tx: &mut dyn WriteTx) -> Result<(), StoreError> {
+        for (sql, values) in insert_audit(std::mem::take(&mut self.pending)) {
+            tx.execute(&sql, values).await?;
+        }
+        Ok(())
+    }
 }
 
 /// The rows of one update statement that did not move from the version the change set
