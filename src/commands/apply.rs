@@ -95,7 +95,7 @@ async fn run_on(
         environment: settings.environment.as_deref(),
         saved: args.plan_file.is_some(),
     };
-    let report = apply_with_progress(&plan, store, &options, printer).await?;
+    let report = apply_with_progress(plan, store, &options, printer).await?;
     printer.data(&paint(GREEN.bold(), &complete(&report)))?;
     match report.rows_without_model {
         Some(Ok(left)) => {
@@ -151,7 +151,7 @@ async fn confirm(printer: &Printer) -> anyhow::Result<bool> {
 }
 
 async fn apply_with_progress(
-    plan: &Plan,
+    plan: Plan,
     store: &dyn crate::store::Store,
     options: &ApplyOptions<'_>,
     printer: &Printer,

@@ -203,7 +203,7 @@ async fn converges(git: Vec<GitPrompt>, live: Vec<Row>) -> Result<(), TestCaseEr
         environment: None,
         saved: false,
     };
-    promptctl::apply::apply(&plan, &store, &applying, &|_, _| {})
+    promptctl::apply::apply(plan.clone(), &store, &applying, &|_, _| {})
         .await
         .unwrap();
     let after = store.snapshot().await.unwrap();

@@ -292,7 +292,7 @@ fn a_replaced_version_without_a_model_gets_the_default_in_the_same_plan() {
         ]
     );
     // Applied, the two writes of row a1 become one update under one precondition.
-    let changes = promptctl::apply::change_set(&plan, "test", 5);
+    let changes = promptctl::apply::change_set(plan.clone(), "test", 5);
     let updates: Vec<&Patch> = changes
         .ops
         .iter()
