@@ -13,7 +13,6 @@
 //! What the story's table cannot hold is refused, not dropped: a canary (no field for it) and,
 //! on restore, a `created_by` that is not a Convex id of `users` (left out and said).
 
-use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -22,14 +21,14 @@ use serde_json::{Map, Value, json};
 
 use super::prepare::{
     Prepared, Write, next_revision, policy_override_records, prepare, published_audit,
-    read_published, refuse_any, rules_for,
+    read_for_write, read_published, refuse_any, rules_for, sets_a_canary,
 };
 use super::record::row_values;
 use super::rules::{self, Published};
 use super::{
-    ApplyOutcome, AuditEntry, ChangeSet, Conflict, LiveRow, Op, Patch, Progress, Restore,
-    RestoreOptions, RestoreOutcome, Scope, Snapshot, Store, StoreError, audit_values, new_id,
-    now_ms, row_from_new,
+    ApplyOutcome, AuditEntry, ChangeSet, Conflict, LiveRow, Patch, Progress, Restore,
+    RestoreOptions, RestoreOutcome, Snapshot, Store, StoreError, audit_values, new_id, now_ms,
+    row_from_new,
 };
 use crate::secret::Secret;
 
@@ -410,17 +409,6 @@ impl ConvexStore {
     }
 }
 
-/// Whether `changes` starts or moves a canary.
-fn sets_a_canary(changes: &ChangeSet) -> bool {
-    changes.ops.iter().any(|op| match op {
-        Op::Insert { row, .. } => row.canary_model.is_some() || row.canary_percent.is_some(),
-        Op::Update { patch, .. } => {
-            matches!(patch.canary_model, Some(Some(_)))
-                || matches!(patch.canary_percent, Some(Some(_)))
-        }
-    })
-}
-
 /// A patch as the module's validator takes it: a value sets a field, `null` clears it.
 fn patch_args(patch: &Patch) -> Value {
     let mut out = Map::new();
@@ -492,25 +480,7 @@ impl Store for ConvexStore {
             snapshot,
             published,
         } = self.read(true).await?;
-        let names: HashSet<&str> = changes
-            .ops
-            .iter()
-            .filter_map(|op| match op {
-                Op::Insert { row, .. } => Some(row.prompt_name.as_str()),
-                Op::Update { .. } => None,
-            })
-            .collect();
-        let versions: Vec<(String, String)> = snapshot
-            .rows
-            .iter()
-            .filter(|r| r.scope == Scope::Production && names.contains(r.prompt_name.as_str()))
-            .map(|r| (r.prompt_name.clone(), r.prompt_version.clone()))
-            .collect();
-        let rows: HashMap<String, LiveRow> = snapshot
-            .rows
-            .iter()
-            .map(|r| (r.id.clone(), r.clone()))
-            .collect();
+        let (rows, versions) = read_for_write(&changes.ops, snapshot.rows);
         let current = published.as_ref().map(|(p, _)| p);
         let Prepared { publishing, writes } = prepare(
             changes,

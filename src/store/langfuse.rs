@@ -27,9 +27,9 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value, json};
 
-use super::prepare::{Prepared, Write, prepare, refuse_any};
+use super::prepare::{Prepared, Write, prepare, read_for_write, refuse_any, sets_a_canary};
 use super::{
-    ApplyOutcome, AuditEntry, ChangeSet, Conflict, LiveRow, NewRow, Op, Patch, Progress, Published,
+    ApplyOutcome, AuditEntry, ChangeSet, Conflict, LiveRow, NewRow, Patch, Progress, Published,
     Restore, RestoreOptions, RestoreOutcome, Scope, Snapshot, Store, StoreError,
 };
 use crate::secret::Secret;
@@ -278,16 +278,15 @@ impl LangfuseStore {
     async fn write(
         &self,
         write: &Write<'_>,
-        snapshot: &Snapshot,
+        rows: &HashMap<String, LiveRow>,
         actor: &str,
         ours: &mut Ours,
     ) -> Result<(), (StoreError, bool)> {
         match write {
             Write::Insert { action, row, .. } => {
                 // Versions of the name as read: one created since is a conflict.
-                let read: HashSet<&str> = snapshot
-                    .rows
-                    .iter()
+                let read: HashSet<&str> = rows
+                    .values()
                     .filter(|r| r.prompt_name == row.prompt_name)
                     .map(|r| r.id.as_str())
                     .collect();
@@ -517,7 +516,7 @@ impl Store for LangfuseStore {
         changes: &ChangeSet,
         progress: Progress<'_>,
     ) -> Result<ApplyOutcome, StoreError> {
-        if changes.ops.iter().any(sets_a_canary) {
+        if sets_a_canary(changes) {
             return Err(StoreError::Unsupported(format!(
                 "{}: promptctl keeps no canary in Langfuse (Langfuse splits traffic by labels its SDK reads); serve the prompts with `promptctl serve` to split traffic",
                 self.shown
@@ -525,25 +524,7 @@ impl Store for LangfuseStore {
         }
         refuse_any(changes.value_problems())?;
         let snapshot = self.snapshot().await?;
-        let names: HashSet<&str> = changes
-            .ops
-            .iter()
-            .filter_map(|op| match op {
-                Op::Insert { row, .. } => Some(row.prompt_name.as_str()),
-                Op::Update { .. } => None,
-            })
-            .collect();
-        let versions: Vec<(String, String)> = snapshot
-            .rows
-            .iter()
-            .filter(|r| names.contains(r.prompt_name.as_str()))
-            .map(|r| (r.prompt_name.clone(), r.prompt_version.clone()))
-            .collect();
-        let rows: HashMap<String, LiveRow> = snapshot
-            .rows
-            .iter()
-            .map(|r| (r.id.clone(), r.clone()))
-            .collect();
+        let (rows, versions) = read_for_write(&changes.ops, snapshot.rows);
         // Langfuse keeps no rules of record: the change set's own (the project's catalog and
         // policies) judge it, whatever rules the plan saw there (none).
         let own = changes.rules.as_ref().map(|update| Published {
@@ -569,9 +550,8 @@ impl Store for LangfuseStore {
         let mut ours = Ours::default();
         for (done, write) in writes.iter().enumerate() {
             let what = describe(write);
-            if let Err((error, answer_lost)) = self
-                .write(write, &snapshot, &changes.actor, &mut ours)
-                .await
+            if let Err((error, answer_lost)) =
+                self.write(write, &rows, &changes.actor, &mut ours).await
             {
                 let not_attempted: Vec<String> = writes[done + 1..].iter().map(describe).collect();
                 if landed.is_empty() && !answer_lost {
@@ -657,13 +637,6 @@ fn valid_label(label: &str) -> bool {
         && label
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-}
-
-fn sets_a_canary(op: &Op) -> bool {
-    match op {
-        Op::Insert { row, .. } => row.canary_model.is_some(),
-        Op::Update { patch, .. } => matches!(patch.canary_model, Some(Some(_))),
-    }
 }
 
 /// The fields promptctl keeps in a version's `config`; `None` clears one.

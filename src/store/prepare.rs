@@ -70,6 +70,37 @@ pub(in crate::store) fn prepare<'a>(
     Ok(Prepared { publishing, writes })
 }
 
+/// What [`prepare`] reads, from the whole store read just before a write — for the stores that
+/// have no write transaction to read it in (Convex, Langfuse): the rows by id, and the
+/// production versions of the names `ops` insert.
+pub(in crate::store) fn read_for_write(
+    ops: &[Op],
+    rows: Vec<LiveRow>,
+) -> (HashMap<String, LiveRow>, Vec<(String, String)>) {
+    let names = super::sql::inserted_names(ops);
+    let versions = rows
+        .iter()
+        .filter(|r| {
+            r.scope == super::Scope::Production
+                && names.binary_search(&r.prompt_name.as_str()).is_ok()
+        })
+        .map(|r| (r.prompt_name.clone(), r.prompt_version.clone()))
+        .collect();
+    let rows = rows.into_iter().map(|r| (r.id.clone(), r)).collect();
+    (rows, versions)
+}
+
+/// Whether `changes` starts or moves a canary: what a store without a place for one refuses.
+pub(in crate::store) fn sets_a_canary(changes: &ChangeSet) -> bool {
+    changes.ops.iter().any(|op| match op {
+        Op::Insert { row, .. } => row.canary_model.is_some() || row.canary_percent.is_some(),
+        Op::Update { patch, .. } => {
+            matches!(patch.canary_model, Some(Some(_)))
+                || matches!(patch.canary_percent, Some(Some(_)))
+        }
+    })
+}
+
 /// The audit log's records of the soft-mandatory policies a change set overrides.
 pub(in crate::store) fn policy_override_records(
     changes: &ChangeSet,

@@ -323,11 +323,7 @@ async fn import_bootstraps_git_and_plan_shows_drift_made_in_langfuse() {
     stand_in.throttle.store(1, Ordering::SeqCst);
     let store = start(Arc::clone(&stand_in)).await;
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().to_path_buf();
-    let url = store.clone();
-    let (code, _, stderr) = tokio::task::spawn_blocking(move || cli(&path, &url, &["import"]))
-        .await
-        .unwrap();
+    let (code, _, stderr) = cli_async(dir.path(), &store, &["import"]).await;
     assert_eq!(code, 0, "{stderr}");
     let file = dir.path().join("prompts/support/prompt_007.yaml");
     let text = fs_err::read_to_string(&file).unwrap();
@@ -336,11 +332,7 @@ async fn import_bootstraps_git_and_plan_shows_drift_made_in_langfuse() {
     let count = walk(&dir.path().join("prompts"));
     assert_eq!(count, 120, "every production prompt, across pages");
 
-    let path = dir.path().to_path_buf();
-    let url = store.clone();
-    let (code, plan, stderr) = tokio::task::spawn_blocking(move || cli(&path, &url, &["plan"]))
-        .await
-        .unwrap();
+    let (code, plan, stderr) = cli_async(dir.path(), &store, &["plan"]).await;
     assert_eq!(code, 0, "{stderr}");
     assert!(
         plan.contains("No changes"),
@@ -354,22 +346,13 @@ async fn import_bootstraps_git_and_plan_shows_drift_made_in_langfuse() {
         versions[1].3.clear();
         versions[0].3.push("production".to_owned());
     }
-    let path = dir.path().to_path_buf();
-    let url = store.clone();
-    let (_, plan, stderr) = tokio::task::spawn_blocking(move || cli(&path, &url, &["plan"]))
-        .await
-        .unwrap();
+    let (_, plan, stderr) = cli_async(dir.path(), &store, &["plan"]).await;
     assert!(
         plan.contains("prompt_007"),
         "the drift is planned away: {plan}\n{stderr}"
     );
 
-    let path = dir.path().to_path_buf();
-    let url = store.clone();
-    let (code, _, stderr) =
-        tokio::task::spawn_blocking(move || cli(&path, &url, &["apply", "--auto-approve"]))
-            .await
-            .unwrap();
+    let (code, _, stderr) = cli_async(dir.path(), &store, &["apply", "--auto-approve"]).await;
     assert_eq!(code, 0, "{stderr}");
     {
         let prompts = stand_in.prompts.lock().unwrap();
@@ -380,10 +363,7 @@ async fn import_bootstraps_git_and_plan_shows_drift_made_in_langfuse() {
         );
         assert!(!versions[0].3.contains(&"production".to_owned()));
     }
-    let path = dir.path().to_path_buf();
-    let (code, plan, _) = tokio::task::spawn_blocking(move || cli(&path, &store, &["plan"]))
-        .await
-        .unwrap();
+    let (code, plan, _) = cli_async(dir.path(), &store, &["plan"]).await;
     assert_eq!(code, 0);
     assert!(plan.contains("No changes"), "{plan}");
 }
@@ -392,10 +372,7 @@ async fn import_bootstraps_git_and_plan_shows_drift_made_in_langfuse() {
 async fn imported(stand_in: &Arc<StandIn>) -> (String, tempfile::TempDir) {
     let store = start(Arc::clone(stand_in)).await;
     let dir = tempfile::tempdir().unwrap();
-    let (path, url) = (dir.path().to_path_buf(), store.clone());
-    let (code, _, stderr) = tokio::task::spawn_blocking(move || cli(&path, &url, &["import"]))
-        .await
-        .unwrap();
+    let (code, _, stderr) = cli_async(dir.path(), &store, &["import"]).await;
     assert_eq!(code, 0, "{stderr}");
     (store, dir)
 }
