@@ -2,8 +2,10 @@
 //!
 //! Per file, in parallel: read (size, UTF-8) → YAML syntax → the prompt schema (types,
 //! unknown and required fields, the model enum) → typed reading → rules. Then across files:
-//! duplicate names. A clean file is parsed once, without spans; a file with any problem is
-//! parsed again with spans, through the same schema and rules, so every problem gets its line.
+//! duplicate names. A file without errors is parsed once, without spans, and the spans of its
+//! warnings (a deprecating model: every file on it, on the day) are looked up in its text; a
+//! file with an error is parsed again with spans, through the same schema and rules, so every
+//! problem gets its line.
 //! Every problem is collected; none stops the run.
 
 pub mod base;
@@ -163,19 +165,21 @@ impl<'a> Validator<'a> {
     }
 
     fn check_source(&self, source: &SourceFile, outcome: &mut FileOutcome) {
-        if let Some(raw) = self.check_clean(source) {
+        if let Some((raw, warnings)) = self.check_clean(source) {
             outcome.name = raw.prompt_name.clone();
             outcome.prompt = Prompt::from_validated(raw, &source.path);
+            outcome.diagnostics = warnings;
             return;
         }
         self.check_with_spans(source, outcome);
     }
 
-    /// The fast path, for the common case of a file without problems: a typed parse without
-    /// spans, the schema and the rules. `None` when anything is amiss; the spanned path then
-    /// finds it again, with lines. Both paths read the same types and apply the same schema and
-    /// rules, so they agree on what is a problem.
-    fn check_clean(&self, source: &SourceFile) -> Option<RawPrompt> {
+    /// The fast path, for the common case of a file without errors: a typed parse without
+    /// spans, the schema and the rules, and the spans of any warnings looked up in the text.
+    /// `None` when anything is amiss; the spanned path then finds it again, with lines. Both
+    /// paths read the same types and apply the same schema and rules, so they agree on what is
+    /// a problem, and their spans come from the same parser events.
+    fn check_clean(&self, source: &SourceFile) -> Option<(RawPrompt, Vec<Diagnostic>)> {
         // Parsed as JSON values, checked by the schema, then moved into the typed prompt:
         // no string is copied.
         let json: Json = yaml::from_str_strict(&source.text).ok()?;
@@ -183,11 +187,10 @@ impl<'a> Validator<'a> {
             return None;
         }
         let raw: RawPrompt = serde_json::from_value(json).ok()?;
-        let nowhere = Node::NOWHERE;
         let cx = rules::FileContext {
             file: &source.path,
             text: &source.text,
-            root: &nowhere,
+            spans: rules::Spans::text(),
             catalog: self.catalog,
             today: &self.today,
             deprecation_window: self.deprecation_window,
@@ -196,11 +199,14 @@ impl<'a> Validator<'a> {
         let mut diagnostics = Vec::new();
         for rule in rules::RULES {
             rule(&raw, &cx, &mut diagnostics);
-            if !diagnostics.is_empty() {
+            let has_errors = diagnostics
+                .iter()
+                .any(|d| d.severity == crate::diag::Severity::Error);
+            if has_errors || cx.spans.lost() {
                 return None;
             }
         }
-        Some(raw)
+        Some((raw, diagnostics))
     }
 
     fn check_with_spans(&self, source: &SourceFile, outcome: &mut FileOutcome) {
@@ -258,7 +264,7 @@ impl<'a> Validator<'a> {
         let cx = rules::FileContext {
             file,
             text: &source.text,
-            root: &root,
+            spans: rules::Spans::Tree(&root),
             catalog: self.catalog,
             today: &self.today,
             deprecation_window: self.deprecation_window,

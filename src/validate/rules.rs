@@ -3,6 +3,7 @@
 //! Rules see only fields that are present and well-typed; a field the schema step already
 //! reported is absent here, so nothing is reported twice.
 
+use std::cell::Cell;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
@@ -17,7 +18,7 @@ use crate::yaml::{Node, PathSegment, Span};
 pub(super) struct FileContext<'a> {
     pub(super) file: &'a Arc<Path>,
     pub(super) text: &'a str,
-    pub(super) root: &'a Node,
+    pub(super) spans: Spans<'a>,
     pub(super) catalog: &'a Catalog,
     /// YYYY-MM-DD, to decide deprecation and retirement.
     pub(super) today: &'a str,
@@ -27,11 +28,77 @@ pub(super) struct FileContext<'a> {
     pub(super) unusable: &'a BTreeSet<String>,
 }
 
+/// Where a rule's diagnostics point.
+pub(super) enum Spans<'a> {
+    /// The tree of a file parsed with spans.
+    Tree(&'a Node),
+    /// A file parsed without spans (the fast path): a span is looked up in the text when a rule
+    /// has something to say. Where the lookup cannot give the spanned parse's answer, `lost` is
+    /// set and the file is checked again with spans.
+    Text { lost: Cell<bool> },
+}
+
+impl<'a> Spans<'a> {
+    pub(super) fn text() -> Spans<'a> {
+        Spans::Text {
+            lost: Cell::new(false),
+        }
+    }
+
+    /// Whether a span was asked for that the text lookup could not give.
+    pub(super) fn lost(&self) -> bool {
+        matches!(self, Spans::Text { lost } if lost.get())
+    }
+}
+
 impl FileContext<'_> {
+    /// The span of the value at `path`, or of the deepest node on the way.
     fn span_of(&self, path: &[&str]) -> Span {
-        self.root
-            .find(path.iter().map(|key| PathSegment::Key(*key)))
-            .span
+        match &self.spans {
+            Spans::Tree(root) => {
+                root.find(path.iter().map(|key| PathSegment::Key(*key)))
+                    .span
+            }
+            Spans::Text { lost } => crate::yaml::locate(self.text, path).map_or_else(
+                || {
+                    lost.set(true);
+                    Span::FILE
+                },
+                |located| located.value,
+            ),
+        }
+    }
+
+    /// The span of the key at `path`, or of the deepest node on the way.
+    fn key_span_of(&self, path: &[&str]) -> Span {
+        match &self.spans {
+            Spans::Tree(root) => {
+                let Some((last, parents)) = path.split_last() else {
+                    return root.span;
+                };
+                let parent = root.find(parents.iter().map(|key| PathSegment::Key(*key)));
+                parent.entry(last).map_or(parent.span, |(key, _)| key.span)
+            }
+            Spans::Text { lost } => crate::yaml::locate(self.text, path).map_or_else(
+                || {
+                    lost.set(true);
+                    Span::FILE
+                },
+                |located| located.key,
+            ),
+        }
+    }
+
+    /// The node at a field, for problems inside its value (a schema, a template). A file
+    /// without its tree is checked again with one.
+    fn node(&self, field: &str) -> &Node {
+        match &self.spans {
+            Spans::Tree(root) => root.find([PathSegment::Key(field)]),
+            Spans::Text { lost } => {
+                lost.set(true);
+                &Node::NOWHERE
+            }
+        }
     }
 }
 
@@ -176,8 +243,8 @@ fn schemas_are_json_schema(prompt: &RawPrompt, cx: &FileContext<'_>, out: &mut V
         ),
     ] {
         let Some(schema) = schema else { continue };
-        let field_node = cx.root.find([PathSegment::Key(field)]);
         for problem in content::schema_problems(field, code, schema) {
+            let field_node = cx.node(field);
             let span = match problem.place {
                 Place::Schema(path) => field_node.find(path).span,
                 Place::Field | Place::Template(_) => field_node.span,
@@ -201,13 +268,13 @@ fn template_variables_declared(
     let Some(template_text) = &prompt.prompt_template else {
         return;
     };
-    let template_node = cx.root.find([PathSegment::Key("prompt_template")]);
     let check = content::template_problems(
         template_text,
         prompt.input_schema.as_ref(),
         !cx.unusable.contains("input_schema"),
     );
     for problem in check.problems {
+        let template_node = cx.node("prompt_template");
         let span = match problem.place {
             Place::Template(offset) => {
                 locate_in_template(cx.text, template_node.span, template_text, offset)
@@ -220,14 +287,8 @@ fn template_variables_declared(
         }
         out.push(diagnostic);
     }
-    let properties_node = cx.root.find([
-        PathSegment::Key("input_schema"),
-        PathSegment::Key("properties"),
-    ]);
     for name in check.unused {
-        let span = properties_node
-            .entry(&name)
-            .map_or(properties_node.span, |(k, _)| k.span);
+        let span = cx.key_span_of(&["input_schema", "properties", &name]);
         out.push(
             Diagnostic::warning(
                 Code::UnusedVariable,
@@ -326,6 +387,41 @@ mod tests {
             codes(&validator)[0].0,
             Code::DeprecatedModel,
             "deprecated now"
+        );
+    }
+
+    /// A clean file's warnings are found on the fast path, without a second parse, and point
+    /// where the spanned parse points: the model's value, the unused property's key.
+    #[test]
+    fn warnings_of_a_clean_file_point_where_the_spanned_parse_does() {
+        let (_dir, catalog) = catalog();
+        let mut validator = Validator::new(&catalog, "openai/gpt-5");
+        validator.today = "2026-12-01".to_owned();
+        let text = "prompt_name: a\nprompt_version: v1\n# the model\nai_model:   openai/gpt-5\ninput_schema:\n  type: object\n  properties:\n    name: {type: string}\n    unused:\n      type: string\nprompt_template: Hi {{name}}.\n";
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.yaml");
+        fs_err::write(&file, text).unwrap();
+        let validation = validator.validate_paths(&[file]);
+        assert_eq!(validation.prompts.len(), 1);
+        let diagnostics = validation.diagnostics.into_sorted();
+        let root = crate::yaml::parse(text).unwrap();
+        let at = |code: Code| {
+            let found = diagnostics.iter().find(|d| d.code == code);
+            found.map(|d| d.span)
+        };
+        assert_eq!(
+            at(Code::DeprecationSoon),
+            root.get("ai_model").map(|n| n.span)
+        );
+        let properties =
+            root.find(["input_schema", "properties"].map(crate::yaml::PathSegment::Key));
+        assert_eq!(
+            at(Code::UnusedVariable),
+            properties.entry("unused").map(|(k, _)| k.span)
+        );
+        assert_eq!(
+            at(Code::DeprecationSoon).map(|s| (s.line, s.column)),
+            Some((4, 13))
         );
     }
 }

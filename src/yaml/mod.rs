@@ -3,13 +3,17 @@
 //! A file with a problem is parsed into [`Node`]s: validation converts the tree to JSON for
 //! the schema check, reads typed values from it, and maps every problem back to a line through
 //! the spans kept here; `set-model` edits the text at the same spans. (Clean prompt files take
-//! a faster path without spans, [`from_str_strict`]; only a file found wanting is parsed again
-//! here.)
+//! a faster path without spans, [`from_str_strict`], and [`locate`] the few spans their
+//! warnings need; only a file found wanting is parsed again here.)
+
+mod locate;
 
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{DuplicateKeyPolicy, MessageFormatter, Spanned};
+
+pub use locate::{Located, locate};
 
 /// Where a node stands: 1-based line and column, and its bytes in the text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
