@@ -96,7 +96,7 @@ pub(super) async fn run(
     let unwritten: Vec<&str> = plan
         .changes
         .iter()
-        .filter(|c| c.fields.keys().any(|f| f != "ai_model"))
+        .filter(|c| c.fields().keys().any(|f| f != "ai_model"))
         .map(|c| c.prompt_name.as_str())
         .collect();
     if !unwritten.is_empty() {

@@ -36,7 +36,19 @@ pub fn human(
     for item in group::arrange(diagnostics, detail) {
         match item {
             Item::One(diagnostic) => {
-                out.push_str(&renderer.render(&report(diagnostic, sources)));
+                // Texts are kept for files with errors; a warning of a file without errors
+                // (one validation read) is shown in full with its file read again. A file
+                // with an error and no text was not to be read (a link out of the project).
+                let read;
+                let text = match sources.text(&diagnostic.file) {
+                    Some(text) => Some(text),
+                    None if diagnostic.severity == Severity::Error => None,
+                    None => {
+                        read = crate::prompt::source::read(&diagnostic.file).ok();
+                        read.as_ref().map(|source| &*source.text)
+                    }
+                };
+                out.push_str(&renderer.render(&report(diagnostic, text)));
             }
             Item::Many(all) => out.push_str(&many(&all, styled)),
             Item::More(count) => out.push_str(&format!(
@@ -92,7 +104,7 @@ fn many(all: &[&Diagnostic], styled: bool) -> String {
     text
 }
 
-fn report<'a>(diagnostic: &'a Diagnostic, sources: &'a dyn SourceText) -> Vec<Group<'a>> {
+fn report<'a>(diagnostic: &'a Diagnostic, text: Option<&'a str>) -> Vec<Group<'a>> {
     let level = match diagnostic.severity {
         Severity::Error => Level::ERROR,
         Severity::Warning => Level::WARNING,
@@ -105,7 +117,7 @@ fn report<'a>(diagnostic: &'a Diagnostic, sources: &'a dyn SourceText) -> Vec<Gr
         .primary_title(shown(&diagnostic.message))
         .id(diagnostic.code.as_str());
     let span = diagnostic.span;
-    let group = match sources.text(&diagnostic.file) {
+    let group = match text {
         Some(text) if !text.is_empty() && span.start <= text.len() => {
             let (start, end) = visible_range(text, span.start, span.len);
             title.element(

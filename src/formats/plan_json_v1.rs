@@ -49,7 +49,7 @@ struct ChangeJsonV1<'a> {
     prompt_name: &'a str,
     prompt_version: &'a str,
     scope: ScopeV1,
-    fields: BTreeMap<&'a str, FieldChangeV1>,
+    fields: BTreeMap<String, FieldChangeV1>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cost: Option<CostV1>,
 }
@@ -94,9 +94,10 @@ pub fn render(plan: &Plan, cost: Option<&PlanCost>) -> String {
                 prompt_version: &c.prompt_version,
                 scope: c.scope.into(),
                 fields: c
-                    .fields
-                    .iter()
-                    .map(|(name, field)| (name.as_str(), FieldChangeV1::from(field)))
+                    .fields()
+                    .into_owned()
+                    .into_iter()
+                    .map(|(name, field)| (name, FieldChangeV1::from(field)))
                     .collect(),
                 cost: cost
                     .and_then(|cost| cost.of_change(index))

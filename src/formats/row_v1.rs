@@ -410,7 +410,7 @@ impl From<&NewRow> for NewRowV1 {
         NewRowV1 {
             prompt_name: row.prompt_name.clone(),
             prompt_version: row.prompt_version.clone(),
-            prompt_template: row.prompt_template.clone(),
+            prompt_template: row.prompt_template.to_string(),
             description: row.description.clone(),
             input_schema: row.input_schema.clone(),
             output_schema: row.output_schema.clone(),
@@ -431,7 +431,7 @@ impl From<NewRowV1> for NewRow {
         NewRow {
             prompt_name: row.prompt_name,
             prompt_version: row.prompt_version,
-            prompt_template: row.prompt_template,
+            prompt_template: row.prompt_template.into(),
             description: row.description,
             input_schema: row.input_schema,
             output_schema: row.output_schema,

@@ -391,9 +391,10 @@ impl ChangeV1 {
             replaces: change.replaces.clone(),
             is_active: change.is_active,
             fields: change
-                .fields
-                .iter()
-                .map(|(name, field)| (name.clone(), field.into()))
+                .fields()
+                .into_owned()
+                .into_iter()
+                .map(|(name, field)| (name, field.into()))
                 .collect(),
             ops: change.ops.iter().map(OpV1::from).collect(),
             cost: cost.copied().map(CostV1::from),
@@ -401,28 +402,27 @@ impl ChangeV1 {
     }
 
     fn into_change(self) -> Change {
-        Change {
-            action: self.action.into(),
-            prompt_name: self.prompt_name,
-            prompt_version: self.prompt_version,
-            scope: self.scope.into(),
-            replaces: self.replaces,
-            is_active: self.is_active,
-            fields: self
-                .fields
-                .into_iter()
-                .map(|(name, field)| {
-                    (
-                        name,
-                        FieldChange {
-                            before: field.before,
-                            after: field.after,
-                        },
-                    )
-                })
-                .collect(),
-            ops: self.ops.into_iter().map(Into::into).collect(),
-        }
+        let fields = self
+            .fields
+            .into_iter()
+            .map(|(name, field)| {
+                let field = FieldChange {
+                    before: field.before,
+                    after: field.after,
+                };
+                (name, field)
+            })
+            .collect();
+        let mut change = Change::new(
+            self.action.into(),
+            self.prompt_name,
+            self.prompt_version,
+            self.scope.into(),
+        );
+        change.replaces = self.replaces;
+        change.is_active = self.is_active;
+        change.ops = self.ops.into_iter().map(Into::into).collect();
+        change.with_fields(fields)
     }
 }
 
@@ -437,11 +437,11 @@ impl From<&PlanError> for PlanErrorV1 {
     }
 }
 
-impl From<&FieldChange> for FieldChangeV1 {
-    fn from(field: &FieldChange) -> FieldChangeV1 {
+impl From<FieldChange> for FieldChangeV1 {
+    fn from(field: FieldChange) -> FieldChangeV1 {
         FieldChangeV1 {
-            before: field.before.clone(),
-            after: field.after.clone(),
+            before: field.before,
+            after: field.after,
         }
     }
 }

@@ -177,22 +177,21 @@ fn change_for(row: &LiveRow, target: &Map<String, Value>) -> Result<Option<Chang
     } else {
         Action::Update
     };
-    Ok(Some(Change {
+    let mut change = Change::new(
         action,
-        prompt_name: row.prompt_name.clone(),
-        prompt_version: row.prompt_version.clone(),
-        scope: row.scope,
-        replaces: Vec::new(),
-        is_active: values
-            .get("is_active")
-            .and_then(Value::as_bool)
-            .unwrap_or(row.is_active),
-        fields,
-        ops: vec![Op::Update {
-            action,
-            id: row.id.clone(),
-            expected_row_version: row.row_version,
-            patch,
-        }],
-    }))
+        row.prompt_name.clone(),
+        row.prompt_version.clone(),
+        row.scope,
+    );
+    change.is_active = values
+        .get("is_active")
+        .and_then(Value::as_bool)
+        .unwrap_or(row.is_active);
+    change.ops = vec![Op::Update {
+        action,
+        id: row.id.clone(),
+        expected_row_version: row.row_version,
+        patch,
+    }];
+    Ok(Some(change.with_fields(fields)))
 }

@@ -178,14 +178,14 @@ pub fn estimate(
                 Some(running) => running.monthly(entry, catalog),
                 None => Some(0.0),
             };
-            let after_model = change
-                .fields
+            let fields = change.fields();
+            let after_model = fields
                 .get("ai_model")
                 .and_then(|f| f.after.as_str())
                 .or_else(|| now.and_then(|r| r.model));
             // The canary the change sets (its fields: a plan from git, a rollback, a console
             // change), else the live one.
-            let field = |name: &str| change.fields.get(name).map(|f| &f.after);
+            let field = |name: &str| fields.get(name).map(|f| &f.after);
             let after_canary =
                 if field("canary_model").is_some() || field("canary_percent").is_some() {
                     let model = field("canary_model")
@@ -227,6 +227,7 @@ pub fn estimate(
             // A second active version turned off leaves git's running.
             Action::Deactivate => Some(git),
             Action::Backfill if change.is_active && git.is_none() => Some(Some(Running {
+                // A backfill keeps its fields (only a create's are read from its insert).
                 model: change.fields.get("ai_model").and_then(|f| f.after.as_str()),
                 canary: live.get(name).and_then(|r| r.canary),
             })),

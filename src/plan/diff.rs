@@ -161,20 +161,19 @@ fn reconcile<'a>(
         }
         let new_row = new_row(prompt);
         if others_active.is_empty() {
-            let fields = created_fields(&new_row);
+            // A create's fields are its insert's, read from it when shown.
             changes.push(Change {
-                action: Action::Create,
-                prompt_name: prompt.prompt_name().to_owned(),
-                prompt_version: prompt.prompt_version().to_owned(),
-                scope: Scope::Production,
-                replaces: Vec::new(),
-                is_active: true,
-                fields,
                 ops: vec![Op::Insert {
                     action: Action::Create,
                     row: new_row,
                     expect_new_name: rows.is_empty(),
                 }],
+                ..Change::new(
+                    Action::Create,
+                    prompt.prompt_name().to_owned(),
+                    prompt.prompt_version().to_owned(),
+                    Scope::Production,
+                )
             });
         } else {
             let fields = replaced_fields(others_active[0], &new_row);
@@ -446,7 +445,7 @@ fn new_row(prompt: &Prompt) -> NewRow {
     NewRow {
         prompt_name: prompt.prompt_name().to_owned(),
         prompt_version: prompt.prompt_version().to_owned(),
-        prompt_template: prompt.prompt_template().to_owned(),
+        prompt_template: prompt.shared_template(),
         description: prompt.description().map(str::to_owned),
         input_schema: prompt.input_schema().map(str::to_owned),
         output_schema: prompt.output_schema().map(str::to_owned),

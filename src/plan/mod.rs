@@ -26,7 +26,7 @@ pub struct FieldChange {
 
 /// One planned change: what it does to which prompt version, the fields it changes, and the
 /// store writes (with their preconditions) that carry it out.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Change {
     pub action: Action,
     pub prompt_name: String,
@@ -36,10 +36,68 @@ pub struct Change {
     pub replaces: Vec<String>,
     /// For a row that is not the active version: `false`.
     pub is_active: bool,
-    /// The fields that change, by column name.
-    pub fields: BTreeMap<String, FieldChange>,
+    /// The fields that change, by column name, as shown: read them with [`Change::fields`]. A
+    /// create made by the diff keeps none here, as every one is its insert's (a first apply of
+    /// 100,000 prompts holds each template once, in the row it writes); a saved plan's create
+    /// keeps the file's, which [`verify`] holds against its insert.
+    fields: BTreeMap<String, FieldChange>,
     /// The writes, each with its precondition.
     pub ops: Vec<Op>,
+}
+
+/// Equal when they show and write the same: a create read back from a saved plan keeps the
+/// fields the file shows, the one the diff made reads them from its insert.
+impl PartialEq for Change {
+    fn eq(&self, other: &Change) -> bool {
+        self.action == other.action
+            && self.prompt_name == other.prompt_name
+            && self.prompt_version == other.prompt_version
+            && self.scope == other.scope
+            && self.replaces == other.replaces
+            && self.is_active == other.is_active
+            && self.ops == other.ops
+            && self.fields() == other.fields()
+    }
+}
+
+impl Change {
+    /// A change of one prompt version; its fields are set with [`Change::with_fields`].
+    pub fn new(action: Action, prompt_name: String, prompt_version: String, scope: Scope) -> Self {
+        Change {
+            action,
+            prompt_name,
+            prompt_version,
+            scope,
+            replaces: Vec::new(),
+            is_active: true,
+            fields: BTreeMap::new(),
+            ops: Vec::new(),
+        }
+    }
+
+    /// The change showing `fields`.
+    #[must_use]
+    pub fn with_fields(mut self, fields: BTreeMap<String, FieldChange>) -> Self {
+        self.fields = fields;
+        self
+    }
+
+    /// The fields that change, by column name. A create's are every field its insert sets,
+    /// from null: what is shown is what is written.
+    pub fn fields(&self) -> std::borrow::Cow<'_, BTreeMap<String, FieldChange>> {
+        match self.inserted_row() {
+            Some(row) => std::borrow::Cow::Owned(diff::created_fields(row)),
+            None => std::borrow::Cow::Borrowed(&self.fields),
+        }
+    }
+
+    /// The row a create inserts; `None` for every other change.
+    fn inserted_row(&self) -> Option<&crate::store::NewRow> {
+        match (self.action, self.ops.as_slice()) {
+            (Action::Create, [Op::Insert { row, .. }]) => Some(row),
+            _ => None,
+        }
+    }
 }
 
 /// A reason the plan cannot be applied at all.

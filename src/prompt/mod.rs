@@ -31,7 +31,7 @@ pub struct Prompt {
     prompt_name: String,
     prompt_version: String,
     ai_model: String,
-    prompt_template: String,
+    prompt_template: Arc<str>,
     description: Option<String>,
     workflow_step: Option<String>,
     subsystem: Option<String>,
@@ -61,7 +61,7 @@ impl Prompt {
             prompt_name: raw.prompt_name?,
             prompt_version: raw.prompt_version?,
             ai_model: raw.ai_model?,
-            prompt_template: raw.prompt_template?,
+            prompt_template: Arc::from(raw.prompt_template?),
             description: raw.description,
             workflow_step: raw.workflow_step,
             subsystem: raw.subsystem,
@@ -98,6 +98,11 @@ impl Prompt {
 
     pub fn prompt_template(&self) -> &str {
         &self.prompt_template
+    }
+
+    /// The template, shared: a plan's new row holds the same text, not a copy.
+    pub fn shared_template(&self) -> Arc<str> {
+        Arc::clone(&self.prompt_template)
     }
 
     pub fn description(&self) -> Option<&str> {

@@ -156,9 +156,14 @@ impl<'a> Validator<'a> {
             }
         };
         self.check_source(&source, &mut outcome);
-        // Texts are kept only to show the lines of problems; a clean file's text is not
-        // needed past this point.
-        if !outcome.diagnostics.is_empty() {
+        // Texts are kept to show the lines of errors (and for the reports on files that
+        // failed); a file that only warns (every file on a deprecating model) is read again
+        // if its warning is shown in full.
+        if outcome
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == crate::diag::Severity::Error)
+        {
             outcome.source = Some(source);
         }
         outcome

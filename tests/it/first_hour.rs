@@ -230,6 +230,12 @@ fn ten_thousand_prompts_on_a_deprecating_model_make_one_warning() {
         every.matches("warning[deprecation-soon]").count() == 300,
         "-v shows each"
     );
+    // Each with the line it points at, though a file that only warns keeps no text in memory.
+    assert_eq!(
+        every.matches("3 | ai_model: openai/gpt-5").count(),
+        300,
+        "{every}"
+    );
     let (code, _, quiet) = validate(&["-q"]);
     assert_eq!((code, quiet.as_str()), (0, ""), "-q: data and errors only");
     fs_err::write(

@@ -215,7 +215,7 @@ fn api_v1_bodies() {
                 row: NewRow {
                     prompt_name: "gamma".to_owned(),
                     prompt_version: "v1".to_owned(),
-                    prompt_template: "Gamma {{who}}.".to_owned(),
+                    prompt_template: "Gamma {{who}}.".into(),
                     description: None,
                     input_schema: Some(r#"{"type":"object"}"#.to_owned()),
                     output_schema: None,

@@ -88,8 +88,11 @@ fn create_a_name_git_has_and_the_store_does_not() {
         [Op::Insert { row, expect_new_name: true, .. }]
             if row.ai_model == "openai/gpt-5-mini" && row.is_active
     ));
-    assert!(change.fields.values().all(|f| f.before.is_null()));
-    assert_eq!(change.fields["ai_model"].after, json!("openai/gpt-5-mini"));
+    assert!(change.fields().values().all(|f| f.before.is_null()));
+    assert_eq!(
+        change.fields()["ai_model"].after,
+        json!("openai/gpt-5-mini")
+    );
 }
 
 #[test]
@@ -107,7 +110,7 @@ fn update_a_mutable_field_in_place() {
     );
     assert_eq!(actions(&plan), [(Action::Update, "a".into(), "v1".into())]);
     let change = &plan.changes[0];
-    assert_eq!(change.fields.keys().collect::<Vec<_>>(), ["max_tokens"]);
+    assert_eq!(change.fields().keys().collect::<Vec<_>>(), ["max_tokens"]);
     assert_eq!(
         patch_of(&change.ops[0]),
         &Patch {
@@ -149,7 +152,7 @@ fn replace_the_active_version_with_git_s() {
     );
     // It shows what differs from the version it replaces, no more.
     assert_eq!(
-        change.fields.keys().collect::<Vec<_>>(),
+        change.fields().keys().collect::<Vec<_>>(),
         ["prompt_template", "prompt_version"]
     );
 }
@@ -271,7 +274,7 @@ fn a_row_git_describes_takes_its_model_from_git_not_the_default() {
     );
     assert_eq!(actions(&plan), [(Action::Update, "a".into(), "v1".into())]);
     assert_eq!(
-        plan.changes[0].fields["ai_model"].after,
+        plan.changes[0].fields()["ai_model"].after,
         json!("openai/gpt-5-mini")
     );
 }
@@ -337,7 +340,7 @@ fn of_two_active_versions_the_one_git_names_stays_and_says_what_replaced_the_oth
         [(Action::Deactivate, "a".into(), "v9".into())]
     );
     assert_eq!(
-        plan.changes[0].fields["replaced_by"].after,
+        plan.changes[0].fields()["replaced_by"].after,
         json!("v10"),
         "the plan shows what the write records"
     );

@@ -10,7 +10,7 @@ fn new_row(name: &str, version: &str) -> NewRow {
     NewRow {
         prompt_name: name.to_owned(),
         prompt_version: version.to_owned(),
-        prompt_template: format!("Template of {name} {version}: {{{{x}}}}"),
+        prompt_template: format!("Template of {name} {version}: {{{{x}}}}").into(),
         description: Some("d".to_owned()),
         input_schema: Some(r#"{"properties":{"x":{"type":"string"}},"type":"object"}"#.to_owned()),
         output_schema: None,
@@ -578,7 +578,7 @@ pub async fn what_validate_refuses_no_write_stores(store: &dyn Store, _: &str) {
     let mut warm = new_row("d", "v1");
     warm.temperature = Some(0.2);
     let mut undeclared = new_row("e", "v1");
-    undeclared.prompt_template = "Hi {{whom}}.".to_owned();
+    undeclared.prompt_template = "Hi {{whom}}.".into();
     let mut too_long = new_row("f", "v1");
     too_long.ai_model = "openai/gpt-4o-mini".to_owned();
     too_long.max_tokens = Some(100_000);

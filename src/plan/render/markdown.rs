@@ -165,7 +165,7 @@ fn notes(plan: &Plan) -> String {
 
 fn row(change: &Change, cost: Option<&crate::plan::cost::Cost>) -> String {
     let fields: Vec<String> = change
-        .fields
+        .fields()
         .iter()
         .filter(|(name, field)| {
             !is_canary_field(name)
@@ -213,7 +213,8 @@ fn diffs(changes: &[Change], room: usize) -> String {
     let mut cut = false;
     let mut left_out = 0;
     for change in changes {
-        let Some(template) = change.fields.get("prompt_template") else {
+        let fields = change.fields();
+        let Some(template) = fields.get("prompt_template") else {
             continue;
         };
         let Some(after) = template.after.as_str() else {

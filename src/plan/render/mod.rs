@@ -145,8 +145,9 @@ pub fn is_canary_field(field: &str) -> bool {
 /// A change of the canary in one line, before and after: `none` → `openai/gpt-5.2 at 10%`, or
 /// `10%` → `50%` when only the share moves, or the models when only the model does.
 pub fn canary_line(change: &super::Change) -> Option<(String, String)> {
-    let model = change.fields.get("canary_model");
-    let percent = change.fields.get("canary_percent");
+    let fields = change.fields();
+    let model = fields.get("canary_model");
+    let percent = fields.get("canary_percent");
     let share = |value: &Value| match value.as_f64() {
         Some(p) => format!("{}%", (p * 100.0).round() / 100.0),
         None => "none".to_owned(),

@@ -148,8 +148,8 @@ fn render_change(change: &Change, cost: Option<&Cost>, out: &mut String) {
         paint(BOLD, &subject(change)),
         verb(change)
     ));
-    let width = change
-        .fields
+    let fields = change.fields();
+    let width = fields
         .keys()
         .map(|name| {
             if is_canary_field(name) {
@@ -160,7 +160,7 @@ fn render_change(change: &Change, cost: Option<&Cost>, out: &mut String) {
         })
         .max()
         .unwrap_or(0);
-    let shown = change.fields.iter().filter(|(name, field)| {
+    let shown = fields.iter().filter(|(name, field)| {
         !is_canary_field(name)
             && (change.action != Action::Create || shown_on_create(name, &field.after))
     });
