@@ -40,58 +40,133 @@ impl Default for ConnectionLimits {
 
 /// Serve `router` on `listener` until `shutdown` resolves, then let the requests in flight
 /// finish (for at most the header timeout plus a second).
+///
+/// Connections are served as nginx's worker processes serve them: one thread a core, each
+/// with a runtime of its own accepting from the same socket and serving its connections to
+/// the end. A request never moves between threads, so serving it wakes no other thread, and
+/// the slowest requests are not the ones that waited for a wake-up (p99 is what a client of
+/// a prompt server feels). Background work (the cache, webhooks) stays on the main runtime.
 pub(super) async fn serve(
     listener: TcpListener,
     router: Router,
     limits: ConnectionLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
-    let graceful = GracefulShutdown::new();
     let permits = Arc::new(Semaphore::new(limits.max_connections));
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(error) => {
-                    // Out of file descriptors, or a connection reset before it was taken:
-                    // wait a moment rather than spin, and go on.
-                    tracing::warn!(%error, "cannot accept a connection");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let listener = match listener.into_std() {
+        Ok(listener) => listener,
+        Err(error) => {
+            tracing::error!(%error, "cannot share the listening socket");
+            return;
+        }
+    };
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let mut workers = Vec::with_capacity(threads);
+    for index in 0..threads {
+        let worker = Worker {
+            router: router.clone(),
+            limits,
+            permits: Arc::clone(&permits),
+            stopped: stopped.clone(),
         };
-        let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
-            tokio::spawn(turn_away(stream));
-            continue;
-        };
-        let _ = stream.set_nodelay(true);
-        let router = router.clone();
-        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-            request.extensions_mut().insert(ConnectInfo(peer));
-            router.clone().oneshot(request)
+        let (done, finished) = tokio::sync::oneshot::channel::<()>();
+        let spawned = listener.try_clone().and_then(|listener| {
+            std::thread::Builder::new()
+                .name(format!("promptctl-http-{index}"))
+                .spawn(move || {
+                    worker.run(listener);
+                    let _ = done.send(());
+                })
         });
-        let connection = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(limits.header_timeout)
-            .serve_connection(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%peer, %error, "connection closed");
-            }
-            drop(permit);
-        });
+        match spawned {
+            Ok(_) => workers.push(finished),
+            Err(error) => tracing::error!(%error, "cannot start an HTTP worker thread"),
+        }
     }
     drop(listener);
-    let grace = limits.header_timeout + Duration::from_secs(1);
-    if tokio::time::timeout(grace, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!("some connections were still open after {grace:?}; closing them");
+    shutdown.await;
+    stop.send_replace(true);
+    for finished in workers {
+        let _ = finished.await;
+    }
+}
+
+/// One thread's share of the connections.
+struct Worker {
+    router: Router,
+    limits: ConnectionLimits,
+    permits: Arc<Semaphore>,
+    stopped: tokio::sync::watch::Receiver<bool>,
+}
+
+impl Worker {
+    fn run(self, listener: std::net::TcpListener) {
+        let runtime = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime,
+            Err(error) => {
+                tracing::error!(%error, "cannot start an HTTP worker's runtime");
+                return;
+            }
+        };
+        runtime.block_on(async move {
+            match TcpListener::from_std(listener) {
+                Ok(listener) => self.accept(listener).await,
+                Err(error) => tracing::error!(%error, "cannot listen on an HTTP worker"),
+            }
+        });
+    }
+
+    async fn accept(mut self, listener: TcpListener) {
+        let graceful = GracefulShutdown::new();
+        loop {
+            let (stream, peer) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(error) => {
+                        // Out of file descriptors, or a connection reset before it was
+                        // taken: wait a moment rather than spin, and go on.
+                        tracing::warn!(%error, "cannot accept a connection");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                _ = self.stopped.wait_for(|stop| *stop) => break,
+            };
+            let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() else {
+                tokio::spawn(turn_away(stream));
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            let router = self.router.clone();
+            let service =
+                hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+                    request.extensions_mut().insert(ConnectInfo(peer));
+                    router.clone().oneshot(request)
+                });
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(self.limits.header_timeout)
+                .serve_connection(TokioIo::new(stream), service);
+            let connection = graceful.watch(connection);
+            tokio::spawn(async move {
+                if let Err(error) = connection.await {
+                    tracing::debug!(%peer, %error, "connection closed");
+                }
+                drop(permit);
+            });
+        }
+        drop(listener);
+        let grace = self.limits.header_timeout + Duration::from_secs(1);
+        if tokio::time::timeout(grace, graceful.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::warn!("some connections were still open after {grace:?}; closing them");
+        }
     }
 }
 
