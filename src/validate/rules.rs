@@ -59,13 +59,7 @@ impl FileContext<'_> {
                 root.find(path.iter().map(|key| PathSegment::Key(*key)))
                     .span
             }
-            Spans::Text { lost } => crate::yaml::locate(self.text, path).map_or_else(
-                || {
-                    lost.set(true);
-                    Span::FILE
-                },
-                |located| located.value,
-            ),
+            Spans::Text { lost } => self.locate(path, lost).value,
         }
     }
 
@@ -79,14 +73,20 @@ impl FileContext<'_> {
                 let parent = root.find(parents.iter().map(|key| PathSegment::Key(*key)));
                 parent.entry(last).map_or(parent.span, |(key, _)| key.span)
             }
-            Spans::Text { lost } => crate::yaml::locate(self.text, path).map_or_else(
-                || {
-                    lost.set(true);
-                    Span::FILE
-                },
-                |located| located.key,
-            ),
+            Spans::Text { lost } => self.locate(path, lost).key,
         }
+    }
+
+    /// The key and value at `path` found in the text; where they cannot be, `lost` is set
+    /// (the file is then checked again with spans) and the file's span serves meanwhile.
+    fn locate(&self, path: &[&str], lost: &Cell<bool>) -> crate::yaml::Located {
+        crate::yaml::locate(self.text, path).unwrap_or_else(|| {
+            lost.set(true);
+            crate::yaml::Located {
+                key: Span::FILE,
+                value: Span::FILE,
+            }
+        })
     }
 
     /// The node at a field, for problems inside its value (a schema, a template). A file
