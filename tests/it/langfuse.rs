@@ -43,6 +43,19 @@ enum Fail {
 }
 
 impl StandIn {
+    /// A write is refused without the keys, or as a test asked (`Fail::Refuse`); `Ok(true)`
+    /// when it is to be made and its answer lost (`Fail::LoseAnswer`).
+    fn admit_write(&self, headers: &HeaderMap) -> Result<bool, StatusCode> {
+        if !authorized(headers) {
+            return Err(StatusCode::UNAUTHORIZED);
+        }
+        match self.failing() {
+            Some(Fail::Refuse) => Err(StatusCode::UNPROCESSABLE_ENTITY),
+            Some(Fail::LoseAnswer) => Ok(true),
+            None => Ok(false),
+        }
+    }
+
     /// Whether this write fails, and how.
     fn failing(&self) -> Option<Fail> {
         let mut fail = self.fail.lock().unwrap();
@@ -184,13 +197,10 @@ async fn create(
     headers: HeaderMap,
     axum::Json(body): axum::Json<Create>,
 ) -> Response {
-    if !authorized(&headers) {
-        return (StatusCode::UNAUTHORIZED, "{}").into_response();
-    }
-    let fail = s.failing();
-    if matches!(fail, Some(Fail::Refuse)) {
-        return (StatusCode::UNPROCESSABLE_ENTITY, "{}").into_response();
-    }
+    let lose_answer = match s.admit_write(&headers) {
+        Ok(lose_answer) => lose_answer,
+        Err(refused) => return (refused, "{}").into_response(),
+    };
     let mut prompts = s.prompts.lock().unwrap();
     if !prompts.iter().any(|(n, _)| *n == body.name) {
         prompts.push((body.name.clone(), Vec::new()));
@@ -206,7 +216,7 @@ async fn create(
     let mut labels = body.labels.clone();
     labels.push("latest".to_owned());
     StandIn::label(versions, version, &labels);
-    if matches!(fail, Some(Fail::LoseAnswer)) {
+    if lose_answer {
         return (StatusCode::SERVICE_UNAVAILABLE, "").into_response();
     }
     axum::Json(
@@ -228,13 +238,10 @@ async fn relabel(
     Path((name, version)): Path<(String, i64)>,
     axum::Json(body): axum::Json<NewLabels>,
 ) -> Response {
-    if !authorized(&headers) {
-        return (StatusCode::UNAUTHORIZED, "{}").into_response();
-    }
-    let fail = s.failing();
-    if matches!(fail, Some(Fail::Refuse)) {
-        return (StatusCode::UNPROCESSABLE_ENTITY, "{}").into_response();
-    }
+    let lose_answer = match s.admit_write(&headers) {
+        Ok(lose_answer) => lose_answer,
+        Err(refused) => return (refused, "{}").into_response(),
+    };
     let mut prompts = s.prompts.lock().unwrap();
     let Some((_, versions)) = prompts.iter_mut().find(|(n, _)| *n == name) else {
         return (StatusCode::NOT_FOUND, "{}").into_response();
@@ -248,7 +255,7 @@ async fn relabel(
         labels.push("latest".to_owned());
     }
     StandIn::label(versions, version, &labels);
-    if matches!(fail, Some(Fail::LoseAnswer)) {
+    if lose_answer {
         return (StatusCode::SERVICE_UNAVAILABLE, "").into_response();
     }
     axum::Json(json!({"name": name, "version": version, "labels": labels})).into_response()
