@@ -314,36 +314,7 @@ fn summary(row: &LiveRow, default_model: &str) -> PromptSummaryV1 {
 mod tests {
     use super::*;
 
-    fn row(id: &str, name: &str, version: &str, model: &str, created_at: i64) -> LiveRow {
-        LiveRow {
-            id: id.to_owned(),
-            row_version: 1,
-            updated_at: created_at,
-            prompt_name: name.to_owned(),
-            prompt_version: version.to_owned(),
-            prompt_template: format!("{name} {version}"),
-            description: None,
-            input_schema: None,
-            output_schema: None,
-            scope: Scope::Production,
-            developer_session_id: None,
-            parent_prompt_id: None,
-            expires_at: None,
-            workflow_step: None,
-            subsystem: None,
-            ai_model: Some(model.to_owned()),
-            max_tokens: None,
-            temperature: None,
-            canary_model: None,
-            canary_percent: None,
-            is_active: true,
-            created_at,
-            created_by: None,
-            replaced_at: None,
-            replaced_by: None,
-            template_sha256: None,
-        }
-    }
+    use crate::store::test_row as row;
 
     fn body(cache: &PromptCache, name: &str) -> serde_json::Value {
         serde_json::from_slice(&cache.prompts[name].plain.body).unwrap()

@@ -301,7 +301,10 @@ pub(super) async fn preview(
     };
     let wanted: std::collections::HashSet<&str> = request.ids.iter().map(String::as_str).collect();
     let cost = crate::plan::cost::reassignment(
-        view.rows.iter().filter(|r| wanted.contains(r.id.as_str())),
+        view.rows
+            .iter()
+            .map(|row| &**row)
+            .filter(|r| wanted.contains(r.id.as_str())),
         &request.model,
         &rules.catalog,
         usage,

@@ -594,11 +594,9 @@ impl AppState {
         {
             return Ok(Arc::clone(view));
         }
-        let snapshot = match &cache.snapshot {
-            Some(snapshot) => Arc::clone(snapshot),
-            None => Arc::new(self.store.snapshot().await?),
-        };
-        let view = Arc::new(View::read(self.store.as_ref(), snapshot, slot.as_deref()).await?);
+        let view = Arc::new(
+            View::read(self.store.as_ref(), cache.snapshot.clone(), slot.as_deref()).await?,
+        );
         *slot = Some(Arc::clone(&view));
         Ok(view)
     }

@@ -1,6 +1,8 @@
 //! The console's pages as HTML (maud: compiled in, every value escaped). Pages read without
 //! JavaScript; `console.js` adds selection and the "Assign model" dialog.
 
+use std::sync::Arc;
+
 use maud::{DOCTYPE, Markup, html};
 
 use super::picker::{model_picker, price_per_1m, standing};
@@ -470,7 +472,12 @@ pub(super) fn prompt(
     layout(name, Some(session), "Prompts", body)
 }
 
-fn version_select(name: &str, label: &str, versions: &[LiveRow], selected: Option<&str>) -> Markup {
+fn version_select(
+    name: &str,
+    label: &str,
+    versions: &[Arc<LiveRow>],
+    selected: Option<&str>,
+) -> Markup {
     html! {
         label {
             (label) " "
