@@ -50,3 +50,5 @@ took=$(figure assign_s)
 echo
 bench_verdict "a console page under 100 ms (issue 11)" "$(printf 'worst median %.1f ms' "$worst")" "$worst < 100"
 bench_verdict "a $(figure assigned)-row assignment under 1 s (issue 11)" "$(printf '%.3f s' "$took")" "$took < 1"
+after=$(figure after_assign_ms)
+bench_verdict "the first page after that assignment under 100 ms (issue 22)" "$(printf '%.1f ms' "$after")" "$after < 100"
