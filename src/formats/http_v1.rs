@@ -302,6 +302,26 @@ pub struct PromptListV1 {
     pub prompts: Vec<PromptSummaryV1>,
 }
 
+/// The data of one `revision` event of `GET /v1/watch`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "WatchEvent")]
+pub struct WatchEventV1 {
+    pub revision: i64,
+    /// The prompts the revision changed, by name (at most 1,000).
+    pub names: Vec<String>,
+    /// Names left out of `names`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub more: usize,
+    /// The revision replaced every row (a `store restore`): refresh everything.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub all: bool,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 /// `GET /healthz`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

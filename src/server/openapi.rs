@@ -10,7 +10,7 @@ use super::{Role, Route, routes};
 use crate::formats::export_v1::ExportV1;
 use crate::formats::http_v1::{
     ActivePromptV1, ApplyOutcomeV1, AuditEntryV1, ChangeSetV1, ErrorBodyV1, HealthV1, ModelV1,
-    PromptListV1, PublishedRulesV1, RestoreRequestV1, RestoreResponseV1, SnapshotV1,
+    PromptListV1, PublishedRulesV1, RestoreRequestV1, RestoreResponseV1, SnapshotV1, WatchEventV1,
 };
 
 /// What a route reads and answers, beyond its path and role.
@@ -230,7 +230,24 @@ fn operation(route: &Route, generator: &mut SchemaGenerator) -> Operation {
             ..none()
         },
         ("GET", "/v1/watch") => Operation {
-            response: json!({"type": "string", "description": "Events `revision`, each with `id: REVISION` and `data: {\"revision\": N, \"names\": [prompt names], \"more\": N}` (more: names left out past 1,000), one per revision in order; a comment every 15 s keeps the connection open"}),
+            // One event, modelled as OpenAPI models Server-Sent Events: an object of the
+            // event's fields, the data a JSON text.
+            response: schema(|g| {
+                schemars::json_schema!({
+                    "type": "object",
+                    "description": "One event per revision, in order; a comment every 15 s keeps the connection open",
+                    "required": ["event", "id", "data"],
+                    "properties": {
+                        "event": {"const": "revision"},
+                        "id": {"type": "string", "pattern": "^[0-9]+$", "description": "The revision"},
+                        "data": {
+                            "type": "string",
+                            "contentMediaType": "application/json",
+                            "contentSchema": g.subschema_for::<WatchEventV1>(),
+                        },
+                    },
+                })
+            }),
             errors: vec![("400", "`since` that is not a whole number (`bad_request`)")],
             parameters: vec![
                 json!({"name": "since", "in": "query", "required": false, "description": "Send the revisions after this one (default: from now on)", "schema": {"type": "integer", "minimum": 0}}),

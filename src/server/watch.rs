@@ -14,10 +14,11 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::AppState;
 use super::error::ApiError;
+use crate::formats::http_v1::WatchEventV1;
 
 /// Names an event lists at most; `more` counts the rest.
 const NAMES_SHOWN: usize = 1000;
@@ -28,24 +29,6 @@ const CATCH_UP: usize = 2_000;
 #[derive(Deserialize)]
 pub(super) struct WatchQuery {
     since: Option<i64>,
-}
-
-/// One event's data.
-#[derive(Serialize)]
-struct RevisionEvent {
-    revision: i64,
-    /// The prompts the revision changed, by name.
-    names: Vec<String>,
-    /// Names left out of `names`.
-    #[serde(skip_serializing_if = "is_zero")]
-    more: usize,
-    /// The revision replaced every row (a `store restore`): refresh everything.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    all: bool,
-}
-
-fn is_zero(n: &usize) -> bool {
-    *n == 0
 }
 
 pub(super) async fn watch(
@@ -143,7 +126,7 @@ impl Watcher {
             }
             for (revision, (names, all)) in by_revision {
                 let more = names.len().saturating_sub(NAMES_SHOWN);
-                let data = RevisionEvent {
+                let data = WatchEventV1 {
                     revision,
                     names: names.into_iter().take(NAMES_SHOWN).collect(),
                     more,

@@ -62,6 +62,34 @@ fn apply(dir: &std::path::Path, store: &str, token: &str) {
     assert_eq!(code, 0, "{stderr}");
 }
 
+/// Checks one event (its fields as OpenAPI models Server-Sent Events) and its JSON data
+/// against what `schemas/openapi.json` says `GET /v1/watch` sends, as schemathesis does.
+fn documented(event: &serde_json::Value) {
+    let document: serde_json::Value = serde_json::from_str(
+        &fs_err::read_to_string(crate::common::repo_root().join("schemas/openapi.json")).unwrap(),
+    )
+    .unwrap();
+    let ok = &document["paths"]["/v1/watch"]["get"]["responses"]["200"];
+    let schema = &ok["content"]["text/event-stream"]["schema"];
+    let data: serde_json::Value = serde_json::from_str(event["data"].as_str().unwrap()).unwrap();
+    for (schema, value) in [
+        (schema, event),
+        (&schema["properties"]["data"]["contentSchema"], &data),
+    ] {
+        let mut root = schema.clone();
+        root["components"] = document["components"].clone();
+        let validator = jsonschema::draft202012::new(&root).unwrap();
+        let problems: Vec<String> = validator
+            .iter_errors(value)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(
+            problems.is_empty(),
+            "{value} is not as documented: {problems:?}"
+        );
+    }
+}
+
 fn change_a_prompt(dir: &std::path::Path, model: &str) {
     let (code, _, stderr) = run(promptctl(dir).args([
         "set-model",
@@ -99,6 +127,7 @@ async fn a_watcher_hears_each_revision_and_resumes_after_the_last_it_got() {
     .await
     .unwrap();
     let data = stream.until(2).await;
+    documented(&serde_json::json!({"event": "revision", "id": "2", "data": data}));
     let event: serde_json::Value = serde_json::from_str(&data).unwrap();
     assert_eq!(event["revision"], 2);
     assert_eq!(
