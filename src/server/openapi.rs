@@ -248,7 +248,10 @@ fn operation(route: &Route, generator: &mut SchemaGenerator) -> Operation {
                     },
                 })
             }),
-            errors: vec![("400", "`since` that is not a whole number (`bad_request`)")],
+            errors: vec![(
+                "400",
+                "`since` that is not a whole number of 0 or more (`bad_request`)",
+            )],
             parameters: vec![
                 json!({"name": "since", "in": "query", "required": false, "description": "Send the revisions after this one (default: from now on)", "schema": {"type": "integer", "minimum": 0}}),
                 header(

@@ -28,7 +28,8 @@ const CATCH_UP: usize = 2_000;
 
 #[derive(Deserialize)]
 pub(super) struct WatchQuery {
-    since: Option<i64>,
+    /// Unsigned, as the document says: a negative start is refused, not read as "from 0".
+    since: Option<u64>,
 }
 
 pub(super) async fn watch(
@@ -37,18 +38,19 @@ pub(super) async fn watch(
     headers: HeaderMap,
 ) -> Response {
     let Ok(Query(query)) = query else {
-        return ApiError::bad_request("`since` must be a revision, a whole number").into_response();
+        return ApiError::bad_request("`since` must be a revision: a whole number, 0 or more")
+            .into_response();
     };
     let resume = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<i64>().ok());
+        .and_then(|v| v.trim().parse::<u64>().ok());
     let current = state.cache().revision;
     // A start past the store's revision (a store made again from scratch) would wait in
     // silence: start at the revision there is (at worst, events the client has seen again).
     let from = resume
         .or(query.since)
-        .unwrap_or(current)
+        .map_or(current, |start| i64::try_from(start).unwrap_or(i64::MAX))
         .clamp(0, current.max(0));
     let watcher = Watcher {
         revisions: state.revisions.subscribe(),

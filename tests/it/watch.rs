@@ -139,6 +139,17 @@ async fn a_watcher_hears_each_revision_and_resumes_after_the_last_it_got() {
         "from now on, not from the start"
     );
 
+    // A start the document does not allow is refused, not read as "from the start".
+    for since in ["-1", "x", "1.5"] {
+        let answer = reqwest::Client::new()
+            .get(format!("{}/v1/watch?since={since}", server.url))
+            .bearer_auth(&read)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 400, "since={since}");
+    }
+
     // Reconnecting after revision 0: both revisions, in order, without a new write.
     let mut resumed = Stream::open(&server.url, &read, Some("0")).await;
     let first = resumed.until(1).await;
