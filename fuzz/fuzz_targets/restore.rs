@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use promptctl::store::Snapshot;
 use promptctl::formats::export_v1 as export;
+use promptctl::store::Snapshot;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -14,7 +14,10 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let snapshot = Snapshot {
-        store_id: restore.store_id.clone().unwrap_or_else(|| "fuzz".to_owned()),
+        store_id: restore
+            .store_id
+            .clone()
+            .unwrap_or_else(|| "fuzz".to_owned()),
         revision: restore.revision.unwrap_or(0),
         rows: restore.rows.clone(),
     };

@@ -16,9 +16,8 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let validator = VALIDATOR.get_or_init(|| {
-        Validator::new(CATALOG.get_or_init(Catalog::builtin), "openai/gpt-5")
-    });
+    let validator = VALIDATOR
+        .get_or_init(|| Validator::new(CATALOG.get_or_init(Catalog::builtin), "openai/gpt-5"));
     match validator.validate_text(Path::new("prompts/fuzz.yaml"), text) {
         // A prompt that passed has every required field.
         Ok(prompt) => assert!(!prompt.prompt_name().is_empty() && !prompt.ai_model().is_empty()),
