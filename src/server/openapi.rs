@@ -250,10 +250,10 @@ fn operation(route: &Route, generator: &mut SchemaGenerator) -> Operation {
             }),
             errors: vec![(
                 "400",
-                "`since` that is not a whole number of 0 or more (`bad_request`)",
+                "`since` that is not a revision, a whole number from 0 to 2^53 − 1 (`bad_request`)",
             )],
             parameters: vec![
-                json!({"name": "since", "in": "query", "required": false, "description": "Send the revisions after this one (default: from now on)", "schema": {"type": "integer", "minimum": 0}}),
+                json!({"name": "since", "in": "query", "required": false, "description": "Send the revisions after this one (default: from now on)", "schema": {"type": "integer", "minimum": 0, "maximum": crate::store::values::MAX_COUNTER}}),
                 header(
                     "Last-Event-ID",
                     "The last revision received: a reconnecting client resumes after it (wins over `since`)",

@@ -19,6 +19,7 @@ use serde::Deserialize;
 use super::AppState;
 use super::error::ApiError;
 use crate::formats::http_v1::WatchEventV1;
+use crate::store::values::MAX_COUNTER;
 
 /// Names an event lists at most; `more` counts the rest.
 const NAMES_SHOWN: usize = 1000;
@@ -28,8 +29,7 @@ const CATCH_UP: usize = 2_000;
 
 #[derive(Deserialize)]
 pub(super) struct WatchQuery {
-    /// Unsigned, as the document says: a negative start is refused, not read as "from 0".
-    since: Option<u64>,
+    since: Option<i64>,
 }
 
 pub(super) async fn watch(
@@ -37,21 +37,27 @@ pub(super) async fn watch(
     query: Result<Query<WatchQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
-    let Ok(Query(query)) = query else {
-        return ApiError::bad_request("`since` must be a revision: a whole number, 0 or more")
+    // A revision is 0 to the largest a store counts to; the document says the same.
+    let since = match query {
+        Ok(Query(WatchQuery { since: None })) => None,
+        Ok(Query(WatchQuery { since: Some(since) })) if (0..=MAX_COUNTER).contains(&since) => {
+            Some(since)
+        }
+        _ => {
+            return ApiError::bad_request(format!(
+                "`since` must be a revision: a whole number from 0 to {MAX_COUNTER}"
+            ))
             .into_response();
+        }
     };
     let resume = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
+        .and_then(|v| v.trim().parse::<i64>().ok());
     let current = state.cache().revision;
     // A start past the store's revision (a store made again from scratch) would wait in
     // silence: start at the revision there is (at worst, events the client has seen again).
-    let from = resume
-        .or(query.since)
-        .map_or(current, |start| i64::try_from(start).unwrap_or(i64::MAX))
-        .clamp(0, current.max(0));
+    let from = resume.or(since).unwrap_or(current).clamp(0, current.max(0));
     let watcher = Watcher {
         revisions: state.revisions.subscribe(),
         closing: state.closing.subscribe(),
