@@ -246,7 +246,22 @@ async fn prompts(State(state): Shared, headers: HeaderMap) -> Result<Response, A
 #[derive(Deserialize)]
 struct HistoryQuery {
     name: Option<String>,
+    #[serde(default, deserialize_with = "whole_number_saturating")]
     limit: Option<usize>,
+}
+
+/// A whole number however many digits it has (the server caps it anyway), where `usize`
+/// alone refuses one past its range though the document allows any.
+fn whole_number_saturating<'de, D: serde::Deserializer<'de>>(
+    from: D,
+) -> Result<Option<usize>, D::Error> {
+    let Some(text) = Option::<String>::deserialize(from)? else {
+        return Ok(None);
+    };
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(serde::de::Error::custom("must be a whole number"));
+    }
+    Ok(Some(text.parse().unwrap_or(usize::MAX)))
 }
 
 async fn history(

@@ -353,6 +353,17 @@ async fn applications_read_the_active_prompt_with_etags() {
         history[0]["actor"], "ci (test)",
         "the token's name is the actor"
     );
+    // Any whole number is a limit the server caps, as the document says: even one past u64.
+    let (status, capped) = api
+        .call(
+            reqwest::Method::GET,
+            "/v1/history?limit=29727452289189780210069798912",
+            Some(&api.read),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{capped}");
+    assert!(capped.as_array().unwrap().len() >= history.as_array().unwrap().len());
     let (_, models) = api
         .call(reqwest::Method::GET, "/v1/models", Some(&api.read), None)
         .await;
