@@ -404,12 +404,12 @@ async fn a_row_without_a_model_is_served_with_the_default_model() {
 
 /// Checks live answers against `schemas/openapi.json` with a JSON Schema 2020-12 validator:
 /// every status must be documented for its operation, and every body must match its schema.
-struct Contract {
-    document: Value,
+pub(crate) struct Contract {
+    pub(crate) document: Value,
 }
 
 impl Contract {
-    fn load() -> Contract {
+    pub(crate) fn load() -> Contract {
         let document = promptctl::server::openapi::document();
         let committed: Value = serde_json::from_str(
             &fs_err::read_to_string(crate::common::repo_root().join("schemas/openapi.json"))
@@ -439,18 +439,23 @@ impl Contract {
             assert!(body.is_null(), "{status} has no documented body: {body}");
             return;
         };
-        let mut root = Value::Object(schema.clone());
-        root["components"] = self.document["components"].clone();
-        let validator = jsonschema::draft202012::new(&root).unwrap();
-        let problems: Vec<String> = validator
-            .iter_errors(body)
-            .map(|e| format!("{} at {}", e, e.instance_path()))
-            .collect();
+        let problems = self.problems(&Value::Object(schema.clone()), body);
         assert!(
             problems.is_empty(),
             "{method} {template} {status}: the body does not match the document:\n{}\n{body:#}",
             problems.join("\n")
         );
+    }
+
+    /// Where `value` breaks `schema`, a schema of the document (its `$ref`s resolved there).
+    pub(crate) fn problems(&self, schema: &Value, value: &Value) -> Vec<String> {
+        let mut root = schema.clone();
+        root["components"] = self.document["components"].clone();
+        let validator = jsonschema::draft202012::new(&root).unwrap();
+        validator
+            .iter_errors(value)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect()
     }
 }
 

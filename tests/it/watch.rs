@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use crate::common::stores::{TestDatabase, postgres_url};
 use crate::common::{copy_prompts, promptctl, run};
 use crate::serve_process::{Server, tokens};
+use crate::server_api::Contract;
 
 /// A watch stream read as text.
 struct Stream {
@@ -65,24 +66,15 @@ fn apply(dir: &std::path::Path, store: &str, token: &str) {
 /// Checks one event (its fields as OpenAPI models Server-Sent Events) and its JSON data
 /// against what `schemas/openapi.json` says `GET /v1/watch` sends, as schemathesis does.
 fn documented(event: &serde_json::Value) {
-    let document: serde_json::Value = serde_json::from_str(
-        &fs_err::read_to_string(crate::common::repo_root().join("schemas/openapi.json")).unwrap(),
-    )
-    .unwrap();
-    let ok = &document["paths"]["/v1/watch"]["get"]["responses"]["200"];
+    let contract = Contract::load();
+    let ok = &contract.document["paths"]["/v1/watch"]["get"]["responses"]["200"];
     let schema = &ok["content"]["text/event-stream"]["schema"];
     let data: serde_json::Value = serde_json::from_str(event["data"].as_str().unwrap()).unwrap();
     for (schema, value) in [
         (schema, event),
         (&schema["properties"]["data"]["contentSchema"], &data),
     ] {
-        let mut root = schema.clone();
-        root["components"] = document["components"].clone();
-        let validator = jsonschema::draft202012::new(&root).unwrap();
-        let problems: Vec<String> = validator
-            .iter_errors(value)
-            .map(|e| e.to_string())
-            .collect();
+        let problems = contract.problems(schema, value);
         assert!(
             problems.is_empty(),
             "{value} is not as documented: {problems:?}"
